@@ -1,0 +1,66 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "clickunlock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clickunlock", targets: ["App"]),
+        .library(name: "EventStore", targets: ["EventStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+    ],
+    targets: [
+        // liblz4 from the system (Debian: liblz4-dev).
+        .systemLibrary(
+            name: "CLZ4",
+            path: "Sources/CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+        // The append-only log: segments, batches, LZ4, checksums, group commit, recovery, readers.
+        // Knows nothing about WhatsApp or HTTP.
+        .target(name: "EventStore", dependencies: ["CLZ4"], swiftSettings: strict),
+        // The domain event catalogue (type names, versions, payloads) on top of the log.
+        .target(name: "Domain", dependencies: ["EventStore"], swiftSettings: strict),
+        // Read models derived from the log.
+        .target(name: "Projections", dependencies: ["Domain", "EventStore"], swiftSettings: strict),
+        // The edges: HTTP, WebSocket, Graph API.
+        .target(name: "Adapters", dependencies: ["Projections", "Domain", "EventStore"], swiftSettings: strict),
+        // The `clickunlock` executable.
+        .executableTarget(
+            name: "App",
+            dependencies: [
+                "Adapters", "Projections", "Domain", "EventStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Benchmarks: plain executables, run in release mode (see BENCHMARKS.md).
+        .executableTarget(
+            name: "LogBench",
+            dependencies: [
+                "EventStore", "Domain",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/LogBench",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore"], swiftSettings: strict),
+        .testTarget(
+            name: "AppTests",
+            dependencies: ["EventStore", "Domain"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+    ]
+)

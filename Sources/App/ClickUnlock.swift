@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ClickUnlock: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clickunlock",
+        abstract: "Turns WhatsApp template button taps into delivered premium content.",
+        subcommands: [DemoCommand.self, ReplayCommand.self, LogCommand.self]
+    )
+}

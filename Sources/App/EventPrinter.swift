@@ -1,0 +1,67 @@
+import EventStore
+import Foundation
+
+/// Formats events for `replay`: one JSON object per line, or a line of text.
+struct EventPrinter {
+    enum Format: String, CaseIterable {
+        case jsonl
+        case text
+    }
+
+    var format: Format
+    var includeRaw: Bool
+
+    func line(for event: RecordedEvent) -> String {
+        switch format {
+        case .jsonl: return jsonLine(event)
+        case .text: return textLine(event)
+        }
+    }
+
+    private func jsonLine(_ event: RecordedEvent) -> String {
+        var line = "{\"position\":\(event.position),\"type\":\(quoted(event.type)),\"version\":\(event.version),"
+        line += "\"time\":\"\(TimeFormat.rfc3339(milliseconds: event.timestamp))\",\"stream\":\(quoted(event.stream)),"
+        line += "\"data\":\(dataJSON(event))}"
+        return line
+    }
+
+    /// The payload as JSON: verbatim when it is a JSON object (as every known type writes it),
+    /// otherwise wrapped so an unknown producer's bytes still print.
+    private func dataJSON(_ event: RecordedEvent) -> String {
+        let parsed = try? JSONSerialization.jsonObject(with: Data(event.data), options: [.fragmentsAllowed])
+        let raw = includeRaw && !event.attachment.isEmpty
+        if !raw, parsed != nil { return String(decoding: event.data, as: UTF8.self) }
+        var object: [String: Any] = (parsed as? [String: Any]) ?? [:]
+        if parsed == nil && !event.data.isEmpty {
+            if let text = String(validating: event.data, as: UTF8.self) {
+                object["undecoded_text"] = text
+            } else {
+                object["undecoded_base64"] = Data(event.data).base64EncodedString()
+            }
+        } else if parsed != nil && !(parsed is [String: Any]) {
+            object["value"] = parsed
+        }
+        if raw {
+            if let text = String(validating: event.attachment, as: UTF8.self) {
+                object["raw"] = text
+            } else {
+                object["raw_base64"] = Data(event.attachment).base64EncodedString()
+            }
+        }
+        let encoded = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return encoded.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private func textLine(_ event: RecordedEvent) -> String {
+        var line = "#\(event.position) \(TimeFormat.rfc3339(milliseconds: event.timestamp)) \(event.type)"
+        if event.version != 1 { line += " v\(event.version)" }
+        line += " [\(event.stream)] " + dataJSON(event)
+        if !includeRaw && !event.attachment.isEmpty { line += " (+\(event.attachment.count) raw bytes)" }
+        return line
+    }
+
+    private func quoted(_ text: String) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// Exit codes shared by the commands (sysexits-style where one fits).
+enum ExitCodes {
+    /// Finished, but skipped corrupt data (`--skip-corrupt`) or found problems (`log verify`).
+    static let incomplete = ExitCode(2)
+    /// The log holds damaged data.
+    static let corrupt = ExitCode(65)
+    /// There is no log at the given directory.
+    static let noInput = ExitCode(66)
+    /// Reading or writing failed.
+    static let ioError = ExitCode(74)
+    /// Another process holds the log.
+    static let busy = ExitCode(75)
+}

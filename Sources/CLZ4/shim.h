@@ -1,0 +1,4 @@
+#ifndef CLICKUNLOCK_CLZ4_SHIM_H
+#define CLICKUNLOCK_CLZ4_SHIM_H
+#include <lz4.h>
+#endif

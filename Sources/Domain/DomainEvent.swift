@@ -1,0 +1,47 @@
+public import EventStore
+import Foundation
+
+/// A typed payload of the catalogue. `data` in the log is its JSON (snake_case keys).
+public protocol DomainEvent: Codable, Sendable, Equatable {
+    static var type: EventType { get }
+    /// Version of this payload's schema; bump it when a field's meaning changes.
+    static var version: UInt16 { get }
+    /// The stream the event belongs to (a contact's wa_id, a delivery id, ...).
+    var stream: String { get }
+}
+
+extension DomainEvent {
+    public static var version: UInt16 { 1 }
+
+    /// The event as the log stores it; `attachment` carries bytes kept exactly (raw bodies).
+    public func newEvent(attachment: [UInt8] = []) -> NewEvent {
+        NewEvent(
+            type: Self.type.rawValue, version: Self.version, stream: stream, data: DomainCoding.encode(self),
+            attachment: attachment)
+    }
+
+    /// Decodes `event` as this type; `nil` when it is another type or its data does not decode.
+    public init?(_ event: RecordedEvent) {
+        guard event.type == Self.type.rawValue, let value = DomainCoding.decode(Self.self, event.data) else {
+            return nil
+        }
+        self = value
+    }
+}
+
+/// The JSON form of payloads: snake_case keys, sorted for stable bytes.
+public enum DomainCoding {
+    public static func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain structs of strings and numbers cannot fail.
+        return (try? [UInt8](encoder.encode(value))) ?? Array("{}".utf8)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> T? {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(type, from: Data(bytes))
+    }
+}

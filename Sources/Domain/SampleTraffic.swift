@@ -1,0 +1,160 @@
+public import EventStore
+
+/// A seeded generator of realistic, varied WhatsApp webhook traffic (text messages, template
+/// button taps, interactive replies, sent/delivered/read/failed statuses) and the events the log
+/// stores for it. Used by `clickunlock demo` and the benchmarks; repeatable for a given seed.
+public struct SampleTraffic: Sendable {
+    private var random: SplitMix64
+    private var sequence = 0
+    public let phoneNumberId = "106540352242922"
+    public let displayNumber = "15550783881"
+
+    public init(seed: UInt64) { random = SplitMix64(seed: seed) }
+
+    private static let names = [
+        "Ana Souza", "Bruno Lima", "Carla Mendes", "Diego Ramos", "Elena García", "Fátima Zahra", "Gustavo Reis",
+        "Helena Costa", "Igor Petrov", "Júlia Alves", "Kenji Sato", "Lucía Fernández", "Marco Rossi", "Nadia Haddad",
+    ]
+    private static let texts = [
+        "Bom dia! Posso ver a análise de hoje?", "Thanks, got it", "Quando sai o relatório?", "👍",
+        "Can you resend the second chart?", "Obrigado pela análise", "What about emerging markets?",
+        "Preciso falar com meu assessor", "ok", "Is the pack for today ready?",
+    ]
+    private static let statuses = ["sent", "delivered", "read", "read", "delivered", "failed"]
+
+    public struct Webhook: Sendable {
+        /// The raw body, as Meta would post it.
+        public var body: [UInt8]
+        /// `webhook.received` (with the body attached) followed by the facts derived from it.
+        public var events: [NewEvent]
+    }
+
+    private mutating func digits(_ count: Int) -> String {
+        var out = ""
+        for _ in 0..<count { out.append(Character(String(random.next() % 10))) }
+        return out
+    }
+
+    private mutating func wamid() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var id = "wamid.HBgM"
+        for _ in 0..<40 { id.append(alphabet[Int(random.next() % UInt64(alphabet.count))]) }
+        return id
+    }
+
+    /// The next webhook and its events; `receivedAt` is the receive time to record (ms).
+    public mutating func next(receivedAt: Int64) -> Webhook {
+        sequence += 1
+        let contact = "55" + digits(11)
+        let name = Self.names[Int(random.next() % UInt64(Self.names.count))]
+        let timestamp = receivedAt / 1000 - Int64(random.next() % 30)
+        let sender = Sender(waId: contact, profileName: name, phoneNumberId: phoneNumberId)
+        let id = wamid()
+        let kind = random.next() % 10
+        var derived: [NewEvent] = []
+        let value: String
+        let envelopeStart = """
+            {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":\
+            {"messaging_product":"whatsapp","metadata":{"display_phone_number":"\(displayNumber)","phone_number_id":"\(phoneNumberId)"},
+            """
+        switch kind {
+        case 0...2:
+            let day = "2026-11-\(10 + Int(random.next() % 18))"
+            let context = wamid()
+            value = """
+                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
+                "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"button",\
+                "button":{"payload":"unlock:\(day)","text":"Ver conteúdo premium"}}]
+                """
+            derived.append(
+                ButtonClicked(
+                    wamid: id, sender: sender, kind: .templateQuickReply, payload: "unlock:\(day)",
+                    text: "Ver conteúdo premium", contextId: context, timestamp: timestamp
+                ).newEvent())
+        case 3...4:
+            let text = Self.texts[Int(random.next() % UInt64(Self.texts.count))]
+            value = """
+                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"from":"\(contact)",\
+                "id":"\(id)","timestamp":"\(timestamp)","text":{"body":"\(text)"},"type":"text"}]
+                """
+            derived.append(
+                MessageReceived(wamid: id, sender: sender, messageType: "text", timestamp: timestamp, textPreview: text)
+                    .newEvent())
+        case 5:
+            let context = wamid()
+            value = """
+                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
+                "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"interactive",\
+                "interactive":{"type":"button_reply","button_reply":{"id":"more-analysis","title":"Mais análises"}}}]
+                """
+            derived.append(
+                ButtonClicked(
+                    wamid: id, sender: sender, kind: .interactiveButtonReply, payload: "more-analysis",
+                    text: "Mais análises", contextId: context, timestamp: timestamp
+                ).newEvent())
+        default:
+            let status = Self.statuses[Int(random.next() % UInt64(Self.statuses.count))]
+            let callback = "job=d\(digits(6));item=\(random.next() % 6)"
+            let conversation = digits(32)
+            if status == "failed" {
+                value = """
+                    "statuses":[{"id":"\(id)","status":"failed","timestamp":"\(timestamp)","recipient_id":"\(contact)",\
+                    "biz_opaque_callback_data":"\(callback)","errors":[{"code":131047,"title":"Re-engagement message",\
+                    "message":"Re-engagement message","error_data":{"details":"Message failed to send because more than \
+                    24 hours have passed since the customer last replied to this number."},\
+                    "href":"https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]}]
+                    """
+                derived.append(
+                    StatusUpdated(
+                        wamid: id, status: status, timestamp: timestamp, recipientId: contact,
+                        errors: [MetaError(code: 131047, title: "Re-engagement message", message: "Re-engagement message")],
+                        bizOpaqueCallbackData: callback, phoneNumberId: phoneNumberId
+                    ).newEvent())
+            } else {
+                value = """
+                    "statuses":[{"id":"\(id)","status":"\(status)","timestamp":"\(timestamp)","recipient_id":"\(contact)",\
+                    "biz_opaque_callback_data":"\(callback)","conversation":{"id":"\(conversation)","origin":{"type":"service"}},\
+                    "pricing":{"billable":false,"pricing_model":"PMP","category":"service","type":"free_customer_service"}}]
+                    """
+                derived.append(
+                    StatusUpdated(
+                        wamid: id, status: status, timestamp: timestamp, recipientId: contact,
+                        pricingCategory: "service", conversationId: conversation, bizOpaqueCallbackData: callback,
+                        phoneNumberId: phoneNumberId
+                    ).newEvent())
+            }
+        }
+        let body = Array((envelopeStart + value + "},\"field\":\"messages\"}]}]}").utf8)
+        let received = WebhookReceived(
+            receivedAt: receivedAt, remoteAddress: "173.252.\(random.next() % 256).\(random.next() % 256)",
+            signature: .valid, parse: .parsed, bodyBytes: body.count, requestId: "req-\(sequence)")
+        return Webhook(body: body, events: [received.newEvent(attachment: body)] + derived)
+    }
+
+    /// An LZ4 dictionary for logs of this traffic: samples from a seed no benchmark uses.
+    public static func compressionDictionary(bytes: Int = 16 * 1024) -> [UInt8] {
+        var traffic = SampleTraffic(seed: 0xD1C7)
+        var out: [UInt8] = []
+        while out.count < bytes {
+            let webhook = traffic.next(receivedAt: 1_764_000_000_000)
+            out += webhook.body
+            for event in webhook.events.dropFirst() { out += event.data }
+        }
+        return Array(out.suffix(bytes))
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

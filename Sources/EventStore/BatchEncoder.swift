@@ -1,0 +1,49 @@
+/// Turns groups of events into on-disk batch frames (header + compressed records).
+///
+/// Owned by the writer thread; reuses its scratch buffers between batches.
+final class BatchEncoder {
+    private let compressor: LZ4Compressor
+    private var records: [UInt8] = []
+    private var compressed: [UInt8] = []
+
+    init(dictionary: [UInt8]) {
+        compressor = LZ4Compressor(dictionary: dictionary)
+    }
+
+    /// Appends one frame holding `events` (positions `basePosition...`, all recorded at
+    /// `timestamp`) to `out`, and returns its header.
+    @discardableResult
+    func appendFrame(
+        _ events: [NewEvent], timestamp: Int64, basePosition: UInt64, to out: inout [UInt8]
+    ) -> BatchHeader {
+        records.removeAll(keepingCapacity: true)
+        for event in events { RecordCodec.append(event, timestamp: timestamp, to: &records) }
+        let first = timestamp
+        let last = timestamp
+        let bound = LZ4Compressor.bound(records.count)
+        if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
+        let useDictionary = compressor.hasDictionary
+        let compressedLength = records.withUnsafeBytes { source in
+            compressed.withUnsafeMutableBytes { destination in
+                compressor.compress(source, into: destination, useDictionary: useDictionary)
+            }
+        }
+        // Store raw when compression does not pay (saves the reader a decompression, too).
+        let pays = compressedLength.map { $0 < records.count - records.count / 16 } ?? false
+        let codec: BatchHeader.Codec = pays ? (useDictionary ? .lz4Dictionary : .lz4) : .raw
+        let storedLength = pays ? compressedLength! : records.count
+        let frameStart = out.count
+        var header = BatchHeader(
+            checksum: 0, codec: codec, recordCount: UInt32(events.count), basePosition: basePosition,
+            firstTimestamp: first, lastTimestamp: last, uncompressedLength: UInt32(records.count),
+            storedLength: UInt32(storedLength))
+        header.append(to: &out)
+        if pays {
+            compressed.withUnsafeBufferPointer { out.append(contentsOf: $0[0..<storedLength]) }
+        } else {
+            out.append(contentsOf: records)
+        }
+        header.checksum = BatchHeader.sealChecksum(in: &out, frameStart: frameStart)
+        return header
+    }
+}

@@ -1,0 +1,127 @@
+/// A range of the log that a reader skipped because it was damaged (`skipCorrupt` only).
+public struct SkippedRange: Sendable, Equatable, CustomStringConvertible {
+    public var segment: String
+    public var offset: Int64
+    public var bytes: Int64
+    /// Positions lost, when the positions around the damage tell them.
+    public var positions: ClosedRange<UInt64>?
+    public var reason: String
+
+    public var description: String {
+        var text = "skipped \(bytes) corrupt bytes in \(segment) at offset \(offset) (\(reason))"
+        if let positions { text += ", positions \(positions.lowerBound)-\(positions.upperBound)" }
+        return text
+    }
+}
+
+/// Reads the log forward, one batch at a time (memory bounded by the batch size), across
+/// segments, never past what is committed.
+final class EventCursor {
+    private let catalog: LogCatalog
+    private let skipCorrupt: Bool
+    private var location: LogCatalog.Location?
+    private var frames: FrameReader?
+    /// Skip events before these (the start of the read).
+    private var minPosition: UInt64
+    private var minTimestamp: Int64?
+    /// Last position handed out or skipped over, to check that the log is gapless.
+    private var lastPosition: UInt64?
+    private(set) var skipped: [SkippedRange] = []
+
+    init(catalog: LogCatalog, from position: UInt64, skipCorrupt: Bool = false) {
+        self.catalog = catalog
+        self.skipCorrupt = skipCorrupt
+        self.minPosition = max(1, position)
+        self.location = catalog.location(forPosition: max(1, position))
+    }
+
+    init(catalog: LogCatalog, since time: Int64, skipCorrupt: Bool = false) {
+        self.catalog = catalog
+        self.skipCorrupt = skipCorrupt
+        self.minPosition = 1
+        self.minTimestamp = time
+        self.location = catalog.location(forTime: time)
+    }
+
+    /// The next position this cursor will return.
+    var nextPosition: UInt64 { max(minPosition, (lastPosition ?? 0) + 1) }
+
+    /// The next non-empty batch of events, or `nil` when the cursor has reached the committed end.
+    func nextBatch() throws(EventLogError) -> [RecordedEvent]? {
+        while true {
+            if location == nil { location = catalog.location(forPosition: nextPosition) }
+            guard let current = location else { return nil }
+            let limit = catalog.limit(ofSegment: current.ordinal)
+            if frames == nil {
+                let file = try LogFile(path: current.path, create: false, readOnly: true)
+                frames = FrameReader(file: file, offset: current.offset, limit: limit.committedLength)
+            }
+            frames!.limit = limit.committedLength
+            switch try frames!.next() {
+            case .frame(let header, let stored, let offset):
+                if let events = try accept(header, stored: stored, offset: offset, in: current) { return events }
+            case .end:
+                guard !limit.isLast, let next = catalog.location(afterSegment: current.ordinal) else { return nil }
+                location = next
+                frames = nil
+            case .truncated(let offset, _):
+                try skipDamage(at: offset, in: current, reason: "batch cut short")
+            case .invalid(let offset, let reason):
+                try skipDamage(at: offset, in: current, reason: reason)
+            }
+        }
+    }
+
+    private func accept(
+        _ header: BatchHeader, stored: [UInt8], offset: Int64, in segment: LogCatalog.Location
+    ) throws(EventLogError) -> [RecordedEvent]? {
+        let name = SegmentName.segment(segment.firstPosition)
+        if let last = lastPosition, header.basePosition != last + 1 {
+            if header.basePosition <= last {
+                throw .corruption(segment: name, offset: offset, "position \(header.basePosition) repeats")
+            }
+            let gap = SkippedRange(
+                segment: name, offset: offset, bytes: 0, positions: (last + 1)...(header.basePosition - 1),
+                reason: "positions missing")
+            guard skipCorrupt else {
+                throw .corruption(segment: name, offset: offset, "expected position \(last + 1), found \(header.basePosition)")
+            }
+            skipped.append(gap)
+        }
+        lastPosition = header.lastPosition
+        if header.lastPosition < minPosition { return nil }
+        if let time = minTimestamp, header.lastTimestamp < time { return nil }
+        guard var events = FrameReader.events(of: header, stored: stored, dictionary: segment.dictionary) else {
+            let problem = EventLogError.corruption(segment: name, offset: offset, "records do not decode")
+            guard skipCorrupt else { throw problem }
+            skipped.append(
+                SkippedRange(
+                    segment: name, offset: offset, bytes: Int64(header.frameLength),
+                    positions: header.basePosition...header.lastPosition, reason: "records do not decode"))
+            return nil
+        }
+        if events[0].position < minPosition { events.removeFirst(Int(minPosition - events[0].position)) }
+        if let time = minTimestamp {
+            if let first = events.firstIndex(where: { $0.timestamp >= time }) {
+                events.removeFirst(first)
+                minTimestamp = nil
+            } else {
+                return nil
+            }
+        }
+        return events.isEmpty ? nil : events
+    }
+
+    private func skipDamage(at offset: Int64, in segment: LogCatalog.Location, reason: String) throws(EventLogError) {
+        let name = SegmentName.segment(segment.firstPosition)
+        guard skipCorrupt else { throw .corruption(segment: name, offset: offset, reason) }
+        if let next = try frames!.findNextSoundFrame(after: offset) {
+            skipped.append(SkippedRange(segment: name, offset: offset, bytes: next - offset, positions: nil, reason: reason))
+            frames!.seek(to: next)
+        } else {
+            let end = frames!.limit
+            skipped.append(SkippedRange(segment: name, offset: offset, bytes: end - offset, positions: nil, reason: reason))
+            frames!.seek(to: end)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// When an append counts as done.
+public enum Durability: Sendable, Equatable {
+    /// Acknowledge only after the batch is written and synced to the device (the default).
+    case always
+    /// UNSAFE: acknowledge after the write; sync at most this many milliseconds later.
+    /// A crash or power loss can lose acknowledged appends.
+    case unsafeInterval(milliseconds: Int)
+    /// UNSAFE: acknowledge after the write and never sync (tests and benchmarks only).
+    case unsafeNone
+}
+
+/// How a log is laid out and written.
+public struct EventLogConfiguration: Sendable {
+    /// A new segment is started once the current one holds at least this many bytes.
+    public var segmentSize: Int64 = 64 << 20
+    public var durability: Durability = .always
+    /// Soft limit of a batch's uncompressed size; one append is never split across batches.
+    public var maxBatchBytes: Int = 1 << 20
+    /// Largest accepted event (type, stream, data and attachment together).
+    public var maxEventBytes: Int = 16 << 20
+    /// An LZ4 dictionary of typical payloads (at most 64 KiB), stored in each new segment's
+    /// header so that small batches compress well. Empty: plain LZ4.
+    public var compressionDictionary: [UInt8] = []
+    /// The active segment's index is saved after this many new bytes (and on close).
+    public var indexSaveInterval: Int64 = 8 << 20
+    /// Failure injection for tests; `nil` in production.
+    public var faults: IOFaults?
+
+    public init() {}
+
+    public init(_ configure: (inout EventLogConfiguration) -> Void) {
+        configure(&self)
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An error from the event log: an evolvable code, a message that says what to do about it,
+/// and where it happened when that is known.
+public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public var description: String { name }
+
+        /// Reading or writing the files failed (disk full, permissions, I/O error).
+        public static let io = Code(name: "io")
+        /// A batch that should be sound is not (checksum, framing, or position mismatch).
+        public static let corruption = Code(name: "corruption")
+        /// The log was closed or is closing.
+        public static let closed = Code(name: "closed")
+        /// An event that cannot be stored (too large, empty batch, oversized type or stream).
+        public static let invalidEvent = Code(name: "invalid_event")
+        /// Another process has the log open for writing.
+        public static let locked = Code(name: "locked")
+        /// The directory holds no log.
+        public static let notFound = Code(name: "not_found")
+    }
+
+    public var code: Code
+    public var message: String
+    /// Segment file name, when the error concerns one.
+    public var segment: String?
+    /// Byte offset in `segment`, when known.
+    public var offset: Int64?
+    /// The operating system's error number, when one caused this.
+    public var systemErrno: Int32?
+
+    public init(
+        _ code: Code, _ message: String, segment: String? = nil, offset: Int64? = nil, systemErrno: Int32? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.segment = segment
+        self.offset = offset
+        self.systemErrno = systemErrno
+    }
+
+    public var description: String { message }
+
+    /// Whether the disk reported that it is full (ENOSPC or EDQUOT).
+    public var isDiskFull: Bool { systemErrno == ENOSPC || systemErrno == EDQUOT }
+
+    static func system(_ operation: String, path: String, errno code: Int32) -> EventLogError {
+        let reason = String(cString: strerror(code))
+        var hint = ""
+        if code == ENOSPC || code == EDQUOT {
+            hint = "; free space on the volume — appends succeed again once there is room"
+        } else if code == EACCES || code == EPERM {
+            hint = "; check the permissions of the data directory"
+        }
+        return EventLogError(.io, "\(operation) \(path) failed: \(reason)\(hint)", systemErrno: code)
+    }
+
+    static func corruption(segment: String, offset: Int64, _ why: String) -> EventLogError {
+        EventLogError(
+            .corruption,
+            "corrupt batch in segment \(segment) at byte offset \(offset) (\(why)). Nothing after it is trusted. "
+                + "Run `clickunlock log verify` to see the extent, `clickunlock replay --skip-corrupt` to read past it, "
+                + "and restore the segment from a backup; the log will not open for writing until then.",
+            segment: segment, offset: offset)
+    }
+}

@@ -1,0 +1,49 @@
+/// A tail subscription: every event from a position on, then each newly committed one, woken
+/// by commits rather than by polling. Ends when the log closes or the task is cancelled.
+public struct EventSubscription: AsyncSequence, Sendable {
+    public typealias Element = RecordedEvent
+
+    let catalog: LogCatalog
+    let notifier: CommitNotifier
+    let from: UInt64
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(cursor: EventCursor(catalog: catalog, from: from), notifier: notifier)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let cursor: EventCursor
+        let notifier: CommitNotifier
+        private var batch: [RecordedEvent] = []
+        private var index = 0
+
+        init(cursor: EventCursor, notifier: CommitNotifier) {
+            self.cursor = cursor
+            self.notifier = notifier
+        }
+
+        public mutating func next() async throws(EventLogError) -> RecordedEvent? {
+            try await next(isolation: nil)
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(EventLogError) -> RecordedEvent? {
+            while index == batch.count {
+                if Task.isCancelled { return nil }
+                if let next = try cursor.nextBatch() {
+                    batch = next
+                    index = 0
+                    break
+                }
+                guard await notifier.wait(beyond: cursor.nextPosition - 1) else {
+                    // Closed or cancelled: hand out what was committed before that, then end.
+                    guard !Task.isCancelled, let rest = try cursor.nextBatch() else { return nil }
+                    batch = rest
+                    index = 0
+                    break
+                }
+            }
+            defer { index += 1 }
+            return batch[index]
+        }
+    }
+}

@@ -1,0 +1,123 @@
+/// Reads batch frames sequentially from one segment file through a read-ahead buffer,
+/// verifying each one, never reading past `limit`.
+struct FrameReader: ~Copyable {
+    enum Step {
+        /// A sound frame; `stored` are its stored (possibly compressed) bytes.
+        case frame(BatchHeader, stored: [UInt8], offset: Int64)
+        /// Exactly at `limit`.
+        case end
+        /// The bytes from `offset` to `limit` are too few for the frame that starts there.
+        case truncated(offset: Int64, header: BatchHeader?)
+        /// The frame at `offset` is damaged.
+        case invalid(offset: Int64, reason: String)
+    }
+
+    static let readAhead = 1 << 20
+
+    private let file: LogFile
+    private(set) var offset: Int64
+    var limit: Int64
+    private var buffer: [UInt8] = []
+    private var bufferStart: Int64 = 0
+
+    init(file: consuming LogFile, offset: Int64, limit: Int64) {
+        self.file = file
+        self.offset = offset
+        self.limit = limit
+    }
+
+    var path: String { file.path }
+
+    /// Moves to `offset` (e.g. to look past a damaged frame).
+    mutating func seek(to offset: Int64) { self.offset = offset }
+
+    /// Bytes `[start, start + count)`, from the buffer or the file.
+    private mutating func bytes(at start: Int64, count: Int) throws(EventLogError) -> ArraySlice<UInt8> {
+        let bufferEnd = bufferStart + Int64(buffer.count)
+        if start >= bufferStart, start + Int64(count) <= bufferEnd {
+            let from = Int(start - bufferStart)
+            return buffer[from..<(from + count)]
+        }
+        let want = min(Int64(max(count, Self.readAhead)), limit - start)
+        buffer = try file.read(count: Int(want), at: start)
+        bufferStart = start
+        guard buffer.count >= count else {
+            throw EventLogError(.io, "\(file.path) is shorter than expected (was it truncated by another program?)")
+        }
+        return buffer[0..<count]
+    }
+
+    mutating func next() throws(EventLogError) -> Step {
+        let start = offset
+        if start >= limit { return .end }
+        guard limit - start >= Int64(BatchHeader.size) else { return .truncated(offset: start, header: nil) }
+        let headerBytes = try bytes(at: start, count: BatchHeader.size)
+        let parsed = headerBytes.withUnsafeBytes { BatchHeader.parse($0) }
+        let header: BatchHeader
+        switch parsed {
+        case .failure(let error): return .invalid(offset: start, reason: error.description)
+        case .success(let value): header = value
+        }
+        guard limit - start >= Int64(header.frameLength) else { return .truncated(offset: start, header: header) }
+        let frame = try bytes(at: start, count: header.frameLength)
+        let sound = frame.withUnsafeBytes { raw in
+            header.verify(
+                headerBytes: UnsafeRawBufferPointer(rebasing: raw[0..<BatchHeader.size]),
+                stored: UnsafeRawBufferPointer(rebasing: raw[BatchHeader.size...]))
+        }
+        guard sound else { return .invalid(offset: start, reason: "checksum mismatch") }
+        offset = start + Int64(header.frameLength)
+        return .frame(header, stored: Array(frame.dropFirst(BatchHeader.size)), offset: start)
+    }
+
+    /// The offset of the next sound frame after `offset`, if any, before `limit`.
+    mutating func findNextSoundFrame(after offset: Int64) throws(EventLogError) -> Int64? {
+        var candidate = offset + 1
+        let saved = self.offset
+        defer { self.offset = saved }
+        while candidate + Int64(BatchHeader.size) <= limit {
+            let window = try bytes(at: candidate, count: Int(min(Int64(FrameReader.readAhead), limit - candidate)))
+            var found: Int64?
+            window.withUnsafeBytes { raw in
+                var index = 0
+                while index + 4 <= raw.count {
+                    if raw.loadLittleEndian(UInt32.self, at: index) == BatchHeader.magic {
+                        found = candidate + Int64(index)
+                        return
+                    }
+                    index += 1
+                }
+            }
+            guard let at = found else {
+                candidate += Int64(max(1, window.count - 3))
+                continue
+            }
+            self.offset = at
+            if case .frame = try next() { return at }
+            candidate = at + 1
+        }
+        return nil
+    }
+
+    /// Decodes the events of a sound frame.
+    static func events(
+        of header: BatchHeader, stored: [UInt8], dictionary: [UInt8]
+    ) -> [RecordedEvent]? {
+        let records: [UInt8]?
+        switch header.codec {
+        case .raw:
+            records = stored
+        case .lz4:
+            records = stored.withUnsafeBytes {
+                LZ4Compressor.decompress($0, originalLength: Int(header.uncompressedLength), dictionary: [])
+            }
+        case .lz4Dictionary:
+            guard !dictionary.isEmpty else { return nil }
+            records = stored.withUnsafeBytes {
+                LZ4Compressor.decompress($0, originalLength: Int(header.uncompressedLength), dictionary: dictionary)
+            }
+        }
+        guard let records else { return nil }
+        return RecordCodec.decode(records, count: Int(header.recordCount), basePosition: header.basePosition)
+    }
+}

@@ -1,0 +1,61 @@
+/// The result of checking every batch of a log.
+public struct VerifyReport: Sendable, Equatable {
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public var segment: String
+        public var offset: Int64
+        public var reason: String
+        public var description: String { "\(segment) at byte offset \(offset): \(reason)" }
+    }
+
+    public var segments = 0
+    public var batches: UInt64 = 0
+    public var events: UInt64 = 0
+    public var problems: [Problem] = []
+    public var isSound: Bool { problems.isEmpty }
+}
+
+/// Reads every batch of every segment, from the data (indexes are not consulted).
+enum LogVerifier {
+    static func verify(_ segments: [SegmentState]) throws(EventLogError) -> VerifyReport {
+        var report = VerifyReport()
+        var expected: UInt64?
+        for (ordinal, segment) in segments.enumerated() {
+            report.segments += 1
+            let file = try LogFile(path: segment.path, create: false, readOnly: true)
+            let size = try file.size()
+            // The last segment of a log being written may end in a batch still being written.
+            let limit = ordinal == segments.count - 1 ? min(size, segment.committedLength) : size
+            if let want = expected, segment.firstPosition != want {
+                report.problems.append(
+                    .init(segment: segment.name, offset: 0, reason: "starts at position \(segment.firstPosition), expected \(want)"))
+            }
+            var frames = FrameReader(file: file, offset: segment.dataStart, limit: limit)
+            scan: while true {
+                switch try frames.next() {
+                case .end:
+                    break scan
+                case .frame(let header, let stored, let offset):
+                    if let want = expected, header.basePosition != want {
+                        report.problems.append(
+                            .init(segment: segment.name, offset: offset, reason: "expected position \(want), found \(header.basePosition)"))
+                    }
+                    if FrameReader.events(of: header, stored: stored, dictionary: segment.header.dictionary) == nil {
+                        report.problems.append(.init(segment: segment.name, offset: offset, reason: "records do not decode"))
+                    }
+                    report.batches += 1
+                    report.events += UInt64(header.recordCount)
+                    expected = header.lastPosition + 1
+                case .truncated(let offset, _):
+                    report.problems.append(.init(segment: segment.name, offset: offset, reason: "batch cut short"))
+                    break scan
+                case .invalid(let offset, let reason):
+                    report.problems.append(.init(segment: segment.name, offset: offset, reason: reason))
+                    guard let next = try frames.findNextSoundFrame(after: offset) else { break scan }
+                    frames.seek(to: next)
+                    expected = nil
+                }
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,39 @@
+/// What opening a log found and did: the torn tail it cut, the indexes it rebuilt.
+public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
+    /// Segment whose torn last batch was cut, if any.
+    public var truncatedSegment: String?
+    /// Bytes removed (or, read-only, ignored) at the end of `truncatedSegment`.
+    public var truncatedBytes: Int64 = 0
+    /// Positions of the cut batch, when its header was readable.
+    public var truncatedPositions: ClosedRange<UInt64>?
+    /// Segment files removed because their creation was cut short (no batch in them).
+    public var removedSegments: [String] = []
+    /// Segments whose index was missing or stale and was rebuilt by scanning.
+    public var rebuiltIndexes: [String] = []
+    /// Bytes read and verified while opening (the unverified tail).
+    public var verifiedBytes: Int64 = 0
+    /// Whether the log was opened read-only (nothing was changed on disk).
+    public var readOnly = false
+
+    public init() {}
+
+    public var cutSomething: Bool { truncatedBytes > 0 || !removedSegments.isEmpty }
+
+    public var description: String {
+        var parts: [String] = []
+        if let segment = truncatedSegment, truncatedBytes > 0 {
+            var text = readOnly
+                ? "ignored an incomplete batch at the end of \(segment) (\(truncatedBytes) bytes"
+                : "cut a torn batch from the end of \(segment) (\(truncatedBytes) bytes"
+            if let positions = truncatedPositions { text += ", positions \(positions.lowerBound)-\(positions.upperBound)" }
+            text += readOnly ? "; it may still be being written)" : "). It was never acknowledged: appends are acknowledged only once synced"
+            parts.append(text)
+        }
+        if !removedSegments.isEmpty {
+            parts.append("removed empty segments whose creation was cut short: \(removedSegments.joined(separator: ", "))")
+        }
+        if !rebuiltIndexes.isEmpty { parts.append("rebuilt indexes: \(rebuiltIndexes.joined(separator: ", "))") }
+        parts.append("verified \(verifiedBytes) bytes")
+        return parts.joined(separator: "; ")
+    }
+}
