@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,7 +25,8 @@ public final class EventLog: Sendable {
 
     let catalog: LogCatalog
     private let writer: LogWriter
-    private let lockFD: Int32
+    /// The descriptor holding the directory's `LOCK`; released by `close()`.
+    private let lock: Mutex<Int32?>
 
     private init(
         directory: String, configuration: EventLogConfiguration, recovery: RecoveryReport, catalog: LogCatalog,
@@ -34,7 +37,7 @@ public final class EventLog: Sendable {
         self.recovery = recovery
         self.catalog = catalog
         self.writer = writer
-        self.lockFD = lockFD
+        self.lock = Mutex(lockFD)
     }
 
     /// Opens (creating if needed) the log in `directory` for writing.
@@ -71,7 +74,11 @@ public final class EventLog: Sendable {
         }
     }
 
-    deinit { Glibc.close(lockFD) }
+    deinit { releaseLock() }
+
+    private func releaseLock() {
+        if let fd = lock.withLock({ fd in defer { fd = nil }; return fd }) { Glibc.close(fd) }
+    }
 
     private static func acquireLock(_ directory: String) throws(EventLogError) -> Int32 {
         let path = directory + "/LOCK"
@@ -145,5 +152,6 @@ public final class EventLog: Sendable {
     /// Later appends fail with `.closed`.
     public func close() async {
         await writer.stop()
+        releaseLock()
     }
 }
