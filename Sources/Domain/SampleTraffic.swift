@@ -1,4 +1,5 @@
 public import EventStore
+import Foundation
 
 /// A seeded generator of realistic, varied WhatsApp webhook traffic (text messages, template
 /// button taps, interactive replies, sent/delivered/read/failed statuses) and the events the log
@@ -35,21 +36,30 @@ public struct SampleTraffic: Sendable {
         return out
     }
 
-    private mutating func wamid() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        var id = "wamid.HBgM"
-        for _ in 0..<40 { id.append(alphabet[Int(random.next() % UInt64(alphabet.count))]) }
-        return id
+    /// A wamid shaped like Meta's: base64 of the contact's number and 80 random bits in hex.
+    private mutating func wamid(for contact: String) -> String {
+        let hex = String(random.next() & 0xFFFF_FFFF_FFFF, radix: 16, uppercase: true)
+            + String(random.next() & 0xFFFF_FFFF, radix: 16, uppercase: true)
+        let raw = Array("\u{18}\u{0D}\(contact)\u{15}\u{02}\u{00}\u{12}\u{18}\u{14}\(hex)\u{00}".utf8)
+        return "wamid." + Data(raw).base64EncodedString()
+    }
+
+    /// The subscriber base: `advisors` contacts, each with a fixed number and name.
+    public var advisors = 2000
+
+    private func advisor(_ index: Int) -> (number: String, name: String) {
+        var seeded = SplitMix64(seed: UInt64(index) &* 0x2545_F491_4F6C_DD1D)
+        let number = "55" + String(11_000_000_000 + seeded.next() % 89_999_999_999).suffix(11)
+        return (number, Self.names[index % Self.names.count])
     }
 
     /// The next webhook and its events; `receivedAt` is the receive time to record (ms).
     public mutating func next(receivedAt: Int64) -> Webhook {
         sequence += 1
-        let contact = "55" + digits(11)
-        let name = Self.names[Int(random.next() % UInt64(Self.names.count))]
+        let (contact, name) = advisor(Int(random.next() % UInt64(advisors)))
         let timestamp = receivedAt / 1000 - Int64(random.next() % 30)
         let sender = Sender(waId: contact, profileName: name, phoneNumberId: phoneNumberId)
-        let id = wamid()
+        let id = wamid(for: contact)
         let kind = random.next() % 10
         var derived: [NewEvent] = []
         let value: String
@@ -60,7 +70,7 @@ public struct SampleTraffic: Sendable {
         switch kind {
         case 0...2:
             let day = "2026-11-\(10 + Int(random.next() % 18))"
-            let context = wamid()
+            let context = wamid(for: contact)
             value = """
                 "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
                 "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"button",\
@@ -81,7 +91,7 @@ public struct SampleTraffic: Sendable {
                 MessageReceived(wamid: id, sender: sender, messageType: "text", timestamp: timestamp, textPreview: text)
                     .newEvent())
         case 5:
-            let context = wamid()
+            let context = wamid(for: contact)
             value = """
                 "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
                 "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"interactive",\
@@ -95,7 +105,7 @@ public struct SampleTraffic: Sendable {
         default:
             let status = Self.statuses[Int(random.next() % UInt64(Self.statuses.count))]
             let callback = "job=d\(digits(6));item=\(random.next() % 6)"
-            let conversation = digits(32)
+            let conversation = String(random.next(), radix: 16) + String(random.next(), radix: 16)
             if status == "failed" {
                 value = """
                     "statuses":[{"id":"\(id)","status":"failed","timestamp":"\(timestamp)","recipient_id":"\(contact)",\

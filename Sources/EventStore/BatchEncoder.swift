@@ -6,8 +6,8 @@ final class BatchEncoder {
     private var records: [UInt8] = []
     private var compressed: [UInt8] = []
 
-    init(dictionary: [UInt8]) {
-        compressor = LZ4Compressor(dictionary: dictionary)
+    init(dictionary: [UInt8], level: Int) {
+        compressor = LZ4Compressor(dictionary: dictionary, level: level)
     }
 
     /// Appends one frame holding `events` (positions `basePosition...`, all recorded at

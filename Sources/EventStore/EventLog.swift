@@ -93,6 +93,9 @@ public final class EventLog: Sendable {
         return fd
     }
 
+    /// What the writer has done since the log was opened.
+    public var statistics: WriterStatistics { writer.statistics.withLock { $0 } }
+
     /// The position of the last durable event (0 when the log is empty).
     public var lastPosition: UInt64 { catalog.lastPosition }
 

@@ -21,6 +21,9 @@ public struct EventLogConfiguration: Sendable {
     /// An LZ4 dictionary of typical payloads (at most 64 KiB), stored in each new segment's
     /// header so that small batches compress well. Empty: plain LZ4.
     public var compressionDictionary: [UInt8] = []
+    /// 0: LZ4's fast mode. 3 to 12: that LZ4 HC level — smaller batches on disk for more CPU when
+    /// writing; reading is as fast (the same LZ4 blocks). See BENCHMARKS.md for the trade.
+    public var compressionLevel: Int = 0
     /// The active segment's index is saved after this many new bytes (and on close).
     public var indexSaveInterval: Int64 = 8 << 20
     /// Failure injection for tests; `nil` in production.

@@ -1,28 +1,45 @@
 internal import CLZ4
 
-/// LZ4 block compression, optionally primed with a dictionary (so that small batches of
-/// similar payloads still compress well).
+/// LZ4 block compression, optionally primed with a dictionary (so that small batches of similar
+/// payloads still compress well), at LZ4's fast setting or at an LZ4 HC level. Both produce
+/// standard LZ4 blocks, decoded by the same `decompress`.
 ///
 /// Not thread-safe: each writer owns one. Reading only needs the static `decompress`.
 final class LZ4Compressor {
-    /// The dictionary bytes (at most 64 KiB are used by LZ4); kept alive because the primed
-    /// stream state points into them.
+    /// 0 for LZ4's fast mode, otherwise an LZ4 HC level (3 ... 12).
+    let level: Int
+    /// The dictionary bytes; kept alive because the primed stream states point into them.
     private let dictionary: UnsafeMutableRawBufferPointer?
     private let primed: UnsafeMutablePointer<LZ4_stream_t>
     private let working: UnsafeMutablePointer<LZ4_stream_t>
+    private let primedHC: UnsafeMutablePointer<LZ4_streamHC_t>?
+    private let workingHC: UnsafeMutablePointer<LZ4_streamHC_t>?
 
-    init(dictionary bytes: [UInt8]) {
+    init(dictionary bytes: [UInt8], level: Int = 0) {
+        self.level = level <= 0 ? 0 : min(max(level, Int(LZ4HC_CLEVEL_MIN)), Int(LZ4HC_CLEVEL_MAX))
         primed = .allocate(capacity: 1)
         working = .allocate(capacity: 1)
         LZ4_initStream(primed, MemoryLayout<LZ4_stream_t>.size)
         LZ4_initStream(working, MemoryLayout<LZ4_stream_t>.size)
+        if self.level > 0 {
+            primedHC = .allocate(capacity: 1)
+            workingHC = .allocate(capacity: 1)
+            LZ4_initStreamHC(primedHC, MemoryLayout<LZ4_streamHC_t>.size)
+            LZ4_initStreamHC(workingHC, MemoryLayout<LZ4_streamHC_t>.size)
+            LZ4_resetStreamHC_fast(primedHC, Int32(self.level))
+        } else {
+            primedHC = nil
+            workingHC = nil
+        }
         if bytes.isEmpty {
             dictionary = nil
         } else {
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
             copy.copyBytes(from: bytes)
             dictionary = copy
-            _ = LZ4_loadDict(primed, copy.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
+            let start = copy.baseAddress!.assumingMemoryBound(to: CChar.self)
+            _ = LZ4_loadDict(primed, start, Int32(bytes.count))
+            if let primedHC { _ = LZ4_loadDictHC(primedHC, start, Int32(bytes.count)) }
         }
     }
 
@@ -30,6 +47,8 @@ final class LZ4Compressor {
         dictionary?.deallocate()
         primed.deallocate()
         working.deallocate()
+        primedHC?.deallocate()
+        workingHC?.deallocate()
     }
 
     var hasDictionary: Bool { dictionary != nil }
@@ -41,18 +60,29 @@ final class LZ4Compressor {
     func compress(
         _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, useDictionary: Bool
     ) -> Int? {
-        guard let src = source.baseAddress, let dst = destination.baseAddress else { return 0 }
+        guard let src = source.baseAddress?.assumingMemoryBound(to: CChar.self),
+            let dst = destination.baseAddress?.assumingMemoryBound(to: CChar.self)
+        else { return 0 }
+        let count = Int32(source.count)
+        let capacity = Int32(destination.count)
+        let primeFromDictionary = useDictionary && dictionary != nil
         let written: Int32
-        if useDictionary, dictionary != nil {
-            // A copy of the primed state is LZ4's documented cheap way to reuse a loaded dictionary.
-            working.update(from: primed, count: 1)
-            written = LZ4_compress_fast_continue(
-                working, src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
-                Int32(source.count), Int32(destination.count), 1)
-        } else {
-            written = LZ4_compress_default(
-                src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
-                Int32(source.count), Int32(destination.count))
+        // A copy of a primed state is LZ4's documented cheap way to reuse a loaded dictionary.
+        switch (primedHC, workingHC) {
+        case (let primedHC?, let workingHC?):
+            if primeFromDictionary {
+                workingHC.update(from: primedHC, count: 1)
+            } else {
+                LZ4_resetStreamHC_fast(workingHC, Int32(level))
+            }
+            written = LZ4_compress_HC_continue(workingHC, src, dst, count, capacity)
+        default:
+            if primeFromDictionary {
+                working.update(from: primed, count: 1)
+                written = LZ4_compress_fast_continue(working, src, dst, count, capacity, 1)
+            } else {
+                written = LZ4_compress_default(src, dst, count, capacity)
+            }
         }
         return written > 0 ? Int(written) : nil
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The single writer of a log: a dedicated thread that drains every pending append, writes them
 /// as batches with one `write`, syncs once (group commit), then acknowledges them all.
@@ -15,6 +16,7 @@ final class LogWriter: @unchecked Sendable {
 
     let catalog: LogCatalog
     let notifier: CommitNotifier
+    let statistics = Mutex(WriterStatistics())
     private let configuration: EventLogConfiguration
 
     // Shared with submitters, guarded by `condition`.
@@ -29,7 +31,8 @@ final class LogWriter: @unchecked Sendable {
     private var segment: SegmentState
     private var nextPosition: UInt64
     private var lastTimestamp: Int64
-    private let encoder: BatchEncoder
+    /// Compresses with the active segment's dictionary: readers decode with that one.
+    private var encoder: BatchEncoder
     private var buffer: [UInt8] = []
     /// Bytes after the committed length may exist on disk after a failed write or sync.
     private var needsRollback = false
@@ -44,7 +47,7 @@ final class LogWriter: @unchecked Sendable {
         self.segment = segments[segments.count - 1]
         self.nextPosition = segment.index.lastPosition + 1
         self.lastTimestamp = catalog.lastTimestamp
-        self.encoder = BatchEncoder(dictionary: segment.header.dictionary)
+        self.encoder = BatchEncoder(dictionary: segment.header.dictionary, level: configuration.compressionLevel)
         self.notifier = CommitNotifier(committed: nextPosition - 1)
         self.indexSavedAt = segment.committedLength
     }
@@ -174,7 +177,17 @@ final class LogWriter: @unchecked Sendable {
             needsRollback = true
             try? rollBackIfNeeded()
             fail(requests, error)
+            statistics.withLock { $0.failedGroups += 1 }
             return
+        }
+        let written = UInt64(buffer.count)
+        let synced: UInt64 = configuration.durability == .always ? 1 : 0
+        statistics.withLock {
+            $0.groups += 1
+            $0.syncs += synced
+            $0.appends += UInt64(requests.count)
+            $0.events += position - nextPosition
+            $0.bytesWritten += written
         }
 
         for frame in frames { segment.index.add(frame.header, at: writeOffset + Int64(frame.offset)) }
@@ -228,6 +241,9 @@ final class LogWriter: @unchecked Sendable {
             directory: catalog.directory, firstPosition: nextPosition,
             dictionary: configuration.compressionDictionary, faults: configuration.faults)
         active = file.file
+        if file.state.header.dictionary != segment.header.dictionary {
+            encoder = BatchEncoder(dictionary: file.state.header.dictionary, level: configuration.compressionLevel)
+        }
         segment = file.state
         indexSavedAt = segment.committedLength
         let state = segment

@@ -108,3 +108,37 @@ import Testing
         #expect(Double(sizes[1]) < Double(sizes[0]) * 0.6, "with dictionary \(sizes[1]) bytes, without \(sizes[0])")
     }
 }
+
+@Suite struct CompressionSettingsTests {
+    private static let dictionaryA = Array(String(repeating: "{\"status\":\"delivered\",\"recipient_id\":\"5511", count: 200).utf8)
+    private static let dictionaryB = Array(String(repeating: "{\"type\":\"button\",\"payload\":\"unlock:2026-", count: 200).utf8)
+
+    /// Each segment keeps the dictionary it was created with, whatever later opens configure.
+    @Test func reopeningWithAnotherDictionaryOrLevelKeepsEverySegmentReadable() async throws {
+        let dir = TempDirectory()
+        var expected: [Int] = []
+        let settings: [([UInt8], Int)] = [(Self.dictionaryA, 0), (Self.dictionaryB, 4), ([], 9), (Self.dictionaryA, 3), (Self.dictionaryB, 0)]
+        for (round, (dictionary, level)) in settings.enumerated() {
+            let log = try EventLog.open(
+                directory: dir.path,
+                configuration: .init {
+                    $0.segmentSize = 6 * 1024
+                    $0.compressionDictionary = dictionary
+                    $0.compressionLevel = level
+                })
+            for index in 0..<60 {
+                let tag = round * 1000 + index
+                // Payloads that look like both dictionaries, so that LZ4 does refer to them.
+                var event = sampleEvent(tag, size: 0)
+                event.attachment = Array(Self.dictionaryA.prefix(40 + index)) + Array(Self.dictionaryB.prefix(90 - index))
+                try await log.append(event)
+                expected.append(tag)
+            }
+            #expect(try await readAll(log).compactMap(tag) == expected)
+            await log.close()
+        }
+        #expect(dir.segmentFiles.count > settings.count)
+        #expect(try readAll(dir.path).compactMap(tag) == expected)
+        #expect(try LogReader.open(directory: dir.path).verify().isSound)
+    }
+}
