@@ -33,7 +33,7 @@ enum AppendBench {
     /// `appends` appends of one webhook's events each, from `concurrency` tasks, into a fresh log.
     static func run(
         corpus: Corpus, concurrency: Int, appends: Int, durability: Durability, dictionary: Bool, root: String,
-        derived: Bool = true
+        derived: Bool = true, level: Int? = nil
     ) -> AppendResult {
         let directory = root + "/append-\(UUID().uuidString)"
         let log = try! EventLog.open(
@@ -41,6 +41,7 @@ enum AppendBench {
             configuration: .init {
                 $0.durability = durability
                 $0.compressionDictionary = dictionary ? SampleTraffic.compressionDictionary() : []
+                if let level { $0.compressionLevel = level }
             })
         let clock = ContinuousClock()
         let started = clock.now

@@ -14,7 +14,7 @@ print("corpus: \(corpus.webhooks.count) distinct webhooks, \(corpus.eventsPerWeb
 print("")
 
 // 1 + 4. Durable appends at each concurrency, against the disk's own write+fsync limit; compression.
-print("## Durable appends (fsync on), dictionary on, raw+facts shape (2 events per webhook)")
+print("## Durable appends (fsync on), default settings (LZ4 HC 3, dictionary on), raw+facts shape (2 events per webhook)")
 print("")
 print("| appenders | appends/s | events/s | p50 µs | p99 µs | events/sync | disk limit syncs/s (same bytes/sync) | limit events/s | of limit | disk vs raw payload |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -36,19 +36,21 @@ print("")
 // 2. The CPU cost of framing and compression: sync off.
 print("## Appends with sync off (UNSAFE mode: framing + compression + write only)")
 print("")
-print("| appenders | appends/s | events/s | p50 µs | p99 µs | disk vs raw payload |")
-print("|---:|---:|---:|---:|---:|---:|")
+print("| appenders | LZ4 level | appends/s | events/s | p50 µs | p99 µs | disk vs raw payload |")
+print("|---:|---:|---:|---:|---:|---:|---:|")
 for level in [1, 64] {
-    let runs = (0..<options.repeats).map { _ in
-        AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: 256), durability: .unsafeNone, dictionary: true, root: options.root)
+    for compression in [0, 3] {
+        let runs = (0..<options.repeats).map { _ in
+            AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: 256), durability: .unsafeNone, dictionary: true, root: options.root, level: compression)
+        }
+        let result = AppendResult.median(runs)
+        print("| \(level) | \(compression) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(result.compressionVsPayload, format: 2)x |")
     }
-    let result = AppendResult.median(runs)
-    print("| \(level) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(result.compressionVsPayload, format: 2)x |")
 }
 print("")
 
 // 4b. Compression by shape, and what the dictionary buys at small batch sizes.
-print("## Compression: raw webhook payload bytes per byte on disk (fsync on)")
+print("## Compression at the default level (LZ4 HC 3): raw webhook payload bytes per byte on disk (fsync on)")
 print("")
 print("Two shapes: `raw` appends one `webhook.received` event per webhook (the raw body and its receipt metadata);")
 print("`raw+facts` also appends the facts derived from it in the same batch (`button.clicked`, `status.updated`, ...),")
@@ -64,6 +66,24 @@ for level in options.levels {
         let with = AppendResult.median(runs)
         let without = AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: false, root: options.root, derived: derived)
         print("| \(level) | \(derived ? "raw+facts" : "raw") | \(Double(with.events) / Double(max(1, with.batches)), format: 1) | \(with.compressionVsPayload, format: 2)x | \(without.compressionVsPayload, format: 2)x | \(with.compressionVsRecords, format: 2)x |")
+    }
+}
+print("")
+
+// 4c. LZ4 HC: smaller on disk for CPU on the write path.
+print("## LZ4 fast (level 0) vs LZ4 HC levels (3 is the default), fsync on, dictionary on")
+print("")
+print("| appenders | shape | level | appends/s | p99 µs | payload per disk byte |")
+print("|---:|---|---:|---:|---:|---:|")
+for level in [16, 64, 256] {
+    for derived in [false, true] {
+        for compression in [0, 3, 6] {
+            let runs = (0..<options.repeats).map { _ in
+                AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: true, root: options.root, derived: derived, level: compression)
+            }
+            let result = AppendResult.median(runs)
+            print("| \(level) | \(derived ? "raw+facts" : "raw") | \(compression) | \(Int(result.appendsPerSecond)) | \(result.p99) | \(result.compressionVsPayload, format: 2)x |")
+        }
     }
 }
 print("")

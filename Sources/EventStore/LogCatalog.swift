@@ -43,11 +43,7 @@ final class LogCatalog: Sendable {
             guard !all.isEmpty else { return nil }
             var ordinal = all.count - 1
             while ordinal > 0 && all[ordinal].firstPosition > position { ordinal -= 1 }
-            let segment = all[ordinal]
-            let offset = segment.index.offset(forPosition: position) ?? segment.dataStart
-            return Location(
-                ordinal: ordinal, path: segment.path, dictionary: segment.header.dictionary, offset: offset,
-                firstPosition: segment.firstPosition)
+            return Self.location(in: all, ordinal: ordinal) { $0.index.offset(forPosition: position) }
         }
     }
 
@@ -61,11 +57,7 @@ final class LogCatalog: Sendable {
             where segment.index.batchCount > 0 && segment.index.firstTimestamp < time {
                 ordinal = candidate
             }
-            let segment = all[ordinal]
-            let offset = segment.index.offset(forTime: time) ?? segment.dataStart
-            return Location(
-                ordinal: ordinal, path: segment.path, dictionary: segment.header.dictionary, offset: offset,
-                firstPosition: segment.firstPosition)
+            return Self.location(in: all, ordinal: ordinal) { $0.index.offset(forTime: time) }
         }
     }
 
@@ -73,11 +65,18 @@ final class LogCatalog: Sendable {
     func location(afterSegment ordinal: Int) -> Location? {
         segments.withLock { all in
             guard ordinal + 1 < all.count else { return nil }
-            let segment = all[ordinal + 1]
-            return Location(
-                ordinal: ordinal + 1, path: segment.path, dictionary: segment.header.dictionary,
-                offset: segment.dataStart, firstPosition: segment.firstPosition)
+            return Self.location(in: all, ordinal: ordinal + 1) { _ in nil }
         }
+    }
+
+    /// A location in segment `ordinal`, at the offset `seek` finds (its first batch when none).
+    private static func location(
+        in all: [SegmentState], ordinal: Int, seek: (SegmentState) -> Int64?
+    ) -> Location {
+        let segment = all[ordinal]
+        return Location(
+            ordinal: ordinal, path: segment.path, dictionary: segment.header.dictionary,
+            offset: seek(segment) ?? segment.dataStart, firstPosition: segment.firstPosition)
     }
 
     func limit(ofSegment ordinal: Int) -> Limit {
