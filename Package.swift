@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // liblz4 from the system (Debian: liblz4-dev).
@@ -32,7 +33,11 @@ let package = Package(
         // The domain event catalogue (type names, versions, payloads) on top of the log.
         .target(name: "Domain", dependencies: ["EventStore"], swiftSettings: strict),
         // Read models derived from the log.
-        .target(name: "Projections", dependencies: ["Domain", "EventStore"], swiftSettings: strict),
+        .target(
+            name: "Projections",
+            dependencies: ["Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         // The edges: HTTP, WebSocket, Graph API.
         .target(name: "Adapters", dependencies: ["Projections", "Domain", "EventStore"], swiftSettings: strict),
         // The `clickunlock` executable.
@@ -49,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "LogBench",
             dependencies: [
-                "EventStore", "Domain",
+                "EventStore", "Domain", "Projections",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/LogBench",
@@ -57,8 +62,14 @@ let package = Package(
         ),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore"], swiftSettings: strict),
         .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "AppTests",
-            dependencies: ["EventStore", "Domain"],
+            dependencies: ["EventStore", "Domain", "Projections", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

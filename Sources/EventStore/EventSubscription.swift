@@ -12,6 +12,31 @@ public struct EventSubscription: AsyncSequence, Sendable {
     }
 
     public struct Iterator: AsyncIteratorProtocol {
+        /// The rest of the current batch, or the next committed batch, waiting for a commit when
+        /// caught up. `nil` when the log closes or the task is cancelled.
+        public mutating func nextBatch() async throws(EventLogError) -> [RecordedEvent]? {
+            if index < batch.count {
+                defer { index = batch.count }
+                return Array(batch[index...])
+            }
+            while true {
+                if Task.isCancelled { return nil }
+                if let next = try cursor.nextBatch() { return next }
+                guard await notifier.wait(beyond: cursor.nextPosition - 1) else {
+                    return Task.isCancelled ? nil : try cursor.nextBatch()
+                }
+            }
+        }
+
+        /// The next committed batch if there is one now, without waiting.
+        public mutating func availableBatch() throws(EventLogError) -> [RecordedEvent]? {
+            if index < batch.count {
+                defer { index = batch.count }
+                return Array(batch[index...])
+            }
+            return try cursor.nextBatch()
+        }
+
         let cursor: EventCursor
         let notifier: CommitNotifier
         private var batch: [RecordedEvent] = []

@@ -102,7 +102,7 @@ struct LogFile: ~Copyable {
 }
 
 /// Filesystem helpers for the log directory.
-enum LogFS {
+public enum LogFS {
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -165,5 +165,13 @@ enum LogFS {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+extension LogFS {
+    /// Whether `directory` exists and holds at least one segment file.
+    public static func isLog(_ directory: String) -> Bool {
+        guard isDirectory(directory), let names = try? list(directory) else { return false }
+        return names.contains { SegmentName.firstPosition(ofSegment: $0) != nil }
     }
 }

@@ -1,0 +1,39 @@
+public import GRDB
+
+/// Opens the projections' SQLite file: WAL mode, `synchronous=NORMAL` (set explicitly: Debian's
+/// build defaults to FULL), one writer, a pool of readers that never block it.
+public enum ProjectionDatabase {
+    /// The live database: a pool (WAL), for the projector and the read adapters.
+    public static func openPool(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.label = "projections"
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { try ProjectionState.createTable($0) }
+        return pool
+    }
+
+    /// A fresh file for a rebuild: no journal and no syncs while it is built (it is thrown away
+    /// if the rebuild does not finish); switched to WAL before it is swapped in.
+    public static func openScratch(path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = OFF")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+        }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.write { try ProjectionState.createTable($0) }
+        return queue
+    }
+
+    /// Makes a scratch database ready to serve: WAL mode, synced.
+    public static func seal(_ queue: DatabaseQueue) throws {
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import EventStore
+public import GRDB
+import Foundation
+
+/// Builds projections from the log into a separate database file, read-only on the log: safe
+/// while the service runs.
+public struct Rebuilder: Sendable {
+    public enum Limit: Sendable, Equatable {
+        case end
+        case position(UInt64)
+        /// Events recorded at or before this time (ms).
+        case time(Int64)
+    }
+
+    public struct Progress: Sendable {
+        public var position: UInt64
+        public var lastPosition: UInt64
+        public var eventsPerSecond: Double
+    }
+
+    public let logDirectory: String
+    public let engine: ProjectionEngine
+    public var batchEvents = 5000
+
+    public init(logDirectory: String, engine: ProjectionEngine) {
+        self.logDirectory = logDirectory
+        self.engine = engine
+    }
+
+    /// Applies the log to the database at `path` (created when missing) up to `limit`, each
+    /// projection only up to `checkpoints[name]` when given. Returns the last position applied.
+    @discardableResult
+    public func build(
+        into queue: DatabaseQueue, limit: Limit = .end, checkpoints: [String: UInt64] = [:],
+        progress: (Progress) -> Void = { _ in }
+    ) throws -> UInt64 {
+        let reader = try LogReader.open(directory: logDirectory)
+        let start = try queue.write { db in
+            _ = try engine.prepare(db)
+            return try engine.resumePosition(db)
+        }
+        let lastPosition: UInt64
+        switch limit {
+        case .end, .time: lastPosition = reader.lastPosition
+        case .position(let position): lastPosition = min(position, reader.lastPosition)
+        }
+        var iterator = reader.events(from: start + 1).makeAsyncIterator()
+        var pending: [RecordedEvent] = []
+        var applied = start
+        let clock = ContinuousClock()
+        let began = clock.now
+        var reported = began
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let batch = pending
+            try queue.write { db in try engine.apply(batch, db, limits: checkpoints) }
+            applied = batch[batch.count - 1].position
+            pending.removeAll(keepingCapacity: true)
+            if clock.now - reported > .milliseconds(500) {
+                reported = clock.now
+                let seconds = Double((clock.now - began).components.seconds) + Double((clock.now - began).components.attoseconds) / 1e18
+                progress(Progress(position: applied, lastPosition: lastPosition, eventsPerSecond: Double(applied - start) / max(seconds, 1e-9)))
+            }
+        }
+        reading: while let batch = try iterator.nextBatch() {
+            for event in batch {
+                if event.position > lastPosition { break reading }
+                if case .time(let time) = limit, event.timestamp > time { break reading }
+                pending.append(event)
+            }
+            if pending.count >= batchEvents { try flush() }
+        }
+        try flush()
+        return applied
+    }
+}
