@@ -1,7 +1,7 @@
 # The two commands a newcomer runs: `make demo` and `make test` (see README.md).
 SWIFT ?= swift
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test bench bench-projections clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,10 @@ test: setup
 bench: setup
 	$(SWIFT) build -c release --product LogBench
 	.build/release/LogBench
+
+bench-projections: setup
+	$(SWIFT) build -c release --product ProjectionBench
+	.build/release/ProjectionBench
 
 clean:
 	rm -rf .build data

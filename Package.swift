@@ -54,10 +54,20 @@ let package = Package(
         .executableTarget(
             name: "LogBench",
             dependencies: [
-                "EventStore", "Domain", "Projections",
+                "EventStore", "Domain",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/LogBench",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ProjectionBench",
+            dependencies: [
+                "EventStore", "Domain", "Projections",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/ProjectionBench",
             swiftSettings: strict
         ),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore"], swiftSettings: strict),

@@ -9,6 +9,10 @@ public struct DeliveryStarted: DomainEvent {
     public var clickWamid: String
     public var stream: String { deliveryId }
 
+    enum CodingKeys: String, CodingKey {
+        case deliveryId = "delivery_id", contact, pack, steps, clickWamid = "click_wamid"
+    }
+
     public init(deliveryId: String, contact: String, pack: String, steps: Int, clickWamid: String) {
         self.deliveryId = deliveryId
         self.contact = contact
@@ -27,6 +31,10 @@ public struct DeliveryAttemptStarted: DomainEvent {
     public var callbackData: String
     public var stream: String { deliveryId }
 
+    enum CodingKeys: String, CodingKey {
+        case deliveryId = "delivery_id", step, attempt, callbackData = "callback_data"
+    }
+
     public init(deliveryId: String, step: Int, attempt: Int, callbackData: String) {
         self.deliveryId = deliveryId
         self.step = step
@@ -42,6 +50,10 @@ public struct DeliveryStepSent: DomainEvent {
     public var step: Int
     public var wamid: String
     public var stream: String { deliveryId }
+
+    enum CodingKeys: String, CodingKey {
+        case deliveryId = "delivery_id", step, wamid
+    }
 
     public init(deliveryId: String, step: Int, wamid: String) {
         self.deliveryId = deliveryId
@@ -60,6 +72,10 @@ public struct DeliveryStepFailed: DomainEvent {
     public var nextAttemptAt: Int64?
     public var stream: String { deliveryId }
 
+    enum CodingKeys: String, CodingKey {
+        case deliveryId = "delivery_id", step, error, retryable, nextAttemptAt = "next_attempt_at"
+    }
+
     public init(deliveryId: String, step: Int, error: MetaError, retryable: Bool, nextAttemptAt: Int64?) {
         self.deliveryId = deliveryId
         self.step = step
@@ -75,6 +91,10 @@ public struct DeliveryCompleted: DomainEvent {
     public var deliveryId: String
     public var stream: String { deliveryId }
 
+    enum CodingKeys: String, CodingKey {
+        case deliveryId = "delivery_id"
+    }
+
     public init(deliveryId: String) { self.deliveryId = deliveryId }
 }
 
@@ -85,6 +105,10 @@ public struct DeliveryFailed: DomainEvent {
     public var reason: String
     public var error: MetaError?
     public var stream: String { deliveryId }
+
+    enum CodingKeys: String, CodingKey {
+        case deliveryId = "delivery_id", reason, error
+    }
 
     public init(deliveryId: String, reason: String, error: MetaError? = nil) {
         self.deliveryId = deliveryId

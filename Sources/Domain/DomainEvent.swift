@@ -29,19 +29,17 @@ extension DomainEvent {
     }
 }
 
-/// The JSON form of payloads: snake_case keys, sorted for stable bytes.
+/// The JSON form of payloads: snake_case keys (each type's `CodingKeys` name them: explicit keys
+/// decode about twice as fast as a key strategy), sorted for stable bytes.
 public enum DomainCoding {
     public static func encode(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain structs of strings and numbers cannot fail.
         return (try? [UInt8](encoder.encode(value))) ?? Array("{}".utf8)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> T? {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try? decoder.decode(type, from: Data(bytes))
+        try? JSONDecoder().decode(type, from: Data(bytes))
     }
 }

@@ -8,6 +8,10 @@ public struct TemplateSendRequested: DomainEvent {
     public var day: String
     public var stream: String { recipient }
 
+    enum CodingKeys: String, CodingKey {
+        case recipient, template, language, buttonPayload = "button_payload", day
+    }
+
     public init(recipient: String, template: String, language: String, buttonPayload: String, day: String) {
         self.recipient = recipient
         self.template = template
@@ -26,6 +30,10 @@ public struct TemplateSent: DomainEvent {
     public var day: String
     public var stream: String { recipient }
 
+    enum CodingKeys: String, CodingKey {
+        case recipient, template, wamid, day
+    }
+
     public init(recipient: String, template: String, wamid: String, day: String) {
         self.recipient = recipient
         self.template = template
@@ -42,6 +50,10 @@ public struct TemplateFailed: DomainEvent {
     public var error: MetaError
     public var day: String
     public var stream: String { recipient }
+
+    enum CodingKeys: String, CodingKey {
+        case recipient, template, error, day
+    }
 
     public init(recipient: String, template: String, error: MetaError, day: String) {
         self.recipient = recipient

@@ -25,6 +25,11 @@ public struct WebhookReceived: DomainEvent {
     public var requestId: String?
     public var stream: String { "webhook" }
 
+    enum CodingKeys: String, CodingKey {
+        case receivedAt = "received_at", remoteAddress = "remote_address", signature, parse,
+            bodyBytes = "body_bytes", duplicates, requestId = "request_id"
+    }
+
     public init(
         receivedAt: Int64, remoteAddress: String?, signature: SignatureStatus, parse: ParseStatus, bodyBytes: Int,
         duplicates: Int = 0, requestId: String? = nil
@@ -48,6 +53,11 @@ public struct Sender: Codable, Sendable, Equatable {
     public var profileName: String?
     public var phoneNumberId: String?
 
+    enum CodingKeys: String, CodingKey {
+        case waId = "wa_id", userId = "user_id", profileName = "profile_name",
+            phoneNumberId = "phone_number_id"
+    }
+
     public init(waId: String?, userId: String? = nil, profileName: String? = nil, phoneNumberId: String? = nil) {
         self.waId = waId
         self.userId = userId
@@ -69,6 +79,11 @@ public struct MessageReceived: DomainEvent {
     public var textPreview: String?
     public var contextId: String?
     public var stream: String { sender.contactKey }
+
+    enum CodingKeys: String, CodingKey {
+        case wamid, sender, messageType = "message_type", timestamp, textPreview = "text_preview",
+            contextId = "context_id"
+    }
 
     public init(
         wamid: String, sender: Sender, messageType: String, timestamp: Int64, textPreview: String? = nil,
@@ -105,6 +120,10 @@ public struct ButtonClicked: DomainEvent {
     public var authorized: Bool
     public var stream: String { sender.contactKey }
 
+    enum CodingKeys: String, CodingKey {
+        case wamid, sender, kind, payload, text, contextId = "context_id", timestamp, authorized
+    }
+
     public init(
         wamid: String, sender: Sender, kind: Kind, payload: String, text: String?, contextId: String?, timestamp: Int64,
         authorized: Bool = true
@@ -127,6 +146,10 @@ public struct MetaError: Codable, Sendable, Equatable {
     public var message: String?
     public var details: String?
 
+    enum CodingKeys: String, CodingKey {
+        case code, title, message, details
+    }
+
     public init(code: Int, title: String? = nil, message: String? = nil, details: String? = nil) {
         self.code = code
         self.title = title
@@ -148,6 +171,12 @@ public struct StatusUpdated: DomainEvent {
     public var bizOpaqueCallbackData: String?
     public var phoneNumberId: String?
     public var stream: String { recipientId }
+
+    enum CodingKeys: String, CodingKey {
+        case wamid, status, timestamp, recipientId = "recipient_id", errors,
+            pricingCategory = "pricing_category", conversationId = "conversation_id",
+            bizOpaqueCallbackData = "biz_opaque_callback_data", phoneNumberId = "phone_number_id"
+    }
 
     public init(
         wamid: String, status: String, timestamp: Int64, recipientId: String, errors: [MetaError] = [],
@@ -172,6 +201,10 @@ public struct WebhookError: DomainEvent {
     public var error: MetaError
     public var phoneNumberId: String?
     public var stream: String { phoneNumberId ?? "webhook" }
+
+    enum CodingKeys: String, CodingKey {
+        case error, phoneNumberId = "phone_number_id"
+    }
 
     public init(error: MetaError, phoneNumberId: String?) {
         self.error = error

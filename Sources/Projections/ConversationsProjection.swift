@@ -54,7 +54,7 @@ public struct ConversationsProjection: Projection {
                 """)
     }
 
-    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ db: Database) throws -> Bool {
+    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
         switch fact {
         case .messageReceived(let message):
             try inbound(

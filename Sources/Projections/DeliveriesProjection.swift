@@ -33,7 +33,7 @@ public struct DeliveriesProjection: Projection {
                 """)
     }
 
-    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ db: Database) throws -> Bool {
+    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
         let time = event.timestamp
         switch fact {
         case .deliveryStarted(let started):

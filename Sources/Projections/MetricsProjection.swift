@@ -47,52 +47,52 @@ public struct MetricsProjection: Projection {
                 """)
     }
 
-    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ db: Database) throws -> Bool {
+    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
         let time = event.timestamp
         switch fact {
         case .buttonClicked(let click):
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO metrics_clicks (wamid, time) VALUES (?, ?)")
                 .execute(arguments: [click.wamid, time])
             guard db.changesCount > 0 else { break }
-            try bump(time, ["", click.payload], "button_clicks", db)
+            bump(time, ["", click.payload], "button_clicks", batch)
             for (day, zone) in days(time) {
                 for dimension in ["", click.payload] {
                     try db.cachedStatement(sql: "INSERT OR IGNORE INTO metrics_clickers (day, zone, dimension, contact) VALUES (?, ?, ?, ?)")
                         .execute(arguments: [day, zone, dimension, click.sender.contactKey])
-                    if db.changesCount > 0 { try add(day, zone, dimension, "unique_clickers", 1, db) }
+                    if db.changesCount > 0 { add(day, zone, dimension, "unique_clickers", 1, batch) }
                 }
             }
         case .messageReceived:
-            try bump(time, [""], "messages_received", db)
+            bump(time, [""], "messages_received", batch)
         case .templateSendRequested(let request):
-            try bump(time, ["", request.template], "templates_sent", db)
+            bump(time, ["", request.template], "templates_sent", batch)
         case .templateSent(let sent):
-            try bump(time, ["", sent.template], "templates_accepted", db)
+            bump(time, ["", sent.template], "templates_accepted", batch)
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO metrics_messages (wamid, kind, status_rank) VALUES (?, 'templates', 0)")
                 .execute(arguments: [sent.wamid])
         case .templateFailed(let failed):
-            try bump(time, ["", failed.template], "templates_failed", db)
-            try bump(time, [""], "error_code:\(failed.error.code)", db)
+            bump(time, ["", failed.template], "templates_failed", batch)
+            bump(time, [""], "error_code:\(failed.error.code)", batch)
         case .deliveryStarted(let started):
             try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO metrics_deliveries (delivery_id, pack, click_time) VALUES (?, ?, (SELECT time FROM metrics_clicks WHERE wamid = ?))"
             ).execute(arguments: [started.deliveryId, started.pack, started.clickWamid])
-            if db.changesCount > 0 { try bump(time, ["", started.pack], "deliveries_started", db) }
+            if db.changesCount > 0 { bump(time, ["", started.pack], "deliveries_started", batch) }
         case .deliveryStepSent(let sent):
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO metrics_messages (wamid, kind, status_rank) VALUES (?, 'messages', 0)")
                 .execute(arguments: [sent.wamid])
-            if db.changesCount > 0 { try bump(time, [""], "messages_sent", db) }
+            if db.changesCount > 0 { bump(time, [""], "messages_sent", batch) }
         case .deliveryStepFailed(let failed):
-            try bump(time, [""], "error_code:\(failed.error.code)", db)
+            bump(time, [""], "error_code:\(failed.error.code)", batch)
         case .deliveryCompleted(let completed):
-            try finish(completed.deliveryId, "deliveries_completed", latencyAt: time, time, db)
+            try finish(completed.deliveryId, "deliveries_completed", latencyAt: time, time, batch, db)
         case .deliveryFailed(let failed):
-            try finish(failed.deliveryId, "deliveries_failed", latencyAt: nil, time, db)
-            if let code = failed.error?.code { try bump(time, [""], "error_code:\(code)", db) }
+            try finish(failed.deliveryId, "deliveries_failed", latencyAt: nil, time, batch, db)
+            if let code = failed.error?.code { bump(time, [""], "error_code:\(code)", batch) }
         case .statusUpdated(let status):
-            try self.status(status, time, db)
+            try self.status(status, time, batch, db)
         case .webhookError(let item):
-            try bump(time, [""], "error_code:\(item.error.code)", db)
+            bump(time, [""], "error_code:\(item.error.code)", batch)
         case .unknownType, .undecodable:
             return false
         default:
@@ -102,7 +102,7 @@ public struct MetricsProjection: Projection {
     }
 
     /// Counts a status once per step up: `read` without `delivered` counts as delivered too.
-    private func status(_ status: StatusUpdated, _ time: Int64, _ db: Database) throws {
+    private func status(_ status: StatusUpdated, _ time: Int64, _ batch: BatchContext, _ db: Database) throws {
         let rank = MessageStatus.rank(status.status)
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO metrics_messages (wamid, kind, status_rank) VALUES (?, 'other', 0)")
             .execute(arguments: [status.wamid])
@@ -113,22 +113,24 @@ public struct MetricsProjection: Projection {
         guard rank > old, old < MessageStatus.failed else { return }
         try db.cachedStatement(sql: "UPDATE metrics_messages SET status_rank = ? WHERE wamid = ?").execute(arguments: [rank, status.wamid])
         if rank == MessageStatus.failed {
-            try bump(time, [""], "\(kind)_failed", db)
-            for error in status.errors { try bump(time, [""], "error_code:\(error.code)", db) }
+            bump(time, [""], "\(kind)_failed", batch)
+            for error in status.errors { bump(time, [""], "error_code:\(error.code)", batch) }
             return
         }
-        if old < 2 && rank >= 2 { try bump(time, [""], "\(kind)_delivered", db) }
-        if old < 3 && rank == 3 { try bump(time, [""], "\(kind)_read", db) }
+        if old < 2 && rank >= 2 { bump(time, [""], "\(kind)_delivered", batch) }
+        if old < 3 && rank == 3 { bump(time, [""], "\(kind)_read", batch) }
     }
 
-    private func finish(_ deliveryId: String, _ metric: String, latencyAt: Int64?, _ time: Int64, _ db: Database) throws {
+    private func finish(
+        _ deliveryId: String, _ metric: String, latencyAt: Int64?, _ time: Int64, _ batch: BatchContext, _ db: Database
+    ) throws {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT pack, click_time FROM metrics_deliveries WHERE delivery_id = ? AND finished = 0"),
             arguments: [deliveryId])
         else { return }
         try db.cachedStatement(sql: "UPDATE metrics_deliveries SET finished = 1 WHERE delivery_id = ?").execute(arguments: [deliveryId])
         let pack: String = row["pack"]
-        try bump(time, ["", pack], metric, db)
+        bump(time, ["", pack], metric, batch)
         guard let completedAt = latencyAt, let clickTime: Int64 = row["click_time"] else { return }
         for (day, zone) in days(time) {
             for dimension in ["", pack] {
@@ -148,18 +150,32 @@ public struct MetricsProjection: Projection {
         return days
     }
 
-    private func bump(_ time: Int64, _ dimensions: [String], _ metric: String, _ db: Database) throws {
+    private func bump(_ time: Int64, _ dimensions: [String], _ metric: String, _ batch: BatchContext) {
         for (day, zone) in days(time) {
-            for dimension in Set(dimensions) { try add(day, zone, dimension, metric, 1, db) }
+            for dimension in Set(dimensions) { add(day, zone, dimension, metric, 1, batch) }
         }
     }
 
-    private func add(_ day: String, _ zone: String, _ dimension: String, _ metric: String, _ value: Int, _ db: Database) throws {
-        try db.cachedStatement(
+    /// Counters are summed in memory for the batch and written once, in `finishBatch`.
+    private final class Counters {
+        struct Key: Hashable {
+            var day: String, zone: String, dimension: String, metric: String
+        }
+        var values: [Key: Int] = [:]
+    }
+
+    private func add(_ day: String, _ zone: String, _ dimension: String, _ metric: String, _ value: Int, _ batch: BatchContext) {
+        batch.slot(name, Counters.init).values[Counters.Key(day: day, zone: zone, dimension: dimension, metric: metric), default: 0] += value
+    }
+
+    public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {
+        let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO metrics_daily (day, zone, dimension, metric, value) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (day, zone, dimension, metric) DO UPDATE SET value = value + excluded.value
-                """
-        ).execute(arguments: [day, zone, dimension, metric, value])
+                """)
+        for (key, value) in batch.slot(name, Counters.init).values {
+            try statement.execute(arguments: [key.day, key.zone, key.dimension, key.metric, value])
+        }
     }
 }

@@ -16,14 +16,14 @@ public protocol Projection: Sendable {
 
     func create(_ db: Database) throws
     /// Applies one event. Returns `false` when it skipped an event it should have understood.
-    func apply(_ event: RecordedEvent, _ fact: DomainFact, _ db: Database) throws -> Bool
-    /// Runs once at the end of each batch (trimming to a window, say).
-    func finishBatch(last event: RecordedEvent, _ db: Database) throws
+    func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool
+    /// Runs once at the end of each batch: writes what was accumulated, trims to a window.
+    func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws
 }
 
 extension Projection {
     public var settings: String { "" }
-    public func finishBatch(last event: RecordedEvent, _ db: Database) throws {}
+    public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {}
 
     func drop(_ db: Database) throws {
         for table in tables { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }

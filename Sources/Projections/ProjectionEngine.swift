@@ -1,4 +1,4 @@
-import Domain
+public import Domain
 public import EventStore
 public import GRDB
 
@@ -48,8 +48,12 @@ public struct ProjectionEngine: Sendable {
     /// Applies `events` (in log order) inside the caller's transaction. Each projection only takes
     /// events after its checkpoint and, when `limits` names it, up to that position.
     public func apply(_ events: [RecordedEvent], _ db: Database, limits: [String: UInt64] = [:]) throws {
+        try apply(events, facts: events.map(DomainFact.init), db, limits: limits)
+    }
+
+    /// The same, with the events already decoded (`facts[i]` of `events[i]`).
+    public func apply(_ events: [RecordedEvent], facts: [DomainFact], _ db: Database, limits: [String: UInt64] = [:]) throws {
         guard !events.isEmpty else { return }
-        let facts = events.map(DomainFact.init)
         let states = try ProjectionState.all(db)
         for projection in projections {
             let checkpoint = states[projection.name]?.checkpoint ?? 0
@@ -57,12 +61,13 @@ public struct ProjectionEngine: Sendable {
             var applied = 0
             var skipped = 0
             var lastApplied: RecordedEvent?
+            let batch = BatchContext(lastPosition: min(limit, events[events.count - 1].position))
             for (event, fact) in zip(events, facts) where event.position > checkpoint && event.position <= limit {
-                if try projection.apply(event, fact, db) { applied += 1 } else { skipped += 1 }
+                if try projection.apply(event, fact, batch, db) { applied += 1 } else { skipped += 1 }
                 lastApplied = event
             }
             guard let lastApplied else { continue }
-            try projection.finishBatch(last: lastApplied, db)
+            try projection.finishBatch(last: lastApplied, batch, db)
             try ProjectionState.advance(db, name: projection.name, checkpoint: lastApplied.position, applied: applied, skipped: skipped)
         }
     }

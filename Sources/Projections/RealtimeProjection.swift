@@ -38,10 +38,26 @@ public struct RealtimeProjection: Projection {
     }
 
     private struct Delta {
-        var clicks = 0, completed = 0, failed = 0, sent = 0, errors = 0, latencySum: Int64 = 0, latencyCount = 0
+        var events = 1, clicks = 0, completed = 0, failed = 0, sent = 0, errors = 0, latencySum: Int64 = 0, latencyCount = 0
+
+        static func += (left: inout Delta, right: Delta) {
+            left.events += right.events
+            left.clicks += right.clicks
+            left.completed += right.completed
+            left.failed += right.failed
+            left.sent += right.sent
+            left.errors += right.errors
+            left.latencySum += right.latencySum
+            left.latencyCount += right.latencyCount
+        }
     }
 
-    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ db: Database) throws -> Bool {
+    /// Minute buckets are summed in memory for the batch and written once, in `finishBatch`.
+    private final class Minutes {
+        var deltas: [Int64: Delta] = [:]
+    }
+
+    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
         var delta = Delta()
         let time = event.timestamp
         switch fact {
@@ -81,12 +97,12 @@ public struct RealtimeProjection: Projection {
         case .statusUpdated(let status):
             delta.errors = status.status == "failed" ? 1 : 0
         case .unknownType, .undecodable:
-            try add(event, delta, db)
+            add(event, delta, batch)
             return false
         default:
             break
         }
-        try add(event, delta, db)
+        add(event, delta, batch)
         return true
     }
 
@@ -100,27 +116,36 @@ public struct RealtimeProjection: Projection {
         return .some(row["click_time"] as Int64?)
     }
 
-    private func add(_ event: RecordedEvent, _ delta: Delta, _ db: Database) throws {
-        try db.cachedStatement(
+    private func add(_ event: RecordedEvent, _ delta: Delta, _ batch: BatchContext) {
+        let minute = DayKey.minute(milliseconds: event.timestamp)
+        let minutes = batch.slot(name, Minutes.init)
+        if minutes.deltas[minute] == nil {
+            minutes.deltas[minute] = delta
+        } else {
+            minutes.deltas[minute]! += delta
+        }
+    }
+
+    public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {
+        let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO realtime_minutes (minute, events, clicks, deliveries_completed, deliveries_failed, messages_sent,
                     errors, latency_sum_ms, latency_count)
-                VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (minute) DO UPDATE SET
-                    events = events + 1, clicks = clicks + excluded.clicks,
+                    events = events + excluded.events, clicks = clicks + excluded.clicks,
                     deliveries_completed = deliveries_completed + excluded.deliveries_completed,
                     deliveries_failed = deliveries_failed + excluded.deliveries_failed,
                     messages_sent = messages_sent + excluded.messages_sent, errors = errors + excluded.errors,
                     latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
                     latency_count = latency_count + excluded.latency_count
-                """
-        ).execute(arguments: [
-            DayKey.minute(milliseconds: event.timestamp), delta.clicks, delta.completed, delta.failed, delta.sent, delta.errors,
-            delta.latencySum, delta.latencyCount,
-        ])
-    }
-
-    public func finishBatch(last event: RecordedEvent, _ db: Database) throws {
+                """)
+        for (minute, delta) in batch.slot(name, Minutes.init).deltas {
+            try statement.execute(arguments: [
+                minute, delta.events, delta.clicks, delta.completed, delta.failed, delta.sent, delta.errors, delta.latencySum,
+                delta.latencyCount,
+            ])
+        }
         let oldestMinute = DayKey.minute(milliseconds: event.timestamp) - Int64(retentionHours) * 60
         try db.cachedStatement(sql: "DELETE FROM realtime_minutes WHERE minute < ?").execute(arguments: [oldestMinute])
         let oldest = event.timestamp - Self.matchWindow

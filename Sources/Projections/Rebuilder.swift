@@ -44,33 +44,26 @@ public struct Rebuilder: Sendable {
         case .end, .time: lastPosition = reader.lastPosition
         case .position(let position): lastPosition = min(position, reader.lastPosition)
         }
-        var iterator = reader.events(from: start + 1).makeAsyncIterator()
-        var pending: [RecordedEvent] = []
+        let chunks = DecodedChunks(reader.events(from: start + 1), size: batchEvents) { event in
+            if event.position > lastPosition { return false }
+            if case .time(let time) = limit, event.timestamp > time { return false }
+            return true
+        }
+        defer { chunks.cancel() }
         var applied = start
         let clock = ContinuousClock()
         let began = clock.now
         var reported = began
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            let batch = pending
-            try queue.write { db in try engine.apply(batch, db, limits: checkpoints) }
-            applied = batch[batch.count - 1].position
-            pending.removeAll(keepingCapacity: true)
+        while let chunk = try chunks.next() {
+            try queue.write { db in try engine.apply(chunk.events, facts: chunk.facts, db, limits: checkpoints) }
+            applied = chunk.events[chunk.events.count - 1].position
             if clock.now - reported > .milliseconds(500) {
                 reported = clock.now
-                let seconds = Double((clock.now - began).components.seconds) + Double((clock.now - began).components.attoseconds) / 1e18
+                let elapsed = clock.now - began
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 progress(Progress(position: applied, lastPosition: lastPosition, eventsPerSecond: Double(applied - start) / max(seconds, 1e-9)))
             }
         }
-        reading: while let batch = try iterator.nextBatch() {
-            for event in batch {
-                if event.position > lastPosition { break reading }
-                if case .time(let time) = limit, event.timestamp > time { break reading }
-                pending.append(event)
-            }
-            if pending.count >= batchEvents { try flush() }
-        }
-        try flush()
         return applied
     }
 }

@@ -25,14 +25,16 @@ public struct RecentEventsProjection: Projection {
                 """)
     }
 
-    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ db: Database) throws -> Bool {
+    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
+        // Rows the end-of-batch trim would delete are not written at all (a rebuild's big batches).
+        guard event.position + UInt64(limit) > batch.lastPosition else { return fact.isUnderstood }
         let (contact, summary) = EventSummary.describe(event, fact)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO recent_events (position, time, type, contact, summary) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [Int64(event.position), event.timestamp, event.type, contact, summary])
         return fact.isUnderstood
     }
 
-    public func finishBatch(last event: RecordedEvent, _ db: Database) throws {
+    public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM recent_events WHERE position <= ?")
             .execute(arguments: [Int64(event.position) - Int64(limit)])
     }
