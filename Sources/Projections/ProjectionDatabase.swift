@@ -22,6 +22,7 @@ public enum ProjectionDatabase {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = OFF")
             try db.execute(sql: "PRAGMA synchronous = OFF")
+            try db.execute(sql: "PRAGMA cache_size = -131072")  // 128 MiB: the working set of a rebuild
         }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.write { try ProjectionState.createTable($0) }
