@@ -31,13 +31,3 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thr
     done.wait()
     return try box.result!.get()
 }
-
-/// Counts row changes (inserts, updates, deletes) in a database.
-final class StatementCounter: TransactionObserver, @unchecked Sendable {
-    private let onChange: () -> Void
-    init(_ onChange: @escaping () -> Void) { self.onChange = onChange }
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
-    func databaseDidChange(with event: DatabaseEvent) { onChange() }
-    func databaseDidCommit(_ db: Database) {}
-    func databaseDidRollback(_ db: Database) {}
-}
