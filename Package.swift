@@ -51,10 +51,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // Benchmarks: plain executables, run in release mode (see BENCHMARKS.md).
+        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport", swiftSettings: strict),
         .executableTarget(
             name: "LogBench",
             dependencies: [
-                "EventStore", "Domain",
+                "EventStore", "Domain", "BenchSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/LogBench",
@@ -63,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "ProjectionBench",
             dependencies: [
-                "EventStore", "Domain", "Projections",
+                "EventStore", "Domain", "Projections", "BenchSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -1,3 +1,4 @@
+import BenchSupport
 import Domain
 import EventStore
 import Foundation
@@ -45,7 +46,7 @@ enum AppendBench {
             })
         let clock = ContinuousClock()
         let started = clock.now
-        let histogram = runBlocking {
+        let histogram = try! blocking {
             await withTaskGroup(of: Histogram<UInt64>.self) { group in
                 for task in 0..<concurrency {
                     group.addTask {
@@ -69,7 +70,7 @@ enum AppendBench {
         }
         let elapsed = seconds(clock.now - started)
         let statistics = log.statistics
-        runBlocking { await log.close() }
+        try! blocking { await log.close() }
         let stats = try! LogReader.open(directory: directory).stats()
         let payload = (0..<appends).reduce(0) { $0 + corpus.webhooks[$1 % corpus.webhooks.count].body.count }
         try? FileManager.default.removeItem(atPath: directory)
@@ -79,20 +80,4 @@ enum AppendBench {
             events: statistics.events, batches: stats.batches, bytesWritten: statistics.bytesWritten,
             bytesOnDisk: stats.bytesOnDisk, payloadBytes: payload, uncompressedBytes: stats.uncompressedBytes)
     }
-}
-
-/// Runs async work to completion from synchronous top-level code.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        box.value = await body()
-        done.signal()
-    }
-    done.wait()
-    return box.value!
-}
-
-final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Domain
 import EventStore
 import Foundation
@@ -21,7 +22,7 @@ enum ReplayBench {
                 $0.compressionDictionary = SampleTraffic.compressionDictionary()
             })
         let appends = Int(Double(target) / corpus.eventsPerWebhook)
-        runBlocking {
+        try! blocking {
             await withTaskGroup(of: Void.self) { group in
                 for task in 0..<64 {
                     group.addTask {

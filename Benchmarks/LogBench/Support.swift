@@ -43,18 +43,3 @@ struct Corpus: @unchecked Sendable {
     var eventsPerWebhook: Double { Double(webhooks.reduce(0) { $0 + $1.events.count }) / Double(webhooks.count) }
     var medianBodyBytes: Int { webhooks.map(\.body.count).sorted()[webhooks.count / 2] }
 }
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-extension String.StringInterpolation {
-    mutating func appendInterpolation(_ value: Double, format digits: Int) {
-        appendLiteral(String(format: "%.\(digits)f", value))
-    }
-}

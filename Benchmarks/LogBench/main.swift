@@ -1,5 +1,6 @@
 // LogBench: throughput, latency, replay speed and compression of the event log, each next to a
 // baseline measured in the same run. Run in release mode: `make bench` (see BENCHMARKS.md).
+import BenchSupport
 import Domain
 import EventStore
 import Foundation
@@ -9,7 +10,7 @@ let options = BenchOptions(CommandLine.arguments)
 print("# LogBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, repeats \(options.repeats) (medians)")
 print("")
 let corpus = Corpus(webhooks: options.corpusSize)
-print("corpus: \(corpus.webhooks.count) distinct webhooks, \(corpus.eventsPerWebhook, format: 2) events each on average, "
+print("corpus: \(corpus.webhooks.count) distinct webhooks, \(corpus.eventsPerWebhook, digits: 2) events each on average, "
     + "median body \(corpus.medianBodyBytes) bytes")
 print("")
 
@@ -29,7 +30,7 @@ for level in options.levels {
     let limit = median((0..<options.repeats).map { _ in FsyncBaseline.syncsPerSecond(bytesPerSync: bytesPerSync, root: options.root) })
     let eventsPerSync = Double(result.events) / Double(max(1, result.syncs))
     let limitEvents = limit * eventsPerSync
-    print("| \(level) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(eventsPerSync, format: 1) | \(Int(limit)) | \(Int(limitEvents)) | \(result.eventsPerSecond / limitEvents * 100, format: 0)% | \(result.compressionVsPayload, format: 2)x |")
+    print("| \(level) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(eventsPerSync, digits: 1) | \(Int(limit)) | \(Int(limitEvents)) | \(result.eventsPerSecond / limitEvents * 100, digits: 0)% | \(result.compressionVsPayload, digits: 2)x |")
 }
 print("")
 
@@ -44,7 +45,7 @@ for level in [1, 64] {
             AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: 256), durability: .unsafeNone, dictionary: true, root: options.root, level: compression)
         }
         let result = AppendResult.median(runs)
-        print("| \(level) | \(compression) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(result.compressionVsPayload, format: 2)x |")
+        print("| \(level) | \(compression) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
     }
 }
 print("")
@@ -65,7 +66,7 @@ for level in options.levels {
         }
         let with = AppendResult.median(runs)
         let without = AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: false, root: options.root, derived: derived)
-        print("| \(level) | \(derived ? "raw+facts" : "raw") | \(Double(with.events) / Double(max(1, with.batches)), format: 1) | \(with.compressionVsPayload, format: 2)x | \(without.compressionVsPayload, format: 2)x | \(with.compressionVsRecords, format: 2)x |")
+        print("| \(level) | \(derived ? "raw+facts" : "raw") | \(Double(with.events) / Double(max(1, with.batches)), digits: 1) | \(with.compressionVsPayload, digits: 2)x | \(without.compressionVsPayload, digits: 2)x | \(with.compressionVsRecords, digits: 2)x |")
     }
 }
 print("")
@@ -82,7 +83,7 @@ for level in [16, 64, 256] {
                 AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: true, root: options.root, derived: derived, level: compression)
             }
             let result = AppendResult.median(runs)
-            print("| \(level) | \(derived ? "raw+facts" : "raw") | \(compression) | \(Int(result.appendsPerSecond)) | \(result.p99) | \(result.compressionVsPayload, format: 2)x |")
+            print("| \(level) | \(derived ? "raw+facts" : "raw") | \(compression) | \(Int(result.appendsPerSecond)) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
         }
     }
 }
@@ -94,5 +95,5 @@ print("")
 let replay = ReplayBench.run(corpus: corpus, events: options.replayEvents, repeats: options.repeats, root: options.root)
 print("| events | events/s | MB/s uncompressed | MB/s on disk | baseline: read the segment files, MB/s |")
 print("|---:|---:|---:|---:|---:|")
-print("| \(replay.events) | \(Int(replay.eventsPerSecond)) | \(replay.uncompressedMBps, format: 0) | \(replay.diskMBps, format: 0) | \(replay.rawReadMBps, format: 0) |")
+print("| \(replay.events) | \(Int(replay.eventsPerSecond)) | \(replay.uncompressedMBps, digits: 0) | \(replay.diskMBps, digits: 0) | \(replay.rawReadMBps, digits: 0) |")
 try? FileManager.default.removeItem(atPath: options.root)

@@ -1,3 +1,4 @@
+import BenchSupport
 import Domain
 import EventStore
 import Foundation

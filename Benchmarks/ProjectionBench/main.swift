@@ -1,5 +1,6 @@
 // ProjectionBench: rebuild speed next to this machine's raw SQLite upsert rate, and live
 // projection lag under a steady append rate. Release mode: `make bench-projections`.
+import BenchSupport
 import Domain
 import EventStore
 import Foundation

@@ -1,27 +1,29 @@
 import Foundation
-import GRDB
 
-func median(_ values: [Double]) -> Double {
+// Helpers shared by the benchmark executables.
+
+public func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
 }
 
-func seconds(_ duration: Duration) -> Double {
+public func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 extension String.StringInterpolation {
-    mutating func appendInterpolation(_ value: Double, digits: Int) {
+    /// `\(value, digits: 2)`: a fixed number of decimals.
+    public mutating func appendInterpolation(_ value: Double, digits: Int) {
         appendLiteral(String(format: "%.\(digits)f", value))
     }
 }
 
-/// Runs async work to completion from top-level code.
 final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, any Error>?
 }
 
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+/// Runs async work to completion from synchronous top-level code.
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
     Task {
