@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
         // liblz4 from the system (Debian: liblz4-dev).
@@ -39,7 +43,18 @@ let package = Package(
             swiftSettings: strict
         ),
         // The edges: HTTP, WebSocket, Graph API.
-        .target(name: "Adapters", dependencies: ["Projections", "Domain", "EventStore"], swiftSettings: strict),
+        .target(
+            name: "Adapters",
+            dependencies: [
+                "Projections", "Domain", "EventStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The `clickunlock` executable.
         .executableTarget(
             name: "App",
@@ -47,6 +62,8 @@ let package = Package(
                 "Adapters", "Projections", "Domain", "EventStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
@@ -69,6 +86,17 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/ProjectionBench",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AdaptersTests",
+            dependencies: [
+                "Adapters", "Domain", "EventStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore"], swiftSettings: strict),

@@ -5,19 +5,27 @@ import Foundation
 /// every item of `messages`, `statuses` and `errors`. Unknown fields are ignored (the raw body
 /// keeps them); unknown item kinds are counted, never an error.
 public enum WebhookParser {
+    /// A fact and, for inbound messages and statuses, its key for deduplication:
+    /// `message:<wamid>` or `status:<wamid>:<status>`.
+    public struct Item: Sendable {
+        public var event: NewEvent
+        public var key: String?
+    }
+
     public struct Parsed: Sendable {
         /// `false` when the body is not JSON or not the webhook envelope.
         public var understood: Bool
         /// The facts, in the order they appear in the body.
-        public var facts: [NewEvent]
-        /// Message ids (wamids) of inbound messages and `(id, status)` of statuses, for dedupe.
-        public var keys: [String]
+        public var items: [Item]
         /// Items or changes of kinds this parser does not know (kept only in the raw body).
         public var unknownItems: Int
+
+        public var facts: [NewEvent] { items.map(\.event) }
     }
 
-    public static func parse(_ body: [UInt8]) -> Parsed {
-        var parsed = Parsed(understood: false, facts: [], keys: [], unknownItems: 0)
+    /// Parses `body`; button taps from senders `isAuthorized` rejects are marked `authorized: false`.
+    public static func parse(_ body: [UInt8], isAuthorized: (Sender) -> Bool = { _ in true }) -> Parsed {
+        var parsed = Parsed(understood: false, items: [], unknownItems: 0)
         guard let root = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
             let entries = root["entry"] as? [Any]
         else { return parsed }
@@ -28,13 +36,13 @@ public enum WebhookParser {
                     parsed.unknownItems += 1
                     continue
                 }
-                parseValue(value, into: &parsed)
+                parseValue(value, isAuthorized: isAuthorized, into: &parsed)
             }
         }
         return parsed
     }
 
-    private static func parseValue(_ value: [String: Any], into parsed: inout Parsed) {
+    private static func parseValue(_ value: [String: Any], isAuthorized: (Sender) -> Bool, into parsed: inout Parsed) {
         let phoneNumberId = (value["metadata"] as? [String: Any])?["phone_number_id"] as? String
         var profiles: [String: (name: String?, userId: String?)] = [:]
         for case let contact as [String: Any] in (value["contacts"] as? [Any]) ?? [] {
@@ -44,12 +52,12 @@ public enum WebhookParser {
             if let userId { profiles[userId] = (name, userId) }
         }
         for case let message as [String: Any] in (value["messages"] as? [Any]) ?? [] {
-            guard let event = messageFact(message, profiles: profiles, phoneNumberId: phoneNumberId) else {
+            guard let event = messageFact(message, profiles: profiles, phoneNumberId: phoneNumberId, isAuthorized: isAuthorized)
+            else {
                 parsed.unknownItems += 1
                 continue
             }
-            parsed.facts.append(event.event)
-            parsed.keys.append(event.key)
+            parsed.items.append(Item(event: event.event, key: event.key))
         }
         for case let status as [String: Any] in (value["statuses"] as? [Any]) ?? [] {
             guard let id = status["id"] as? String, let state = status["status"] as? String else {
@@ -63,16 +71,16 @@ public enum WebhookParser {
                 pricingCategory: (status["pricing"] as? [String: Any])?["category"] as? String,
                 conversationId: (status["conversation"] as? [String: Any])?["id"] as? String,
                 bizOpaqueCallbackData: status["biz_opaque_callback_data"] as? String, phoneNumberId: phoneNumberId)
-            parsed.facts.append(fact.newEvent())
-            parsed.keys.append("status:\(id):\(state)")
+            parsed.items.append(Item(event: fact.newEvent(), key: "status:\(id):\(state)"))
         }
         for error in errors(value["errors"]) {
-            parsed.facts.append(WebhookError(error: error, phoneNumberId: phoneNumberId).newEvent())
+            parsed.items.append(Item(event: WebhookError(error: error, phoneNumberId: phoneNumberId).newEvent(), key: nil))
         }
     }
 
     private static func messageFact(
-        _ message: [String: Any], profiles: [String: (name: String?, userId: String?)], phoneNumberId: String?
+        _ message: [String: Any], profiles: [String: (name: String?, userId: String?)], phoneNumberId: String?,
+        isAuthorized: (Sender) -> Bool
     ) -> (event: NewEvent, key: String)? {
         guard let id = message["id"] as? String, let type = message["type"] as? String else { return nil }
         let from = message["from"] as? String
@@ -88,7 +96,7 @@ public enum WebhookParser {
             return (
                 ButtonClicked(
                     wamid: id, sender: sender, kind: .templateQuickReply, payload: payload, text: text,
-                    contextId: contextId, timestamp: timestamp
+                    contextId: contextId, timestamp: timestamp, authorized: isAuthorized(sender)
                 ).newEvent(), key
             )
         }
@@ -98,7 +106,7 @@ public enum WebhookParser {
                     return (
                         ButtonClicked(
                             wamid: id, sender: sender, kind: kind, payload: replyId, text: reply["title"] as? String,
-                            contextId: contextId, timestamp: timestamp
+                            contextId: contextId, timestamp: timestamp, authorized: isAuthorized(sender)
                         ).newEvent(), key
                     )
                 }

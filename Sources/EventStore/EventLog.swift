@@ -145,6 +145,11 @@ public final class EventLog: Sendable {
         LogEvents(catalog: catalog, start: .position(position))
     }
 
+    /// The committed events recorded at or after `time` (ms), found through the index.
+    public func events(since time: Int64) -> LogEvents {
+        LogEvents(catalog: catalog, start: .time(time))
+    }
+
     /// Every event from `position` on, then every newly committed one as it commits, in order,
     /// with no gaps and no duplicates. Ends when the log closes or the task is cancelled.
     public func subscribe(from position: UInt64) -> EventSubscription {

@@ -1,0 +1,80 @@
+public import Domain
+public import EventStore
+import Synchronization
+
+/// Which inbound messages (by wamid) and statuses (by wamid and status) are already in the log,
+/// over a window (default 8 days: Meta redelivers for up to 7). Rebuilt from the log at start.
+///
+/// Keys are reserved before an append and committed or released after it, so two concurrent
+/// deliveries of the same message yield one fact.
+public final class DedupeIndex: Sendable {
+    private struct State {
+        var seen: [String: Int64] = [:]
+        var reserved: Set<String> = []
+        var insertsSincePrune = 0
+    }
+
+    public let windowMilliseconds: Int64
+    private let state = Mutex(State())
+
+    public init(windowMilliseconds: Int64 = 8 * 24 * 3600 * 1000) {
+        self.windowMilliseconds = windowMilliseconds
+    }
+
+    public var count: Int { state.withLock { $0.seen.count } }
+
+    /// Loads the keys of the facts recorded in the window before `now` (ms).
+    public func load(from log: EventLog, now: Int64) throws(EventLogError) {
+        var iterator = log.events(since: now - windowMilliseconds).makeAsyncIterator()
+        while let batch = try iterator.nextBatch() {
+            state.withLock { state in
+                for event in batch {
+                    if let key = Self.key(of: event) { state.seen[key] = event.timestamp }
+                }
+            }
+        }
+    }
+
+    /// The dedupe key of a recorded fact, if it has one.
+    public static func key(of event: RecordedEvent) -> String? {
+        switch DomainFact(event) {
+        case .buttonClicked(let click): return "message:\(click.wamid)"
+        case .messageReceived(let message): return "message:\(message.wamid)"
+        case .statusUpdated(let status): return "status:\(status.wamid):\(status.status)"
+        default: return nil
+        }
+    }
+
+    /// For each key: `true` when it is new (and now reserved), `false` when seen, reserved by a
+    /// concurrent request, or repeated earlier in `keys`. `nil` keys are always new.
+    public func reserve(_ keys: [String?], now: Int64) -> [Bool] {
+        state.withLock { state in
+            keys.map { key in
+                guard let key else { return true }
+                if let seenAt = state.seen[key], now - seenAt < windowMilliseconds { return false }
+                return state.reserved.insert(key).inserted
+            }
+        }
+    }
+
+    /// The reserved keys are now in the log.
+    public func commit(_ keys: [String], at time: Int64) {
+        state.withLock { state in
+            for key in keys {
+                state.reserved.remove(key)
+                state.seen[key] = time
+            }
+            state.insertsSincePrune += keys.count
+            if state.insertsSincePrune > 50_000 {
+                state.insertsSincePrune = 0
+                let oldest = time - windowMilliseconds
+                state.seen = state.seen.filter { $0.value >= oldest }
+            }
+        }
+    }
+
+    /// The append failed: the keys are free again (Meta will redeliver).
+    public func release(_ keys: [String]) {
+        state.withLock { state in for key in keys { state.reserved.remove(key) } }
+    }
+}

@@ -1,0 +1,16 @@
+/// What ingestion has seen since start: for health and logs.
+public struct IngressCounters: Sendable, Equatable {
+    public var accepted = 0
+    /// Acknowledged and stored raw, but not understood (not JSON, or not the webhook envelope).
+    public var unparsed = 0
+    /// Facts left out because they were already in the log.
+    public var duplicateItems = 0
+    /// Items of kinds the parser does not know (kept in the raw body).
+    public var unknownItems = 0
+    /// Rejected before anything was stored, by reason (`missing`, `malformed`, `mismatch`, `too_large`).
+    public var rejected: [String: Int] = [:]
+    /// Answered 503: the log could not take the batch.
+    public var unavailable = 0
+
+    public init() {}
+}

@@ -1,0 +1,69 @@
+import Crypto
+public import Hummingbird
+import Foundation
+import HTTPTypes
+import NIOCore
+
+/// The public port: `GET /webhook` (verification handshake) and `POST /webhook` (ingestion), and
+/// nothing else.
+public enum WebhookRoutes {
+    public struct Configuration: Sendable {
+        /// The `hub.verify_token` Meta must present; `nil` refuses every handshake.
+        public var verifyToken: String?
+        /// Largest body accepted (Meta sends up to 3 MB).
+        public var bodyLimit = 3 * 1024 * 1024
+        /// Adds `GET /healthz` and `POST /_bench/read-body`, baselines for the load benchmark only.
+        public var benchmarkRoutes = false
+
+        public init(verifyToken: String?) { self.verifyToken = verifyToken }
+    }
+
+    public static func router(
+        ingestor: WebhookIngestor, configuration: Configuration
+    ) -> Router<WebhookRequestContext> {
+        let router = Router(context: WebhookRequestContext.self)
+        router.get("/webhook") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            guard query["hub.mode"] == "subscribe", let expected = configuration.verifyToken,
+                let presented = query["hub.verify_token"].map(String.init),
+                constantTimeEqual(Array(presented.utf8), Array(expected.utf8)),
+                let challenge = query["hub.challenge"].map(String.init)
+            else { return Response(status: .forbidden) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: challenge)))
+        }
+        router.post("/webhook") { request, context -> Response in
+            let requestId = request.headers[HTTPField.Name("X-Request-Id")!] ?? UUID().uuidString.prefix(13).lowercased()
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: configuration.bodyLimit)
+            } catch is NIOTooManyBytesError {
+                ingestor.reject("too_large", requestId: requestId, bytes: nil)
+                return Response(status: .contentTooLarge)
+            }
+            let result = await ingestor.ingest(
+                body: Array(buffer: body), signatureHeader: request.headers[HTTPField.Name("X-Hub-Signature-256")!],
+                remoteAddress: context.remoteAddress?.ipAddress, requestId: requestId)
+            var headers: HTTPFields = [HTTPField.Name("X-Request-Id")!: requestId]
+            if let retryAfter = result.retryAfter { headers[.retryAfter] = String(retryAfter) }
+            return Response(status: .init(code: result.status), headers: headers)
+        }
+        if configuration.benchmarkRoutes {
+            router.get("/healthz") { _, _ in Response(status: .ok) }
+            router.post("/_bench/read-body") { request, _ -> Response in
+                _ = try await request.body.collect(upTo: configuration.bodyLimit)
+                return Response(status: .ok)
+            }
+        }
+        return router
+    }
+
+    /// Compares without an early exit (the token's length is not secret).
+    static func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+
+/// Meta's `X-Hub-Signature-256`: `sha256=` and the lowercase hex HMAC-SHA256 of the raw body,
+/// keyed with the app secret. Checked in constant time over the bytes as received.
+public struct WebhookSignature: Sendable {
+    public enum Check: String, Sendable, CaseIterable {
+        case valid
+        /// No `X-Hub-Signature-256` header (a `X-Hub-Signature: sha1=` one does not count).
+        case missing
+        /// Not `sha256=` followed by 64 hex digits.
+        case malformed
+        /// Well-formed, but not the HMAC of this body with our secret.
+        case mismatch
+    }
+
+    private let key: SymmetricKey
+
+    public init(appSecret: String) {
+        key = SymmetricKey(data: Array(appSecret.utf8))
+    }
+
+    public func check(header: String?, body: [UInt8]) -> Check {
+        guard let header else { return .missing }
+        let value = header.trimmingCharacters(in: .whitespaces)
+        guard value.count == 71, value.lowercased().hasPrefix("sha256="), let digest = Self.bytes(hex: value.dropFirst(7))
+        else { return .malformed }
+        return HMAC<SHA256>.isValidAuthenticationCode(digest, authenticating: body, using: key) ? .valid : .mismatch
+    }
+
+    /// The header value for `body` (what Meta, or the simulator, sends).
+    public func header(for body: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: key)
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func bytes(hex: Substring) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var high: UInt8?
+        for character in hex.utf8 {
+            let nibble: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let first = high {
+                bytes.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes.count == 32 && high == nil ? bytes : nil
+    }
+}

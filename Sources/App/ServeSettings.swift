@@ -1,0 +1,88 @@
+import Foundation
+
+/// `serve`'s settings: from a JSON config file, then the environment, then flags (each overriding
+/// the one before). Secrets are never printed: `description` says only whether they are set.
+struct ServeSettings: CustomStringConvertible {
+    var dataDirectory = "./data"
+    var host = "0.0.0.0"
+    var webhookPort = 3000
+    var appSecret: String?
+    var verifyToken: String?
+    var accessToken: String?
+    var phoneNumberIds: [String] = []
+    var authorizedContacts: Set<String> = []
+    var bodyLimit = 3 * 1024 * 1024
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The config file's keys (all optional).
+    private struct File: Decodable {
+        var dataDir: String?
+        var host: String?
+        var webhookPort: Int?
+        var appSecret: String?
+        var verifyToken: String?
+        var accessToken: String?
+        var phoneNumberIds: [String]?
+        var authorizedContacts: [String]?
+        var bodyLimitBytes: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case dataDir = "data_dir", host, webhookPort = "webhook_port", appSecret = "app_secret",
+                verifyToken = "verify_token", accessToken = "access_token", phoneNumberIds = "phone_number_ids",
+                authorizedContacts = "authorized_contacts", bodyLimitBytes = "body_limit_bytes"
+        }
+    }
+
+    mutating func apply(configFile path: String) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw Failure(description: "cannot read the config file \(path): \(error.localizedDescription)")
+        }
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw Failure(description: "config file \(path) is not valid JSON: \(context.debugDescription)")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw Failure(description: "config file \(path): wrong type for \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch {
+            throw Failure(description: "config file \(path) could not be read as settings")
+        }
+        dataDirectory = file.dataDir ?? dataDirectory
+        host = file.host ?? host
+        webhookPort = file.webhookPort ?? webhookPort
+        appSecret = file.appSecret ?? appSecret
+        verifyToken = file.verifyToken ?? verifyToken
+        accessToken = file.accessToken ?? accessToken
+        phoneNumberIds = file.phoneNumberIds ?? phoneNumberIds
+        authorizedContacts = file.authorizedContacts.map(Set.init) ?? authorizedContacts
+        bodyLimit = file.bodyLimitBytes ?? bodyLimit
+    }
+
+    mutating func apply(environment: [String: String]) {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        appSecret = value("WHATSAPP_APP_SECRET") ?? appSecret
+        verifyToken = value("WHATSAPP_VERIFY_TOKEN") ?? verifyToken
+        accessToken = value("WHATSAPP_ACCESS_TOKEN") ?? accessToken
+        if let ids = value("WHATSAPP_PHONE_NUMBER_ID") { phoneNumberIds = Self.list(ids) }
+        if let contacts = value("CLICKUNLOCK_AUTHORIZED_CONTACTS") { authorizedContacts = Set(Self.list(contacts)) }
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " }).map(String.init).filter { !$0.isEmpty }
+    }
+
+    var description: String {
+        """
+        data directory \(dataDirectory); webhook port \(host):\(webhookPort); app secret \(appSecret == nil ? "NOT set" : "set"); \
+        verify token \(verifyToken == nil ? "not set" : "set"); access token \(accessToken == nil ? "not set" : "set"); \
+        phone number ids \(phoneNumberIds.isEmpty ? "none" : phoneNumberIds.joined(separator: ",")); \
+        authorized contacts \(authorizedContacts.isEmpty ? "everyone" : "\(authorizedContacts.count)"); body limit \(bodyLimit) bytes
+        """
+    }
+}
