@@ -108,7 +108,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AppTests",
-            dependencies: ["EventStore", "Domain", "Projections", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "EventStore", "Domain", "Projections", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -1,0 +1,114 @@
+import Domain
+import EventStore
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A running `clickunlock serve` child process on a free port.
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    private(set) var port = 0
+    private let output = Pipe()
+
+    init(dataDirectory: String, secret: String, arguments: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--webhook-port", "0", "--host", "127.0.0.1"] + arguments
+        process.environment = ["WHATSAPP_APP_SECRET": secret, "WHATSAPP_VERIFY_TOKEN": "token", "LOG_LEVEL": "error"]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while port == 0 && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            if let line = String(decoding: seen, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("ready webhook-port=") }) {
+                port = Int(line.split(separator: "=")[1]) ?? 0
+            }
+        }
+        guard port > 0 else { throw CocoaError(.fileReadUnknown) }
+    }
+
+    func kill(_ signal: Int32 = SIGKILL) {
+        Foundation.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    /// POSTs a signed body; the status, or nil when the connection failed.
+    func post(_ body: [UInt8], signature: String) async -> Int? {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/webhook")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body)
+        request.setValue(signature, forHTTPHeaderField: "X-Hub-Signature-256")
+        request.timeoutInterval = 5
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+}
+
+@Suite struct ServeCrashTests {
+    static let secret = "crash-test-secret"
+
+    /// Signs like Meta (HMAC-SHA256 of the raw bytes), through the CLI-independent helper below.
+    static func sign(_ body: [UInt8]) -> String { HMACSigner.header(secret: secret, body: body) }
+
+    @Test func everyAcknowledgedWebhookSurvivesSIGKILLAndNoFactIsStoredTwice() async throws {
+        let data = TempDataDirectory()
+        var random = SplitMix64(seed: UInt64(Date.now.timeIntervalSince1970))
+        var traffic = SampleTraffic(seed: random.next())
+        var acknowledged: [[UInt8]] = []
+        for _ in 0..<8 {
+            let server = try ServeProcess(dataDirectory: data.path, secret: Self.secret)
+            // New webhooks, plus redeliveries of some already acknowledged (as Meta retries).
+            let bodies = (0..<400).map { _ in traffic.next(receivedAt: Int64(Date().timeIntervalSince1970 * 1000)).body }
+                + acknowledged.shuffled().prefix(40)
+            let killAfter = 50 + Int(random.next() % 400)
+            let killer = Task {
+                try await Task.sleep(for: .milliseconds(killAfter))
+                server.kill()
+            }
+            let acked = await withTaskGroup(of: [[UInt8]].self) { group in
+                for lane in 0..<8 {
+                    group.addTask {
+                        var ok: [[UInt8]] = []
+                        for body in stride(from: lane, to: bodies.count, by: 8).map({ bodies[$0] }) {
+                            guard let status = await server.post(body, signature: Self.sign(body)) else { break }
+                            if status == 200 { ok.append(body) }
+                        }
+                        return ok
+                    }
+                }
+                return await group.reduce(into: []) { $0 += $1 }
+            }
+            _ = try await killer.value
+            acknowledged += acked
+        }
+        #expect(acknowledged.count > 100, "too few acknowledged webhooks to prove anything")
+
+        let reader = try LogReader.open(directory: data.logPath)
+        var iterator = reader.events().makeAsyncIterator()
+        var bodies = Set<[UInt8]>()
+        var keys: [String: Int] = [:]
+        while let event = try iterator.nextEvent() {
+            if event.type == "webhook.received" { bodies.insert(event.attachment) }
+            if let key = Self.key(event) { keys[key, default: 0] += 1 }
+        }
+        let missing = acknowledged.filter { !bodies.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) acknowledged webhooks are not in the log")
+        let twice = keys.filter { $0.value > 1 }
+        #expect(twice.isEmpty, "facts stored twice: \(twice.prefix(3))")
+    }
+
+    static func key(_ event: RecordedEvent) -> String? {
+        switch DomainFact(event) {
+        case .buttonClicked(let click): return "message:\(click.wamid)"
+        case .messageReceived(let message): return "message:\(message.wamid)"
+        case .statusUpdated(let status): return "status:\(status.wamid):\(status.status)"
+        default: return nil
+        }
+    }
+}
