@@ -88,6 +88,12 @@ let package = Package(
             path: "Benchmarks/ProjectionBench",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "IngressCorpus",
+            dependencies: ["Adapters", "Domain"],
+            path: "Benchmarks/IngressCorpus",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AdaptersTests",
             dependencies: [

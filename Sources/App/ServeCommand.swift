@@ -15,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the service: the public webhook listener and the projector (SIGTERM/SIGINT stop it gracefully).",
         discussion: """
             Settings come from --config FILE (JSON: data_dir, host, webhook_port, app_secret, verify_token, \
-            access_token, phone_number_ids, authorized_contacts, body_limit_bytes), then the environment \
+            access_token, phone_number_ids, authorized_contacts, body_limit_bytes, dedupe_window_days), then the environment \
             (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID (comma-separated), \
             CLICKUNLOCK_AUTHORIZED_CONTACTS (comma-separated wa_ids)), then these flags. Without an app secret the \
             service refuses to start, unless --insecure-skip-signature-check is given.
@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("authorized-contact"), help: "A wa_id or BSUID allowed to unlock content; repeatable.")
     var authorizedContacts: [String] = []
     @Option(name: .customLong("body-limit"), help: "Largest webhook body in bytes (default 3 MiB).") var bodyLimit: Int?
+    @Option(name: .customLong("dedupe-window-days"), help: "How long a message id counts as already stored (default 8).")
+    var dedupeWindowDays: Int?
     @Flag(name: .customLong("insecure-skip-signature-check"), help: "DEVELOPMENT ONLY: accept webhooks without checking their signature.")
     var insecure = false
     @Flag(name: .customLong("benchmark-routes"), help: .hidden) var benchmarkRoutes = false
@@ -43,6 +45,10 @@ struct ServeCommand: AsyncParsableCommand {
         settings.host = host ?? settings.host
         if !authorizedContacts.isEmpty { settings.authorizedContacts = Set(authorizedContacts) }
         settings.bodyLimit = bodyLimit ?? settings.bodyLimit
+        settings.dedupeWindowDays = dedupeWindowDays ?? settings.dedupeWindowDays
+        guard settings.dedupeWindowDays > 0, settings.bodyLimit > 0, (0...65535).contains(settings.webhookPort) else {
+            throw ServeSettings.Failure(description: "webhook port must be 0-65535, body limit and dedupe window positive")
+        }
         return settings
     }
 
@@ -73,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw reportFailure(error)
         }
         if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
-        let dedupe = DedupeIndex()
+        let dedupe = DedupeIndex(windowMilliseconds: Int64(settings.dedupeWindowDays) * 24 * 3600 * 1000)
         do {
             try dedupe.load(from: log, now: Int64(Date().timeIntervalSince1970 * 1000))
         } catch {

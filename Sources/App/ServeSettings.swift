@@ -12,6 +12,8 @@ struct ServeSettings: CustomStringConvertible {
     var phoneNumberIds: [String] = []
     var authorizedContacts: Set<String> = []
     var bodyLimit = 3 * 1024 * 1024
+    /// How long a message id (or a status) counts as already stored: Meta redelivers for 7 days.
+    var dedupeWindowDays = 8
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -28,11 +30,13 @@ struct ServeSettings: CustomStringConvertible {
         var phoneNumberIds: [String]?
         var authorizedContacts: [String]?
         var bodyLimitBytes: Int?
+        var dedupeWindowDays: Int?
 
         enum CodingKeys: String, CodingKey {
             case dataDir = "data_dir", host, webhookPort = "webhook_port", appSecret = "app_secret",
                 verifyToken = "verify_token", accessToken = "access_token", phoneNumberIds = "phone_number_ids",
-                authorizedContacts = "authorized_contacts", bodyLimitBytes = "body_limit_bytes"
+                authorizedContacts = "authorized_contacts", bodyLimitBytes = "body_limit_bytes",
+                dedupeWindowDays = "dedupe_window_days"
         }
     }
 
@@ -62,6 +66,7 @@ struct ServeSettings: CustomStringConvertible {
         phoneNumberIds = file.phoneNumberIds ?? phoneNumberIds
         authorizedContacts = file.authorizedContacts.map(Set.init) ?? authorizedContacts
         bodyLimit = file.bodyLimitBytes ?? bodyLimit
+        dedupeWindowDays = file.dedupeWindowDays ?? dedupeWindowDays
     }
 
     mutating func apply(environment: [String: String]) {
@@ -82,7 +87,8 @@ struct ServeSettings: CustomStringConvertible {
         data directory \(dataDirectory); webhook port \(host):\(webhookPort); app secret \(appSecret == nil ? "NOT set" : "set"); \
         verify token \(verifyToken == nil ? "not set" : "set"); access token \(accessToken == nil ? "not set" : "set"); \
         phone number ids \(phoneNumberIds.isEmpty ? "none" : phoneNumberIds.joined(separator: ",")); \
-        authorized contacts \(authorizedContacts.isEmpty ? "everyone" : "\(authorizedContacts.count)"); body limit \(bodyLimit) bytes
+        authorized contacts \(authorizedContacts.isEmpty ? "everyone" : "\(authorizedContacts.count)"); body limit \(bodyLimit) bytes; \
+        dedupe window \(dedupeWindowDays) days
         """
     }
 }

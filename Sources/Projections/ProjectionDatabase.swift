@@ -1,11 +1,16 @@
+import Dispatch
 public import GRDB
 
 /// Opens the projections' SQLite file: WAL mode, `synchronous=NORMAL` (set explicitly: Debian's
 /// build defaults to FULL), one writer, a pool of readers that never block it.
 public enum ProjectionDatabase {
     /// The live database: a pool (WAL), for the projector and the read adapters.
+    ///
+    /// Its writes (the projector's) run at utility priority: under load, acknowledging webhooks
+    /// comes first, and a projector that falls behind catches up in larger, cheaper batches.
     public static func openPool(path: String) throws -> DatabasePool {
         var configuration = Configuration()
+        configuration.writeTargetQueue = DispatchQueue(label: "clickunlock.projections.writer", qos: .utility)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }

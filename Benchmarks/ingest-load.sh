@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Load test of webhook ingestion (issue 4): 64 keep-alive connections POSTing realistic signed
+# webhooks with fsync on, next to the same server's GET /healthz and a POST route that only reads
+# the body, all in one run. Needs wrk (apt-get install wrk). Usage: Benchmarks/ingest-load.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-10}
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
+swift build -c release --product clickunlock 2>/dev/null >/dev/null
+swift build -c release --product IngressCorpus 2>/dev/null >/dev/null
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SECRET=load-test-secret
+.build/release/IngressCorpus "$SECRET" 200000 > "$WORK/corpus.tsv"
+WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error .build/release/clickunlock serve --data-dir "$WORK/data" \
+  --host 127.0.0.1 --webhook-port 0 --benchmark-routes > "$WORK/serve.out" 2>"$WORK/serve.err" &
+SERVER=$!
+for _ in $(seq 100); do grep -q "ready webhook-port=" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(grep -o "webhook-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)
+URL=http://127.0.0.1:$PORT
+
+run() { # name, path, method args...
+  local name=$1; shift
+  local out
+  out=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" --latency "$@")
+  local rps p50 p99 non2xx
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+  echo "| $name | $rps | $p50 | $p99 | ${non2xx:-0} |"
+}
+echo "# ingest-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores, ${SECONDS_PER_RUN}s per route, wrk -t2 -c64"
+echo
+echo "| route | requests/s | p50 | p99 | non-2xx |"
+echo "|---|---:|---:|---:|---:|"
+run "GET /healthz (trivial)" "$URL/healthz"
+CORPUS=$WORK/corpus.tsv TARGET_PATH=/_bench/read-body run "POST /_bench/read-body (reads the body only)" -s Benchmarks/ingest.lua "$URL"
+CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook run "POST /webhook (verify, parse, dedupe, durable append)" -s Benchmarks/ingest.lua "$URL"
+kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
+echo
+.build/release/clickunlock log stats --data-dir "$WORK/data" | grep -E "events|batches|ratio"
