@@ -115,8 +115,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "EventStore", "Domain", "Projections", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "EventStore", "Domain", "Projections", "Adapters", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

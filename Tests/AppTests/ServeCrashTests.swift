@@ -1,3 +1,4 @@
+import Adapters
 import Domain
 import EventStore
 import Foundation
@@ -53,8 +54,8 @@ final class ServeProcess: @unchecked Sendable {
 @Suite struct ServeCrashTests {
     static let secret = "crash-test-secret"
 
-    /// Signs like Meta (HMAC-SHA256 of the raw bytes), through the CLI-independent helper below.
-    static func sign(_ body: [UInt8]) -> String { HMACSigner.header(secret: secret, body: body) }
+    /// Signs like Meta: HMAC-SHA256 of the raw bytes.
+    static func sign(_ body: [UInt8]) -> String { WebhookSignature(appSecret: secret).header(for: body) }
 
     @Test func everyAcknowledgedWebhookSurvivesSIGKILLAndNoFactIsStoredTwice() async throws {
         let data = TempDataDirectory()
