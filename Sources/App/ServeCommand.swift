@@ -46,8 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
         if !authorizedContacts.isEmpty { settings.authorizedContacts = Set(authorizedContacts) }
         settings.bodyLimit = bodyLimit ?? settings.bodyLimit
         settings.dedupeWindowDays = dedupeWindowDays ?? settings.dedupeWindowDays
-        guard settings.dedupeWindowDays > 0, settings.bodyLimit > 0, (0...65535).contains(settings.webhookPort) else {
-            throw ServeSettings.Failure(description: "webhook port must be 0-65535, body limit and dedupe window positive")
+        // A body must fit in one log event (16 MiB with its facts), or it could never be stored.
+        guard settings.dedupeWindowDays > 0, (1...(12 << 20)).contains(settings.bodyLimit),
+            (0...65535).contains(settings.webhookPort)
+        else {
+            throw ServeSettings.Failure(
+                description: "webhook port must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day")
         }
         return settings
     }
