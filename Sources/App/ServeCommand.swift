@@ -119,7 +119,10 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: EventLogService(log: log)),
-                    .init(service: ProjectorService(projector: projector)),
+                    // Its end (or failure) must not stop ingestion: projections are derived, webhooks are not.
+                    .init(
+                        service: ProjectorService(projector: projector, logger: logger), successTerminationBehavior: .ignore,
+                        failureTerminationBehavior: .ignore),
                     .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
