@@ -39,7 +39,10 @@ let package = Package(
         // Read models derived from the log.
         .target(
             name: "Projections",
-            dependencies: ["Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         // The edges: HTTP, WebSocket, Graph API.

@@ -14,6 +14,8 @@ public struct ConversationsProjection: Projection {
 
     public init() {}
 
+    public func memoryRebuild() -> any MemoryRebuild { MemoryConversations() }
+
     public func create(_ db: Database) throws {
         try db.execute(
             sql: """

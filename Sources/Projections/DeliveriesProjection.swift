@@ -10,6 +10,8 @@ public struct DeliveriesProjection: Projection {
 
     public init() {}
 
+    public func memoryRebuild() -> any MemoryRebuild { MemoryDeliveries() }
+
     public func create(_ db: Database) throws {
         try db.execute(
             sql: """

@@ -22,6 +22,8 @@ public struct MetricsProjection: Projection {
         zone = reportingTimeZone == "UTC" ? nil : TimeZone(identifier: reportingTimeZone)
     }
 
+    public func memoryRebuild() -> any MemoryRebuild { MemoryMetrics(self) }
+
     public func create(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -142,7 +144,7 @@ public struct MetricsProjection: Projection {
     }
 
     /// The days `time` falls on: in UTC, and in the reporting zone when it is another.
-    private func days(_ time: Int64) -> [(day: String, zone: String)] {
+    func days(_ time: Int64) -> [(day: String, zone: String)] {
         var days = [(DayKey.day(milliseconds: time, offsetSeconds: 0), "UTC")]
         if let zone {
             days.append((DayKey.day(milliseconds: time, offsetSeconds: DayKey.offset(zone: zone, milliseconds: time)), reportingTimeZone))

@@ -19,6 +19,8 @@ public protocol Projection: Sendable {
     func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool
     /// Runs once at the end of each batch: writes what was accumulated, trims to a window.
     func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws
+    /// A fresh in-memory rebuild of this projection (a rebuild from position 1 uses it).
+    func memoryRebuild() -> any MemoryRebuild
 }
 
 extension Projection {

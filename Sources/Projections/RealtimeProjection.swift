@@ -16,6 +16,8 @@ public struct RealtimeProjection: Projection {
 
     public init(retentionHours: Int) { self.retentionHours = max(1, retentionHours) }
 
+    public func memoryRebuild() -> any MemoryRebuild { MemoryRealtime(retentionHours: retentionHours) }
+
     public func create(_ db: Database) throws {
         try db.execute(
             sql: """

@@ -44,6 +44,7 @@ public struct Rebuilder: Sendable {
         case .end, .time: lastPosition = reader.lastPosition
         case .position(let position): lastPosition = min(position, reader.lastPosition)
         }
+        let fresh = try queue.read { db in try ProjectionState.all(db).values.allSatisfy { $0.checkpoint == 0 } }
         let chunks = DecodedChunks(reader.events(from: start + 1), size: batchEvents) { event in
             if event.position > lastPosition { return false }
             if case .time(let time) = limit, event.timestamp > time { return false }
@@ -54,8 +55,14 @@ public struct Rebuilder: Sendable {
         let clock = ContinuousClock()
         let began = clock.now
         var reported = began
+        // From position 1 every projection is built in memory and written once at the end.
+        let memory = fresh ? MemoryBuild(engine.projections, limits: checkpoints) : nil
         while let chunk = try chunks.next() {
-            try queue.write { db in try engine.apply(chunk.events, facts: chunk.facts, db, limits: checkpoints) }
+            if let memory {
+                memory.apply(chunk.events, chunk.facts)
+            } else {
+                try queue.write { db in try engine.apply(chunk.events, facts: chunk.facts, db, limits: checkpoints) }
+            }
             applied = chunk.events[chunk.events.count - 1].position
             if clock.now - reported > .milliseconds(500) {
                 reported = clock.now
@@ -64,6 +71,7 @@ public struct Rebuilder: Sendable {
                 progress(Progress(position: applied, lastPosition: lastPosition, eventsPerSecond: Double(applied - start) / max(seconds, 1e-9)))
             }
         }
+        if let memory { try queue.write { db in try memory.write(db) } }
         return applied
     }
 }

@@ -12,6 +12,8 @@ public struct RecentEventsProjection: Projection {
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
+    public func memoryRebuild() -> any MemoryRebuild { MemoryRecentEvents(limit: limit) }
+
     public func create(_ db: Database) throws {
         try db.execute(
             sql: """
