@@ -121,9 +121,7 @@ struct RebuildCommand: AsyncParsableCommand {
             printError("no projections at \(livePath): nothing to check")
             throw ExitCodes.noInput
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        let live = try DatabaseQueue(path: livePath, configuration: configuration)
+        let live = try ProjectionDatabase.openReadOnly(path: livePath)
         let scratch = data.dataDirectory + "/projections.check-\(getpid()).sqlite"
         defer { removeDatabaseFiles(scratch) }
         // One read transaction: the live rows and checkpoints compared are one snapshot.

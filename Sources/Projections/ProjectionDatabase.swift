@@ -11,6 +11,9 @@ public enum ProjectionDatabase {
     public static func openPool(path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.writeTargetQueue = DispatchQueue(label: "clickunlock.projections.writer", qos: .utility)
+        // Other processes read this file (`rebuild --check`, tools); while SQLite recovers a WAL
+        // after a crash, they and we must wait for each other rather than fail at once.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -32,6 +35,14 @@ public enum ProjectionDatabase {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.write { try ProjectionState.createTable($0) }
         return queue
+    }
+
+    /// A read-only connection to the live database, for tools beside the service.
+    public static func openReadOnly(path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     /// Makes a scratch database ready to serve: WAL mode, synced.

@@ -22,31 +22,46 @@ func writeHistory(_ data: TempDataDirectory, seed: UInt64, events count: Int) as
 
 /// The checkpoints in DATA/projections.sqlite (empty when there is none yet).
 func checkpoints(_ data: TempDataDirectory) -> [String: UInt64] {
-    var configuration = Configuration()
-    configuration.readonly = true
-    guard let queue = try? DatabaseQueue(path: data.path + "/projections.sqlite", configuration: configuration) else { return [:] }
+    guard let queue = try? ProjectionDatabase.openReadOnly(path: data.path + "/projections.sqlite") else { return [:] }
     return ((try? queue.read { try ProjectionState.all($0) }) ?? [:]).mapValues(\.checkpoint)
 }
 
 /// Runs `clickunlock project` until every projection reaches `position` (or `killAfter` passes),
-/// then kills it with SIGKILL.
+/// then kills it with SIGKILL. Records an issue, with the child's stderr, when the child exits by
+/// itself or does not get there in time.
 @discardableResult
 func runProjector(_ data: TempDataDirectory, until position: UInt64?, killAfter milliseconds: Int? = nil) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CLI.executable)
     process.arguments = ["project", "--data-dir", data.path]
     process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
+    let errors = Pipe()
+    process.standardError = errors
     try process.run()
+    let stderr = CLI.Collector(errors.fileHandleForReading)
     let started = Date()
+    var reached = position == nil
     while true {
-        usleep(5_000)
+        usleep(20_000)
+        if !process.isRunning { break }
         if let milliseconds, Date().timeIntervalSince(started) * 1000 >= Double(milliseconds) { break }
-        if let position, checkpoints(data).values.count == 5, checkpoints(data).values.allSatisfy({ $0 >= position }) { break }
-        if Date().timeIntervalSince(started) > 120 { break }
+        let current = checkpoints(data)
+        if let position, current.count == 5, current.values.allSatisfy({ $0 >= position }) {
+            reached = true
+            break
+        }
+        if Date().timeIntervalSince(started) > 300 { break }
     }
+    let exitedAlone = !process.isRunning
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
+    let output = String(decoding: stderr.wait(), as: UTF8.self)
+    if exitedAlone {
+        Issue.record("the projector exited by itself (status \(process.terminationStatus)): \(output.suffix(2000))")
+    } else if !reached {
+        let seconds = Int(Date().timeIntervalSince(started))
+        Issue.record("the projector did not reach position \(position ?? 0) in \(seconds) s; checkpoints \(checkpoints(data)); stderr: \(output.suffix(2000))")
+    }
     return process
 }
 
