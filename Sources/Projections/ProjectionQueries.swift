@@ -29,7 +29,7 @@ public enum ProjectionQueries {
     }
 
     public static func currentRates(_ db: Database, now: Int64, minutes: Int = 5) throws -> Rates {
-        let last = now >= 0 ? now / 60_000 : (now - 59_999) / 60_000
+        let last = DayKey.minute(milliseconds: now)
         let row = try Row.fetchOne(
             db,
             sql: """

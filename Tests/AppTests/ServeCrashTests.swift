@@ -96,20 +96,11 @@ final class ServeProcess: @unchecked Sendable {
         var keys: [String: Int] = [:]
         while let event = try iterator.nextEvent() {
             if event.type == "webhook.received" { bodies.insert(event.attachment) }
-            if let key = Self.key(event) { keys[key, default: 0] += 1 }
+            if let key = DedupeIndex.key(of: event) { keys[key, default: 0] += 1 }
         }
         let missing = acknowledged.filter { !bodies.contains($0) }
         #expect(missing.isEmpty, "\(missing.count) acknowledged webhooks are not in the log")
         let twice = keys.filter { $0.value > 1 }
         #expect(twice.isEmpty, "facts stored twice: \(twice.prefix(3))")
-    }
-
-    static func key(_ event: RecordedEvent) -> String? {
-        switch DomainFact(event) {
-        case .buttonClicked(let click): return "message:\(click.wamid)"
-        case .messageReceived(let message): return "message:\(message.wamid)"
-        case .statusUpdated(let status): return "status:\(status.wamid):\(status.status)"
-        default: return nil
-        }
     }
 }

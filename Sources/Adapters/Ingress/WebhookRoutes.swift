@@ -18,6 +18,9 @@ public enum WebhookRoutes {
         public init(verifyToken: String?) { self.verifyToken = verifyToken }
     }
 
+    static let requestIdHeader = HTTPField.Name("X-Request-Id")!
+    static let signatureHeader = HTTPField.Name("X-Hub-Signature-256")!
+
     public static func router(
         ingestor: WebhookIngestor, configuration: Configuration
     ) -> Router<WebhookRequestContext> {
@@ -34,7 +37,7 @@ public enum WebhookRoutes {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: challenge)))
         }
         router.post("/webhook") { request, context -> Response in
-            let requestId = request.headers[HTTPField.Name("X-Request-Id")!] ?? UUID().uuidString.prefix(13).lowercased()
+            let requestId = request.headers[requestIdHeader] ?? UUID().uuidString.prefix(13).lowercased()
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: configuration.bodyLimit)
@@ -43,9 +46,9 @@ public enum WebhookRoutes {
                 return Response(status: .contentTooLarge)
             }
             let result = await ingestor.ingest(
-                body: Array(buffer: body), signatureHeader: request.headers[HTTPField.Name("X-Hub-Signature-256")!],
+                body: Array(buffer: body), signatureHeader: request.headers[signatureHeader],
                 remoteAddress: context.remoteAddress?.ipAddress, requestId: requestId)
-            var headers: HTTPFields = [HTTPField.Name("X-Request-Id")!: requestId]
+            var headers: HTTPFields = [requestIdHeader: requestId]
             if let retryAfter = result.retryAfter { headers[.retryAfter] = String(retryAfter) }
             return Response(status: .init(code: result.status), headers: headers)
         }
