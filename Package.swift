@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // liblz4 from the system (Debian: liblz4-dev).
@@ -36,6 +39,16 @@ let package = Package(
         .target(name: "EventStore", dependencies: ["CLZ4"], swiftSettings: strict),
         // The domain event catalogue (type names, versions, payloads) on top of the log.
         .target(name: "Domain", dependencies: ["EventStore"], swiftSettings: strict),
+        // The click-to-unlock saga: content packs, the delivery process manager, the template sender.
+        // Talks to the Graph API only through the `MessageSender` protocol.
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "Domain", "EventStore", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Read models derived from the log.
         .target(
             name: "Projections",
@@ -49,8 +62,11 @@ let package = Package(
         .target(
             name: "Adapters",
             dependencies: [
-                "Projections", "Domain", "EventStore",
+                "Projections", "Domain", "EventStore", "Delivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,11 +78,13 @@ let package = Package(
         .executableTarget(
             name: "App",
             dependencies: [
-                "Adapters", "Projections", "Domain", "EventStore",
+                "Adapters", "Projections", "Domain", "EventStore", "Delivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -5,6 +5,9 @@ struct ClickUnlock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clickunlock",
         abstract: "Turns WhatsApp template button taps into delivered premium content.",
-        subcommands: [DemoCommand.self, ServeCommand.self, ReplayCommand.self, RebuildCommand.self, LogCommand.self, ProjectCommand.self]
+        subcommands: [
+            DemoCommand.self, ServeCommand.self, ReplayCommand.self, RebuildCommand.self, SendTemplateCommand.self, GraphSimCommand.self,
+            LogCommand.self, ProjectCommand.self,
+        ]
     )
 }

@@ -12,12 +12,14 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service: the public webhook listener and the projector (SIGTERM/SIGINT stop it gracefully).",
+        abstract: "Run the service: the public webhook listener, the projector and the delivery saga (SIGTERM/SIGINT stop it gracefully).",
         discussion: """
             Settings come from --config FILE (JSON: data_dir, host, webhook_port, app_secret, verify_token, \
-            access_token, phone_number_ids, authorized_contacts, body_limit_bytes, dedupe_window_days), then the environment \
+            access_token, phone_number_ids, authorized_contacts, body_limit_bytes, dedupe_window_days, graph_base_url, graph_api_version, \
+            manifest, messages_per_second, strict_order, reconcile_wait_ms, confirmation_wait_ms), then the environment \
             (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID (comma-separated), \
-            CLICKUNLOCK_AUTHORIZED_CONTACTS (comma-separated wa_ids)), then these flags. Without an app secret the \
+            CLICKUNLOCK_AUTHORIZED_CONTACTS (comma-separated wa_ids), CLICKUNLOCK_GRAPH_BASE_URL), then these flags. \
+            Delivery runs when an access token and a phone number id are set; it then needs a valid content manifest. Without an app secret the \
             service refuses to start, unless --insecure-skip-signature-check is given.
             """)
 
@@ -35,6 +37,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("insecure-skip-signature-check"), help: "DEVELOPMENT ONLY: accept webhooks without checking their signature.")
     var insecure = false
     @Flag(name: .customLong("benchmark-routes"), help: .hidden) var benchmarkRoutes = false
+    @Option(name: .customLong("graph-base-url"), help: "Graph API base URL (default https://graph.facebook.com; the simulator's for tests).")
+    var graphBaseURL: String?
+    @Option(name: .customLong("graph-api-version"), help: "Graph API version (default v25.0).") var graphAPIVersion: String?
+    @Option(help: "Content manifest, YAML or JSON (default DATA_DIR/content.yaml).") var manifest: String?
+    @Option(name: .customLong("messages-per-second"), help: "Send rate limit per business number (default 80; 0 lifts it).")
+    var messagesPerSecond: Double?
+    @Flag(name: .customLong("strict-order"), help: "Send each content message only after the previous one is delivered.")
+    var strictOrder = false
+    @Option(name: .customLong("reconcile-wait-ms"), help: "How long to wait for status webhooks before resending a message whose outcome is unknown (default 5000).")
+    var reconcileWaitMs: Int64?
+    @Option(name: .customLong("confirmation-wait-ms"), help: "How long a delivery waits for its messages' `delivered` statuses before completing (default 60000; 0 completes on acceptance).")
+    var confirmationWaitMs: Int64?
 
     func settings() throws -> ServeSettings {
         var settings = ServeSettings()
@@ -46,12 +60,20 @@ struct ServeCommand: AsyncParsableCommand {
         if !authorizedContacts.isEmpty { settings.authorizedContacts = Set(authorizedContacts) }
         settings.bodyLimit = bodyLimit ?? settings.bodyLimit
         settings.dedupeWindowDays = dedupeWindowDays ?? settings.dedupeWindowDays
+        settings.graphBaseURL = graphBaseURL ?? settings.graphBaseURL
+        settings.graphAPIVersion = graphAPIVersion ?? settings.graphAPIVersion
+        settings.manifestPath = manifest ?? settings.manifestPath
+        settings.messagesPerSecond = messagesPerSecond ?? settings.messagesPerSecond
+        settings.strictOrder = strictOrder || settings.strictOrder
+        settings.reconcileWaitMs = reconcileWaitMs ?? settings.reconcileWaitMs
+        settings.confirmationWaitMs = confirmationWaitMs ?? settings.confirmationWaitMs
         // A body must fit in one log event (16 MiB with its facts), or it could never be stored.
         guard settings.dedupeWindowDays > 0, (1...(12 << 20)).contains(settings.bodyLimit),
-            (0...65535).contains(settings.webhookPort)
+            (0...65535).contains(settings.webhookPort), settings.messagesPerSecond >= 0, settings.reconcileWaitMs >= 0,
+            settings.confirmationWaitMs >= 0, settings.graphBaseURL.hasPrefix("http")
         else {
             throw ServeSettings.Failure(
-                description: "webhook port must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day")
+                description: "webhook port must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the Graph base URL http(s)")
         }
         return settings
     }
@@ -75,59 +97,20 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("INSECURE: webhook signatures are NOT checked (--insecure-skip-signature-check); never use this in production")
         }
         logger.info("starting: \(settings)")
-
-        let log: EventLog
-        do {
-            log = try EventLog.open(directory: settings.dataDirectory + "/log")
-        } catch {
-            throw reportFailure(error)
+        let assembly = try await ServiceAssembly.open(settings: settings, benchmarkRoutes: benchmarkRoutes, logger: logger) { port in
+            // A line for scripts and tests to wait on (the port is the real one when 0 was asked).
+            writeAll(to: 1, Array("ready webhook-port=\(port)\n".utf8))
         }
-        if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
-        let dedupe = DedupeIndex(windowMilliseconds: Int64(settings.dedupeWindowDays) * 24 * 3600 * 1000)
-        do {
-            try dedupe.load(from: log, now: Int64(Date().timeIntervalSince1970 * 1000))
-        } catch {
-            await log.close()
-            throw reportFailure(error)
-        }
-        let ingestor = WebhookIngestor(
-            log: log, signature: settings.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
-            authorizedContacts: settings.authorizedContacts, logger: logger)
-        let projector: Projector
-        do {
-            let database = try ProjectionDatabase.openPool(path: settings.dataDirectory + "/projections.sqlite")
-            projector = try Projector(log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
-        } catch {
-            await log.close()
-            printError("cannot open the projections: \(error)")
-            throw ExitCodes.ioError
-        }
-        for reset in projector.resets { logger.notice("rebuilding projection \(reset) from the log") }
-
-        var routes = WebhookRoutes.Configuration(verifyToken: settings.verifyToken)
-        routes.bodyLimit = settings.bodyLimit
-        routes.benchmarkRoutes = benchmarkRoutes
-        let app = Application(
-            router: WebhookRoutes.router(ingestor: ingestor, configuration: routes),
-            configuration: .init(address: .hostname(settings.host, port: settings.webhookPort), serverName: "clickunlock"),
-            onServerRunning: { channel in
-                // A line for scripts and tests to wait on (the port is the real one when 0 was asked).
-                writeAll(to: 1, Array("ready webhook-port=\(channel.localAddress?.port ?? -1)\n".utf8))
-            },
-            logger: logger)
+        let log = assembly.log
         let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: EventLogService(log: log)),
-                    // Its end (or failure) must not stop ingestion: projections are derived, webhooks are not.
-                    .init(
-                        service: ProjectorService(projector: projector, logger: logger), successTerminationBehavior: .ignore,
-                        failureTerminationBehavior: .ignore),
-                    .init(service: app),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+            configuration: .init(services: assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await assembly.shutdown()
+            throw error
+        }
+        await assembly.shutdown()
         logger.info("stopped: log closed at position \(log.lastPosition)")
     }
 }

@@ -14,6 +14,19 @@ struct ServeSettings: CustomStringConvertible {
     var bodyLimit = 3 * 1024 * 1024
     /// How long a message id (or a status) counts as already stored: Meta redelivers for 7 days.
     var dedupeWindowDays = 8
+    /// The Graph API (or the simulator) the saga sends through.
+    var graphBaseURL = "https://graph.facebook.com"
+    var graphAPIVersion = "v25.0"
+    /// The content manifest; `nil` means `content.yaml` in the data directory.
+    var manifestPath: String?
+    var messagesPerSecond = 80.0
+    var strictOrder = false
+    var reconcileWaitMs: Int64 = 5000
+    var confirmationWaitMs: Int64 = 60_000
+
+    var resolvedManifestPath: String { manifestPath ?? dataDirectory + "/content.yaml" }
+    /// Delivery needs a token and a number to send from.
+    var deliveryEnabled: Bool { accessToken != nil && !phoneNumberIds.isEmpty }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -31,12 +44,21 @@ struct ServeSettings: CustomStringConvertible {
         var authorizedContacts: [String]?
         var bodyLimitBytes: Int?
         var dedupeWindowDays: Int?
+        var graphBaseUrl: String?
+        var graphApiVersion: String?
+        var manifest: String?
+        var messagesPerSecond: Double?
+        var strictOrder: Bool?
+        var reconcileWaitMs: Int64?
+        var confirmationWaitMs: Int64?
 
         enum CodingKeys: String, CodingKey {
             case dataDir = "data_dir", host, webhookPort = "webhook_port", appSecret = "app_secret",
                 verifyToken = "verify_token", accessToken = "access_token", phoneNumberIds = "phone_number_ids",
                 authorizedContacts = "authorized_contacts", bodyLimitBytes = "body_limit_bytes",
-                dedupeWindowDays = "dedupe_window_days"
+                dedupeWindowDays = "dedupe_window_days", graphBaseUrl = "graph_base_url", graphApiVersion = "graph_api_version",
+                manifest, messagesPerSecond = "messages_per_second", strictOrder = "strict_order",
+                reconcileWaitMs = "reconcile_wait_ms", confirmationWaitMs = "confirmation_wait_ms"
         }
     }
 
@@ -67,6 +89,13 @@ struct ServeSettings: CustomStringConvertible {
         authorizedContacts = file.authorizedContacts.map(Set.init) ?? authorizedContacts
         bodyLimit = file.bodyLimitBytes ?? bodyLimit
         dedupeWindowDays = file.dedupeWindowDays ?? dedupeWindowDays
+        graphBaseURL = file.graphBaseUrl ?? graphBaseURL
+        graphAPIVersion = file.graphApiVersion ?? graphAPIVersion
+        manifestPath = file.manifest ?? manifestPath
+        messagesPerSecond = file.messagesPerSecond ?? messagesPerSecond
+        strictOrder = file.strictOrder ?? strictOrder
+        reconcileWaitMs = file.reconcileWaitMs ?? reconcileWaitMs
+        confirmationWaitMs = file.confirmationWaitMs ?? confirmationWaitMs
     }
 
     mutating func apply(environment: [String: String]) {
@@ -76,6 +105,7 @@ struct ServeSettings: CustomStringConvertible {
         accessToken = value("WHATSAPP_ACCESS_TOKEN") ?? accessToken
         if let ids = value("WHATSAPP_PHONE_NUMBER_ID") { phoneNumberIds = Self.list(ids) }
         if let contacts = value("CLICKUNLOCK_AUTHORIZED_CONTACTS") { authorizedContacts = Set(Self.list(contacts)) }
+        graphBaseURL = value("CLICKUNLOCK_GRAPH_BASE_URL") ?? graphBaseURL
     }
 
     static func list(_ text: String) -> [String] {
@@ -88,7 +118,7 @@ struct ServeSettings: CustomStringConvertible {
         verify token \(verifyToken == nil ? "not set" : "set"); access token \(accessToken == nil ? "not set" : "set"); \
         phone number ids \(phoneNumberIds.isEmpty ? "none" : phoneNumberIds.joined(separator: ",")); \
         authorized contacts \(authorizedContacts.isEmpty ? "everyone" : "\(authorizedContacts.count)"); body limit \(bodyLimit) bytes; \
-        dedupe window \(dedupeWindowDays) days
+        dedupe window \(dedupeWindowDays) days; delivery \(deliveryEnabled ? "through \(graphBaseURL)/\(graphAPIVersion), manifest \(resolvedManifestPath), \(messagesPerSecond) msg/s\(strictOrder ? ", strict order" : "")" : "disabled (needs an access token and a phone number id)")
         """
     }
 }

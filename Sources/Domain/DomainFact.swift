@@ -16,6 +16,7 @@ public enum DomainFact: Sendable {
     case deliveryStepFailed(DeliveryStepFailed)
     case deliveryCompleted(DeliveryCompleted)
     case deliveryFailed(DeliveryFailed)
+    case deliverySkipped(DeliverySkipped)
     /// A type this build does not know (written by a newer version, or another producer).
     case unknownType
     /// A known type whose payload does not decode.
@@ -44,6 +45,7 @@ public enum DomainFact: Sendable {
         case .deliveryStepFailed: self = decode(DeliveryStepFailed.self, DomainFact.deliveryStepFailed)
         case .deliveryCompleted: self = decode(DeliveryCompleted.self, DomainFact.deliveryCompleted)
         case .deliveryFailed: self = decode(DeliveryFailed.self, DomainFact.deliveryFailed)
+        case .deliverySkipped: self = decode(DeliverySkipped.self, DomainFact.deliverySkipped)
         }
     }
 

@@ -15,4 +15,6 @@ public enum EventType: String, CaseIterable, Sendable {
     case deliveryStepFailed = "delivery.step_failed"
     case deliveryCompleted = "delivery.completed"
     case deliveryFailed = "delivery.failed"
+    /// A click that started no delivery, and why.
+    case deliverySkipped = "delivery.skipped"
 }

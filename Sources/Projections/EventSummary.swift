@@ -31,7 +31,8 @@ enum EventSummary {
         case .deliveryAttemptStarted(let attempt):
             return (nil, "delivery \(attempt.deliveryId): sending step \(attempt.step + 1), attempt \(attempt.attempt)")
         case .deliveryStepSent(let sent):
-            return (nil, "delivery \(sent.deliveryId): step \(sent.step + 1) accepted")
+            let how = sent.reconciled == true ? " (reconciled from a status webhook)" : ""
+            return (nil, "delivery \(sent.deliveryId): step \(sent.step + 1) accepted\(how)")
         case .deliveryStepFailed(let failed):
             let next = failed.retryable ? "will retry" : "permanent"
             return (nil, "delivery \(failed.deliveryId): step \(failed.step + 1) failed with \(failed.error.code) (\(next))")
@@ -39,6 +40,8 @@ enum EventSummary {
             return (nil, "delivery \(completed.deliveryId) completed")
         case .deliveryFailed(let failed):
             return (nil, "delivery \(failed.deliveryId) failed: \(failed.reason)")
+        case .deliverySkipped(let skipped):
+            return (skipped.contact, "tap \(skipped.payload) started no delivery: \(skipped.detail)")
         case .unknownType:
             return (event.stream.isEmpty ? nil : event.stream, "event of unknown type \(event.type) (v\(event.version))")
         case .undecodable:

@@ -1,0 +1,180 @@
+public import AsyncHTTPClient
+import Foundation
+public import Hummingbird
+import HTTPTypes
+public import Logging
+import NIOCore
+
+/// A stand-in for the WhatsApp Cloud API send endpoint, with Meta's answers, signed status
+/// webhooks, fault injection and virtual contacts who tap the template's button.
+///
+/// - `POST /{version}/{phone-number-id}/messages`: checks the bearer token and the body's shape.
+/// - `GET /_sim/messages[?to=]`: what it accepted, in order.
+public struct GraphSimulator: Sendable {
+    public let configuration: SimulatorConfiguration
+    let state: SimulatorState
+    let webhooks: SimulatorWebhooks
+
+    public init(configuration: SimulatorConfiguration, http: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.state = SimulatorState(configuration: configuration)
+        self.webhooks = SimulatorWebhooks(configuration: configuration, http: http, logger: logger)
+    }
+
+    /// Everything accepted so far (optionally only to `recipient`).
+    public func messages(to recipient: String? = nil) async -> [SimulatedMessage] { await state.messages(to: recipient) }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.post("/:version/:phoneNumberId/messages") { request, context -> Response in
+            let phoneNumberId = context.parameters.get("phoneNumberId") ?? ""
+            let body = try await request.body.collect(upTo: 1 << 20)
+            return await handle(request: request, body: Data(buffer: body), phoneNumberId: phoneNumberId)
+        }
+        router.get("/_sim/messages") { request, _ -> Response in
+            let recipient = request.uri.queryParameters["to"].map(String.init)
+            let list = await state.messages(to: recipient)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(list)) ?? Data("[]".utf8)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        return router
+    }
+
+    func handle(request: Request, body: Data, phoneNumberId: String) async -> Response {
+        guard request.headers[.authorization] == "Bearer \(configuration.accessToken)" else {
+            return Self.error(190, status: .unauthorized, details: "The access token is invalid or has expired.")
+        }
+        let message: GraphMessageRequest
+        do {
+            message = try JSONDecoder().decode(GraphMessageRequest.self, from: body)
+        } catch {
+            return Self.error(100, status: .badRequest, details: "The request body is not valid JSON for a message.")
+        }
+        if let problem = Self.problem(message) { return Self.error(100, status: .badRequest, details: problem) }
+        let recipient = message.recipientKey ?? ""
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let (decision, identity) = await state.decide(message, recipient: recipient, phoneNumberId: phoneNumberId, now: now)
+        let latency = await state.latency(for: identity)
+        if latency > 0 { try? await Task.sleep(for: .milliseconds(latency)) }
+        switch decision {
+        case .error(let code):
+            return Self.error(code, status: Self.httpStatus(code), details: nil)
+        case .serverError:
+            return Response(status: .internalServerError)
+        case .hang(let accepted):
+            if let accepted { await afterAccept(accepted, identity: identity) }
+            try? await Task.sleep(for: .milliseconds(configuration.faults.hangMs))
+            return Self.error(131000, status: .internalServerError, details: "Simulated slow answer")
+        case .reset(let accepted):
+            if let accepted { await afterAccept(accepted, identity: identity) }
+            return Self.resetConnection()
+        case .accept(let accepted):
+            await afterAccept(accepted, identity: identity)
+            return Self.success(accepted, input: message.to ?? message.recipient ?? recipient)
+        }
+    }
+
+    /// Statuses (or an asynchronous failure) and, for a template reaching a virtual contact, the tap.
+    private func afterAccept(_ message: SimulatedMessage, identity: String) async {
+        if let code = await state.asyncFailure(message, identity: identity) {
+            webhooks.post(webhooks.status(message, "failed", errorCode: code), afterMs: configuration.sentAfterMs ?? 0)
+            return
+        }
+        if let delay = configuration.sentAfterMs { webhooks.post(webhooks.status(message, "sent"), afterMs: delay) }
+        if let delay = configuration.deliveredAfterMs { webhooks.post(webhooks.status(message, "delivered"), afterMs: delay) }
+        if let delay = configuration.readAfterMs { webhooks.post(webhooks.status(message, "read"), afterMs: delay) }
+        if message.type == "template", configuration.virtualContacts.contains(message.to), await state.tapDecision(identity) {
+            let click = await state.nextWamid("CLICK")
+            webhooks.post(webhooks.tap(on: message, clickWamid: click), afterMs: configuration.virtualContacts.tapAfterMs)
+        }
+    }
+
+    /// What is wrong with a message body, as Meta's `error_data.details` would say.
+    static func problem(_ message: GraphMessageRequest) -> String? {
+        guard message.messagingProduct == "whatsapp" else { return "messaging_product must be \"whatsapp\"" }
+        guard let recipient = message.recipientKey, !recipient.isEmpty else { return "to (or recipient) is required" }
+        if let callback = message.bizOpaqueCallbackData, callback.count > 512 {
+            return "biz_opaque_callback_data is longer than 512 characters"
+        }
+        switch message.type {
+        case "text":
+            guard let body = message.text?.body, !body.isEmpty, body.count <= 4096 else { return "text.body must be 1 to 4096 characters" }
+        case "image":
+            guard let image = message.image, (image.link == nil) != (image.id == nil) else { return "image needs exactly one of link or id" }
+            if let link = image.link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) { return "image.link must be an http(s) URL" }
+            if let caption = image.caption, caption.count > 1024 { return "image.caption is longer than 1024 characters" }
+        case "template":
+            guard let template = message.template, let name = template.name, !name.isEmpty else { return "template.name is required" }
+            guard let code = template.language?.code, !code.isEmpty else { return "template.language.code is required" }
+            for component in template.components ?? [] where component.type == "button" {
+                guard component.subType == "quick_reply", let index = component.index.flatMap(Int.init), (0...9).contains(index),
+                    let payload = component.parameters?.first?.payload, !payload.isEmpty
+                else { return "a quick_reply button needs an index 0-9 and a payload parameter" }
+            }
+        default:
+            return "type must be text, image or template"
+        }
+        return nil
+    }
+
+    static func httpStatus(_ code: Int) -> HTTPResponse.Status {
+        switch code {
+        case 130429, 131056, 4, 80007: return .tooManyRequests
+        case 131000, 131057: return .internalServerError
+        case 131016, 133004, 2: return .serviceUnavailable
+        case 190: return .unauthorized
+        default: return .badRequest
+        }
+    }
+
+    static let titles: [Int: (String, String)] = [
+        100: ("(#100) Invalid parameter", "Parameter value is not valid"),
+        130429: ("(#130429) Rate limit hit", "Cloud API message throughput has been reached."),
+        131000: ("(#131000) Something went wrong", "Something went wrong"),
+        131026: ("(#131026) Message undeliverable", "Message undeliverable"),
+        131047: (
+            "(#131047) Re-engagement message",
+            "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+        ),
+        131056: (
+            "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+            "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time."
+        ),
+        190: ("Error validating access token: Session has expired.", "The access token has expired."),
+    ]
+
+    static func error(_ code: Int, status: HTTPResponse.Status, details: String?) -> Response {
+        let (message, defaultDetails) = titles[code] ?? ("(#\(code)) Simulated error", "Simulated error \(code)")
+        var error: [String: Any] = [
+            "message": message, "type": "OAuthException", "code": code,
+            "error_data": ["messaging_product": "whatsapp", "details": details ?? defaultDetails],
+            "fbtrace_id": "SimTrace\(code)",
+        ]
+        if code == 130429 { error["error_subcode"] = 2_494_055 }
+        let data = (try? JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func success(_ message: SimulatedMessage, input: String) -> Response {
+        var entry: [String: Any] = ["id": message.wamid]
+        if message.type == "template" { entry["message_status"] = "accepted" }
+        let body: [String: Any] = [
+            "messaging_product": "whatsapp", "contacts": [["input": input, "wa_id": message.to]], "messages": [entry],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    struct ConnectionReset: Error {}
+
+    /// A response that fails while being written: the server drops the connection, and the
+    /// client sees it closed with no answer.
+    static func resetConnection() -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody { _ in throw ConnectionReset() })
+    }
+}

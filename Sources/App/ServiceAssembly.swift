@@ -1,0 +1,115 @@
+import Adapters
+import ArgumentParser
+import AsyncHTTPClient
+import Delivery
+import EventStore
+import Foundation
+import Hummingbird
+import Logging
+import Projections
+import ServiceLifecycle
+
+/// The parts of the running service, opened and wired from settings: the log, the ingress, the
+/// projector and (when delivery is configured) the saga with its Graph API client.
+struct ServiceAssembly {
+    let log: EventLog
+    let projector: Projector
+    let saga: DeliverySaga?
+    let http: HTTPClient?
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
+
+    /// Opens everything or explains (on stderr) why not, throwing the exit code to use.
+    static func open(
+        settings: ServeSettings, benchmarkRoutes: Bool = false, logger: Logger, onReady: @escaping @Sendable (Int) -> Void
+    ) async throws -> ServiceAssembly {
+        var sagaSettings: SagaSettings?
+        var manifest: ContentManifest?
+        if settings.deliveryEnabled {
+            do {
+                manifest = try ManifestLoader.load(path: settings.resolvedManifestPath)
+            } catch {
+                printError("content manifest \(settings.resolvedManifestPath): \(error)")
+                throw ExitCode(78)
+            }
+            var saga = SagaSettings(phoneNumberId: settings.phoneNumberIds[0])
+            saga.messagesPerSecond = settings.messagesPerSecond
+            saga.strictOrder = settings.strictOrder
+            saga.reconcileWaitMs = settings.reconcileWaitMs
+            saga.confirmationWaitMs = settings.confirmationWaitMs
+            sagaSettings = saga
+        }
+
+        let log: EventLog
+        do {
+            log = try EventLog.open(directory: settings.dataDirectory + "/log")
+        } catch {
+            throw reportFailure(error)
+        }
+        if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
+        let dedupe = DedupeIndex(windowMilliseconds: Int64(settings.dedupeWindowDays) * 24 * 3600 * 1000)
+        do {
+            try dedupe.load(from: log, now: Int64(Date().timeIntervalSince1970 * 1000))
+        } catch {
+            await log.close()
+            throw reportFailure(error)
+        }
+        let ingestor = WebhookIngestor(
+            log: log, signature: settings.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
+            authorizedContacts: settings.authorizedContacts, logger: logger)
+        let projector: Projector
+        do {
+            let database = try ProjectionDatabase.openPool(path: settings.dataDirectory + "/projections.sqlite")
+            projector = try Projector(log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
+        } catch {
+            await log.close()
+            printError("cannot open the projections: \(error)")
+            throw ExitCodes.ioError
+        }
+        for reset in projector.resets { logger.notice("rebuilding projection \(reset) from the log") }
+
+        var saga: DeliverySaga?
+        var http: HTTPClient?
+        if let sagaSettings, let manifest, let token = settings.accessToken {
+            var graph = GraphAPIClient.Configuration(baseURL: settings.graphBaseURL, version: settings.graphAPIVersion, accessToken: token)
+            graph.timeout = .seconds(15)
+            let client = GraphAPIClient.makeHTTPClient(configuration: graph)
+            http = client
+            saga = DeliverySaga(
+                log: log, sender: GraphAPIClient(configuration: graph, http: client), manifest: manifest, settings: sagaSettings,
+                logger: logger)
+        } else {
+            logger.notice(
+                "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it")
+        }
+
+        var routes = WebhookRoutes.Configuration(verifyToken: settings.verifyToken)
+        routes.bodyLimit = settings.bodyLimit
+        routes.benchmarkRoutes = benchmarkRoutes
+        let app = Application(
+            router: WebhookRoutes.router(ingestor: ingestor, configuration: routes),
+            configuration: .init(address: .hostname(settings.host, port: settings.webhookPort), serverName: "clickunlock"),
+            onServerRunning: { channel in onReady(channel.localAddress?.port ?? -1) },
+            logger: logger)
+        // Shut down in reverse: the listener stops first, then the saga finishes its calls in
+        // flight, then the projector, and the log closes last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: EventLogService(log: log)),
+            // Its end (or failure) must not stop ingestion: projections are derived, webhooks are not.
+            .init(
+                service: ProjectorService(projector: projector, logger: logger), successTerminationBehavior: .ignore,
+                failureTerminationBehavior: .ignore),
+        ]
+        if let saga {
+            services.append(
+                .init(
+                    service: DeliverySagaService(saga: saga, logger: logger), successTerminationBehavior: .ignore,
+                    failureTerminationBehavior: .ignore))
+        }
+        services.append(.init(service: app))
+        return ServiceAssembly(log: log, projector: projector, saga: saga, http: http, services: services)
+    }
+
+    func shutdown() async {
+        try? await http?.shutdown()
+    }
+}

@@ -1,0 +1,69 @@
+public import Domain
+public import EventStore
+
+/// Turns undecided clicks into `delivery.started` or `delivery.skipped` events, each decision
+/// seeing the ones before it (so two taps in one batch still start one delivery).
+public struct ClickDecider: Sendable {
+    public var manifest: ContentManifest
+    public var settings: SagaSettings
+
+    public init(manifest: ContentManifest, settings: SagaSettings) {
+        self.manifest = manifest
+        self.settings = settings
+    }
+
+    /// The deterministic id of the delivery a click starts.
+    public static func deliveryId(forClick wamid: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in wamid.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return "dlv-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    public func decide(_ clicks: [ButtonClicked], state: SagaState, now: Int64) -> [NewEvent] {
+        var contexts = state.startedContexts
+        var packs = state.packsByContact
+        var events: [NewEvent] = []
+        for click in clicks where !state.isDecided(click.wamid) {
+            let contact = click.sender.contactKey
+            func skip(_ reason: DeliverySkipped.Reason, _ detail: String) {
+                events.append(
+                    DeliverySkipped(clickWamid: click.wamid, contact: contact, payload: click.payload, reason: reason, detail: detail)
+                        .newEvent())
+            }
+            guard click.authorized else {
+                skip(.unauthorized, "the contact is not on the authorized-contacts list")
+                continue
+            }
+            guard let pack = manifest.resolve(payload: click.payload) else {
+                skip(.noPack, "no content pack in the manifest matches the payload")
+                continue
+            }
+            if click.timestamp > 0, now - click.timestamp * 1000 > settings.clickMaxAgeMs {
+                skip(.stale, "the tap is older than \(settings.clickMaxAgeMs / 3_600_000) hours; the 24-hour window has closed")
+                continue
+            }
+            if let context = click.contextId, contexts.contains(context) {
+                skip(.repeatedClick, "a tap on the same template message already started a delivery")
+                continue
+            }
+            let packKey = contact + "|" + pack.name
+            if settings.oncePerContactAndPack, packs.contains(packKey) {
+                skip(.alreadyDelivered, "pack \(pack.name) was already delivered, or is being delivered, to this contact")
+                continue
+            }
+            if let context = click.contextId { contexts.insert(context) }
+            packs.insert(packKey)
+            events.append(
+                DeliveryStarted(
+                    deliveryId: Self.deliveryId(forClick: click.wamid), contact: contact, pack: pack.name,
+                    steps: pack.items.count, clickWamid: click.wamid, items: pack.items,
+                    phoneNumberId: click.sender.phoneNumberId, contextId: click.contextId
+                ).newEvent())
+        }
+        return events
+    }
+}

@@ -1,0 +1,245 @@
+public import EventStore
+public import Logging
+import Domain
+import Foundation
+
+/// The click-to-unlock process manager. It folds the log into `SagaState` (all of it at start,
+/// then each commit as it lands), decides every new click, and runs one worker per unfinished
+/// delivery: `attempt_started` is durable before each Graph API call, the outcome after it,
+/// and retries wait for times recorded in the log, so a restart continues where it stopped.
+public actor DeliverySaga {
+    let log: EventLog
+    let sender: any MessageSender
+    let decider: ClickDecider
+    let settings: SagaSettings
+    let logger: Logger
+    let throughput: TokenBucket
+    private var state = SagaState()
+    private var planner: DeliveryPlanner
+    private var workers: [String: Task<Void, Never>] = [:]
+    private var wakeups: [String: CheckedContinuation<Void, Never>] = [:]
+    private var positionWaiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
+    private var caughtUp = false
+    /// Set when the saga stops: workers finish the call in hand (recording its outcome) and end.
+    private var stopping = false
+    private var deciding = false
+    private var random = SystemRandomNumberGenerator()
+
+    public init(log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger) {
+        self.log = log
+        self.sender = sender
+        self.decider = ClickDecider(manifest: manifest, settings: settings)
+        self.settings = settings
+        self.logger = logger
+        self.throughput = TokenBucket(rate: settings.messagesPerSecond)
+        self.planner = DeliveryPlanner(settings: settings, startedAt: Self.now())
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Folds the log from its start, then follows it until cancelled or the log closes.
+    public func run() async throws {
+        planner.startedAt = Self.now()
+        var iterator = log.subscribe(from: 1).makeAsyncIterator()
+        do {
+            while let batch = try iterator.availableBatch() { fold(batch) }
+            caughtUp = true
+            logger.info(
+                "delivery saga: \(state.active.count) unfinished deliveries and \(state.undecided.count) undecided clicks recovered from the log up to position \(state.position)"
+            )
+            for id in state.active { startWorker(id) }
+            decideClicks()
+            while let batch = try await iterator.nextBatch() { fold(batch) }
+        } catch {
+            await drain()
+            throw error
+        }
+        await drain()
+    }
+
+    /// Stops starting work and waits for the calls in flight to finish and be recorded, so a
+    /// graceful stop leaves no attempt without its outcome.
+    private func drain() async {
+        stopping = true
+        for (_, continuation) in wakeups { continuation.resume() }
+        wakeups.removeAll()
+        for (_, continuation) in positionWaiters { continuation.resume() }
+        positionWaiters.removeAll()
+        let running = Array(workers.values)
+        for worker in running { await worker.value }
+    }
+
+    private func fold(_ batch: [RecordedEvent]) {
+        var touched: Set<String> = []
+        for event in batch {
+            if let id = state.apply(event) { touched.insert(id) }
+        }
+        let position = state.position
+        if !positionWaiters.isEmpty {
+            var waiting: [(UInt64, CheckedContinuation<Void, Never>)] = []
+            for (target, continuation) in positionWaiters {
+                if target <= position { continuation.resume() } else { waiting.append((target, continuation)) }
+            }
+            positionWaiters = waiting
+        }
+        guard caughtUp else { return }
+        for id in touched {
+            if state.active.contains(id), workers[id] == nil {
+                startWorker(id)
+            } else {
+                wake(id)
+            }
+        }
+        if !state.undecided.isEmpty { decideClicks() }
+    }
+
+    /// A snapshot for status lines and tests.
+    public var summary: (active: Int, undecided: Int, position: UInt64) { (state.active.count, state.undecided.count, state.position) }
+
+    // MARK: clicks
+
+    private func decideClicks() {
+        guard !deciding, !state.undecided.isEmpty else { return }
+        let events = decider.decide(state.undecided, state: state, now: Self.now())
+        guard !events.isEmpty else { return }
+        deciding = true
+        Task {
+            await self.record(events)
+            self.finishDeciding()
+        }
+    }
+
+    private func finishDeciding() {
+        deciding = false
+        decideClicks()
+    }
+
+    // MARK: workers
+
+    private func startWorker(_ id: String) {
+        guard workers[id] == nil, !stopping else { return }
+        workers[id] = Task { await self.work(id) }
+    }
+
+    private func work(_ id: String) async {
+        defer { workers[id] = nil }
+        while !Task.isCancelled, !stopping {
+            let action = planner.next(state.deliveries[id], evidence: state.evidence, now: Self.now(), random: Double.random(in: 0..<1, using: &random))
+            switch action {
+            case .done:
+                return
+            case .wait(let until):
+                await waitForChange(id, until: until)
+            case .record(let planned):
+                await record(planned.map { build($0, id) })
+            case .send(let step, let attempt):
+                await send(id, step: step, attempt: attempt)
+            }
+        }
+    }
+
+    private func send(_ id: String, step index: Int, attempt: Int) async {
+        guard let delivery = state.deliveries[id], delivery.items.indices.contains(index) else {
+            await record([build(.failed(reason: "the delivery names no content for step \(index + 1)", error: nil), id)])
+            return
+        }
+        await throughput.acquire()
+        if stopping { return }
+        let callback = CallbackData(deliveryId: id, step: index, attempt: attempt).text
+        guard
+            await record([
+                DeliveryAttemptStarted(deliveryId: id, step: index, attempt: attempt, callbackData: callback).newEvent()
+            ])
+        else { return }
+        let message = OutgoingMessage(
+            phoneNumberId: delivery.started.phoneNumberId ?? settings.phoneNumberId, to: delivery.started.contact,
+            body: .content(delivery.items[index]), callbackData: callback)
+        let outcome = await sender.send(message)
+        guard let step = state.deliveries[id]?.steps[index] else { return }
+        let now = Self.now()
+        let random = Double.random(in: 0..<1, using: &random)
+        let planned: [PlannedEvent]
+        switch outcome {
+        case .accepted(let wamid):
+            planned = [.stepSent(step: index, wamid: wamid, reconciled: false)]
+        case .rejected(let error, _):
+            planned = planner.failureEvents(index, step, error, now: now, random: random, fromStatus: false)
+        case .notSent(let reason):
+            planned = planner.failureEvents(
+                index, step, MetaError(code: 1, title: "not sent", message: reason), now: now, random: random, fromStatus: false)
+        case .unknown(let reason):
+            planned = planner.failureEvents(
+                index, step, MetaError(code: 131000, title: "outcome unknown", message: reason), now: now, random: random,
+                fromStatus: false, outcomeUnknown: true)
+        }
+        await record(planned.map { build($0, id) })
+    }
+
+    private func build(_ planned: PlannedEvent, _ id: String) -> NewEvent {
+        switch planned {
+        case .stepSent(let step, let wamid, let reconciled):
+            if reconciled { logger.notice("delivery \(id) step \(step + 1): reconciled from a status webhook (\(wamid)); not resent") }
+            return DeliveryStepSent(deliveryId: id, step: step, wamid: wamid, reconciled: reconciled ? true : nil).newEvent()
+        case .stepFailed(let step, let error, let retryAt, let unknown, let fromStatus):
+            return DeliveryStepFailed(
+                deliveryId: id, step: step, error: error, retryable: retryAt != nil, nextAttemptAt: retryAt,
+                outcomeUnknown: unknown ? true : nil, fromStatus: fromStatus ? true : nil
+            ).newEvent()
+        case .completed(let unconfirmed):
+            return DeliveryCompleted(deliveryId: id, unconfirmedSteps: unconfirmed > 0 ? unconfirmed : nil).newEvent()
+        case .failed(let reason, let error):
+            logger.warning("delivery \(id) failed: \(reason)")
+            return DeliveryFailed(deliveryId: id, reason: reason, error: error).newEvent()
+        }
+    }
+
+    /// Appends `events` durably and waits until the fold has applied them. Retries while the log
+    /// cannot take them (disk full); `false` when cancelled or closed.
+    @discardableResult
+    private func record(_ events: [NewEvent]) async -> Bool {
+        while !Task.isCancelled {
+            do {
+                let positions = try await log.append(events)
+                if !stopping { await waitForPosition(positions.upperBound - 1) }
+                return true
+            } catch {
+                if error.code == .closed { return false }
+                logger.error("delivery saga cannot record its events (\(error.code)); retrying in 1 s")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        return false
+    }
+
+    private func waitForPosition(_ position: UInt64) async {
+        guard state.position < position, !stopping else { return }
+        await withCheckedContinuation { positionWaiters.append((position, $0)) }
+    }
+
+    private func waitForChange(_ id: String, until: Int64?) async {
+        let timer: Task<Void, Never>? = until.map { until in
+            Task {
+                let delay = until - Self.now()
+                if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+                if !Task.isCancelled { self.wake(id) }
+            }
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled || stopping {
+                    continuation.resume()
+                } else {
+                    wakeups[id]?.resume()
+                    wakeups[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.wake(id) }
+        }
+        timer?.cancel()
+    }
+
+    private func wake(_ id: String) {
+        wakeups.removeValue(forKey: id)?.resume()
+    }
+}

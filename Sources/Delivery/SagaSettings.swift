@@ -1,0 +1,45 @@
+/// How the saga retries, paces and decides. Durations are milliseconds.
+public struct SagaSettings: Sendable {
+    /// Attempts per step before the delivery fails.
+    public var maxAttempts = 8
+    /// First retry delay; doubles per attempt, capped, with full jitter.
+    public var backoffBaseMs: Int64 = 250
+    public var backoffCapMs: Int64 = 30_000
+    /// A delivery not finished this long after its start fails.
+    public var deliveryDeadlineMs: Int64 = 15 * 60_000
+    /// Pair rate limit (131056): wait `pairPacingBaseMs × 4^X` (X = earlier hits), Meta's 4^X s.
+    public var pairPacingBaseMs: Int64 = 1000
+    /// Messages per second per business number (token bucket); 0 lifts the limit.
+    public var messagesPerSecond: Double = 80
+    /// How long to wait for status webhooks proving an attempt with no recorded outcome was
+    /// accepted, before sending it again.
+    public var reconcileWaitMs: Int64 = 5000
+    /// After the last step is accepted, how long to wait for every step's `delivered` (a `failed`
+    /// status in that time fails the step); 0 completes on acceptance.
+    public var confirmationWaitMs: Int64 = 60_000
+    /// Send step N+1 only after step N is delivered (or its confirmation wait ran out).
+    public var strictOrder = false
+    /// A second click for a pack already delivered (or being delivered) to the contact starts nothing.
+    public var oncePerContactAndPack = true
+    /// Clicks older than this (by the contact's clock) are skipped: the window would be closed.
+    public var clickMaxAgeMs: Int64 = 24 * 3600_000
+    /// Sending number when a click does not name one.
+    public var phoneNumberId: String
+
+    public init(phoneNumberId: String) { self.phoneNumberId = phoneNumberId }
+
+    /// The delay before attempt `attempt + 1` after `attempt` failed, with full jitter.
+    public func backoff(afterAttempt attempt: Int, random: Double) -> Int64 {
+        let exponent = min(max(attempt - 1, 0), 30)
+        let ceiling = min(backoffCapMs, backoffBaseMs << Int64(exponent))
+        // Full jitter, but never below a tenth of the ceiling so retries do not hammer.
+        return max(1, Int64(Double(ceiling) * (0.1 + 0.9 * random)))
+    }
+
+    /// Meta's pair-rate advice: 4^X seconds, X = 0, 1, 2, ...
+    public func pairPacing(hits: Int) -> Int64 {
+        pairPacingBaseMs * Int64(pow4(min(hits, 6)))
+    }
+
+    private func pow4(_ x: Int) -> Int { 1 << (2 * x) }
+}

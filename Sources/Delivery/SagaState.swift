@@ -1,0 +1,156 @@
+public import Domain
+public import EventStore
+
+/// The saga's state: a fold over the log's click, status, template and delivery events, in log
+/// order. Nothing else feeds it, so a restart that replays the log gets the same state.
+public struct SagaState: Sendable {
+    public internal(set) var deliveries: [String: DeliveryProgress] = [:]
+    /// Deliveries not yet completed or failed.
+    public internal(set) var active: Set<String> = []
+    /// Clicks with no decision (started or skipped) yet, in log order.
+    public internal(set) var undecided: [ButtonClicked] = []
+    public internal(set) var templates = TemplateLedger()
+    private var undecidedIndex: Set<String> = []
+    private var decidedClicks: Set<String> = []
+    /// Template messages whose tap already started a delivery.
+    var startedContexts: Set<String> = []
+    /// `contact|pack` delivered or being delivered (a failed delivery frees it).
+    var packsByContact: Set<String> = []
+    /// Callback data of every attempt → (delivery, step).
+    private var byCallback: [String: (String, Int)] = [:]
+    /// wamid of every sent step → (delivery, step).
+    private var byWamid: [String: (String, Int)] = [:]
+    /// Callback data → wamid, from status webhooks: proof that Meta accepted that attempt.
+    public internal(set) var evidence: [String: String] = [:]
+    public private(set) var position: UInt64 = 0
+
+    public init() {}
+
+    /// The event types the fold reads; others are skipped without decoding.
+    public static let relevantTypes: Set<String> = Set(
+        [EventType.buttonClicked, .statusUpdated, .templateSendRequested, .templateSent, .templateFailed, .deliveryStarted,
+         .deliveryAttemptStarted, .deliveryStepSent, .deliveryStepFailed, .deliveryCompleted, .deliveryFailed,
+         .deliverySkipped].map(\.rawValue))
+
+    /// Folds one event; returns the delivery it touched, if any (so its worker can look again).
+    @discardableResult
+    public mutating func apply(_ event: RecordedEvent) -> String? {
+        position = max(position, event.position)
+        guard Self.relevantTypes.contains(event.type) else { return nil }
+        let time = event.timestamp
+        switch DomainFact(event) {
+        case .buttonClicked(let click):
+            guard !decidedClicks.contains(click.wamid), undecidedIndex.insert(click.wamid).inserted else { return nil }
+            undecided.append(click)
+        case .deliverySkipped(let skipped):
+            decide(skipped.clickWamid)
+        case .deliveryStarted(let started):
+            decide(started.clickWamid)
+            if let context = started.contextId { startedContexts.insert(context) }
+            packsByContact.insert(started.contact + "|" + started.pack)
+            if deliveries[started.deliveryId] == nil {
+                deliveries[started.deliveryId] = DeliveryProgress(started, at: time)
+                active.insert(started.deliveryId)
+            }
+            return started.deliveryId
+        case .deliveryAttemptStarted(let attempt):
+            if deliveries[attempt.deliveryId] != nil { byCallback[attempt.callbackData] = (attempt.deliveryId, attempt.step) }
+            return updateStep(attempt.deliveryId, attempt.step) { step in
+                step.attempts = max(step.attempts, attempt.attempt)
+                step.callbacks.append(attempt.callbackData)
+                step.phase = .inFlight(since: time)
+            }
+        case .deliveryStepSent(let sent):
+            if deliveries[sent.deliveryId] != nil { byWamid[sent.wamid] = (sent.deliveryId, sent.step) }
+            return updateStep(sent.deliveryId, sent.step) { step in
+                step.phase = .sent(wamid: sent.wamid, at: time)
+                step.statusFailure = nil
+            }
+        case .deliveryStepFailed(let failed):
+            return updateStep(failed.deliveryId, failed.step) { step in
+                step.lastError = failed.error
+                step.statusFailure = nil
+                if failed.error.code == 131056 { step.pairLimitHits += 1 }
+                if failed.retryable, let next = failed.nextAttemptAt {
+                    step.phase = .retry(at: next, outcomeUnknown: failed.outcomeUnknown ?? false)
+                    step.confirmed = false
+                } else if !failed.retryable {
+                    step.phase = .failed
+                }
+            }
+        case .deliveryCompleted(let completed):
+            finish(completed.deliveryId, freePack: false)
+            return completed.deliveryId
+        case .deliveryFailed(let failed):
+            finish(failed.deliveryId, freePack: true)
+            return failed.deliveryId
+        case .statusUpdated(let status):
+            return applyStatus(status)
+        case .templateSendRequested(let request):
+            templates.apply(request)
+        case .templateSent(let sent):
+            templates.apply(sent)
+        case .templateFailed(let failed):
+            templates.apply(failed)
+        default:
+            break
+        }
+        return nil
+    }
+
+    private mutating func applyStatus(_ status: StatusUpdated) -> String? {
+        let callback = status.bizOpaqueCallbackData
+        let target: (String, Int)? = callback.flatMap { byCallback[$0] } ?? byWamid[status.wamid]
+        guard let (id, index) = target, var delivery = deliveries[id], delivery.steps.indices.contains(index) else { return nil }
+        var step = delivery.steps[index]
+        let isCurrent: Bool
+        switch step.phase {
+        case .sent(let wamid, _): isCurrent = wamid == status.wamid
+        default: isCurrent = callback.map { step.callbacks.last == $0 } ?? false
+        }
+        switch status.status {
+        case "sent", "delivered", "read":
+            if let callback, evidence[callback] == nil { evidence[callback] = status.wamid }
+            if status.status != "sent", isCurrent { step.confirmed = true }
+        case "failed":
+            if isCurrent, !delivery.finished {
+                step.statusFailure = status.errors.first ?? MetaError(code: 131000, message: "failed status without an error")
+            }
+        default:
+            return nil
+        }
+        delivery.steps[index] = step
+        deliveries[id] = delivery
+        return id
+    }
+
+    private mutating func updateStep(_ id: String, _ index: Int, _ change: (inout DeliveryProgress.Step) -> Void) -> String? {
+        guard var delivery = deliveries[id], delivery.steps.indices.contains(index) else { return nil }
+        change(&delivery.steps[index])
+        deliveries[id] = delivery
+        return id
+    }
+
+    private mutating func decide(_ click: String) {
+        decidedClicks.insert(click)
+        if undecidedIndex.remove(click) != nil { undecided.removeAll { $0.wamid == click } }
+    }
+
+    private mutating func finish(_ id: String, freePack: Bool) {
+        // A finished delivery leaves only what repeat-click checks need (its context and pack),
+        // so the state stays as small as the deliveries in flight.
+        guard let delivery = deliveries.removeValue(forKey: id) else { return }
+        if freePack { packsByContact.remove(delivery.started.contact + "|" + delivery.started.pack) }
+        for step in delivery.steps {
+            for callback in step.callbacks {
+                byCallback.removeValue(forKey: callback)
+                evidence.removeValue(forKey: callback)
+            }
+            if case .sent(let wamid, _) = step.phase { byWamid.removeValue(forKey: wamid) }
+        }
+        active.remove(id)
+    }
+
+    /// Whether a click was decided (a delivery started, or skipped with a reason).
+    public func isDecided(_ click: String) -> Bool { decidedClicks.contains(click) }
+}

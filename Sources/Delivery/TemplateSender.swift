@@ -1,0 +1,120 @@
+import Domain
+public import EventStore
+import Foundation
+
+/// Sends a template with an explicit quick-reply payload to each recipient, rate-limited, and
+/// records `template.send_requested` / `template.sent` (the wamid a later click names in
+/// `context.id`) / `template.failed`. Idempotent per (recipient, template, day) unless forced.
+public struct TemplateSender: Sendable {
+    public var log: EventLog
+    public var sender: any MessageSender
+    public var phoneNumberId: String
+    public var template: String
+    public var language: String
+    public var messagesPerSecond: Double
+    public var concurrency = 16
+    public var maxAttempts = 4
+
+    public init(log: EventLog, sender: any MessageSender, phoneNumberId: String, template: String, language: String, messagesPerSecond: Double) {
+        self.log = log
+        self.sender = sender
+        self.phoneNumberId = phoneNumberId
+        self.template = template
+        self.language = language
+        self.messagesPerSecond = messagesPerSecond
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var sent = 0
+        /// Already sent for this day (not forced).
+        public var skipped = 0
+        public var failed = 0
+        public var failures: [String: Int] = [:]
+        public var total: Int { sent + skipped + failed }
+    }
+
+    enum Result: Sendable {
+        case sent, skipped
+        case failed(String)
+    }
+
+    /// The ledger of template sends recorded in the log so far.
+    public static func ledger(_ log: EventLog) throws -> TemplateLedger {
+        var state = SagaState()
+        var iterator = log.events(from: 1).makeAsyncIterator()
+        while let event = try iterator.nextEvent() {
+            if event.type.hasPrefix("template.") { state.apply(event) }
+        }
+        return state.templates
+    }
+
+    public func send(
+        to recipients: [String], buttonPayload: String, day: String, force: Bool,
+        progress: @Sendable (Summary) -> Void = { _ in }
+    ) async throws -> Summary {
+        let ledger = try Self.ledger(log)
+        let bucket = TokenBucket(rate: messagesPerSecond)
+        var summary = Summary()
+        var pending = Array(Set(recipients)).sorted()[...]
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            func next() -> Bool {
+                guard let recipient = pending.popFirst() else { return false }
+                let previous = ledger.state(recipient: recipient, template: template, day: day)
+                group.addTask {
+                    if !force, case .sent = previous { return .skipped }
+                    return try await sendOne(recipient, buttonPayload: buttonPayload, day: day, bucket: bucket)
+                }
+                return true
+            }
+            for _ in 0..<concurrency where next() {}
+            while let result = try await group.next() {
+                switch result {
+                case .sent: summary.sent += 1
+                case .skipped: summary.skipped += 1
+                case .failed(let reason):
+                    summary.failed += 1
+                    summary.failures[reason, default: 0] += 1
+                }
+                progress(summary)
+                _ = next()
+            }
+        }
+        return summary
+    }
+
+    private func sendOne(_ recipient: String, buttonPayload: String, day: String, bucket: TokenBucket) async throws -> Result {
+        try await log.append(
+            TemplateSendRequested(recipient: recipient, template: template, language: language, buttonPayload: buttonPayload, day: day)
+                .newEvent())
+        let message = OutgoingMessage(
+            phoneNumberId: phoneNumberId, to: recipient,
+            body: .template(name: template, language: language, buttonPayload: buttonPayload), callbackData: nil)
+        var attempt = 0
+        while true {
+            attempt += 1
+            await bucket.acquire()
+            let error: MetaError
+            switch await sender.send(message) {
+            case .accepted(let wamid):
+                try await log.append(TemplateSent(recipient: recipient, template: template, wamid: wamid, day: day).newEvent())
+                return .sent
+            case .rejected(let rejected, _):
+                error = rejected
+            case .notSent(let reason):
+                error = MetaError(code: 1, title: "not sent", message: reason)
+            case .unknown(let reason):
+                // Meta may have it: a resend could reach the recipient twice, so stop here.
+                error = MetaError(code: 131000, title: "outcome unknown", message: reason)
+                try await log.append(TemplateFailed(recipient: recipient, template: template, error: error, day: day).newEvent())
+                return .failed("outcome unknown (\(reason)); not resent, rerun with --force to resend")
+            }
+            let policy = ErrorPolicy.classify(error)
+            if policy != .retry && policy != .pairPacing || attempt >= maxAttempts {
+                try await log.append(TemplateFailed(recipient: recipient, template: template, error: error, day: day).newEvent())
+                if case .permanent(let reason) = policy { return .failed(reason) }
+                return .failed("code \(error.code) after \(attempt) attempts")
+            }
+            try await Task.sleep(for: .milliseconds(200 << min(attempt, 6)))
+        }
+    }
+}
