@@ -1,121 +1,179 @@
+import Adapters
 import ArgumentParser
-import Domain
+import AsyncHTTPClient
+import Delivery
 import EventStore
 import Foundation
 import GRDB
+import Hummingbird
+import Logging
+import NIOPosix
 import Projections
+import ServiceLifecycle
 
-/// `clickunlock demo`. At this stage of the product it exercises the event log and the projections
-/// end to end: it appends a burst of realistic webhook traffic from concurrent appenders (durably,
-/// with group commit) while the projector follows the log, then prints what the projections and a
-/// replay show. The HTTP service and the delivery saga join it as they are built.
+/// `clickunlock demo`: the whole product on this machine. It runs the service (webhook listener,
+/// projector, delivery saga) against the built-in Graph API simulator, whose virtual advisors tap
+/// the daily template's button; it sends them the template and prints a live summary line (read
+/// from the projections) until interrupted or `--duration` passes.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the system locally on embedded defaults (today: the event log and projections, with sample webhook traffic).")
+        abstract: "Run the service, the Graph API simulator and virtual advisors locally: template → taps → delivered content.")
 
-    @Option(name: .customLong("data-dir"), help: "Directory for the demo's data.") var dataDirectory = "./data/demo"
-    @Option(help: "Webhooks to simulate.") var webhooks = 5000
-    @Option(help: "Concurrent appenders (webhook requests in flight).") var concurrency = 64
+    @Option(name: .customLong("data-dir"), help: "The demo's own data directory (started afresh unless --keep).")
+    var dataDirectory = "./data/demo"
+    @Option(help: "Virtual advisors to send the template to.") var contacts = 25
+    @Option(help: "Stop after this many seconds (default: run until interrupted).") var duration: Double?
+    @Option(name: .customLong("webhook-port"), help: "Webhook port (default 0: a free one).") var webhookPort = 0
+    @Option(name: .customLong("sim-port"), help: "Simulator port (default 0: a free one).") var simPort = 0
+    @Flag(help: "Keep the data directory's earlier events instead of starting afresh.") var keep = false
+    @Option(name: .customLong("tap-after-ms"), help: "How long a virtual advisor takes to tap.") var tapAfterMs: Int64 = 400
+
+    static let marker = ".clickunlock-demo"
 
     func validate() throws {
-        guard webhooks > 0, concurrency > 0 else { throw ValidationError("--webhooks and --concurrency must be positive") }
+        guard (1...100_000).contains(contacts) else { throw ValidationError("--contacts must be 1 to 100000") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
     }
 
     func run() async throws {
-        let logDirectory = dataDirectory + "/log"
-        let log: EventLog
-        do {
-            log = try EventLog.open(
-                directory: logDirectory,
-                configuration: .init { $0.compressionDictionary = SampleTraffic.compressionDictionary() })
-        } catch {
-            throw reportFailure(error)
-        }
-        if log.recovery.cutSomething { print("recovery: \(log.recovery)") }
-        let database: DatabasePool
-        let projector: Projector
-        do {
-            database = try ProjectionDatabase.openPool(path: dataDirectory + "/projections.sqlite")
-            projector = try Projector(log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
-        } catch {
-            printError("cannot open the projections: \(error)")
+        var logger = Logger(label: "clickunlock")
+        logger.logLevel = .warning
+        try prepareDirectory()
+        guard let simPort = simPort == 0 ? freeLocalPort() : simPort, let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort else {
+            printError("no free local port for the demo")
             throw ExitCodes.ioError
         }
-        for reset in projector.resets { print("rebuilding projection \(reset)") }
-        let projecting = Task { try await projector.run() }
-        let before = log.lastPosition
-        print("event log: \(logDirectory) (\(before) events already there)")
-        print("appending \(webhooks) sample webhooks from \(concurrency) concurrent appenders, fsync on...")
+        // Secrets made up for this run only: never stored, never printed.
+        let secret = Self.randomToken()
+        let token = Self.randomToken()
+        let number = "100000000000001"
 
-        let clock = ContinuousClock()
-        let started = clock.now
-        let perTask = (webhooks + concurrency - 1) / concurrency
-        let seed = UInt64(truncatingIfNeeded: before) &+ 42
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for task in 0..<concurrency {
-                group.addTask {
-                    var traffic = SampleTraffic(seed: seed &+ UInt64(task))
-                    var appended = 0
-                    for index in 0..<perTask where task * perTask + index < webhooks {
-                        let webhook = traffic.next(receivedAt: Int64(Date.now.timeIntervalSince1970 * 1000))
-                        try await log.append(webhook.events)
-                        appended += webhook.events.count
-                    }
-                    return appended
-                }
+        var settings = ServeSettings()
+        settings.dataDirectory = dataDirectory
+        settings.host = "127.0.0.1"
+        settings.webhookPort = webhookPort
+        settings.appSecret = secret
+        settings.verifyToken = Self.randomToken()
+        settings.accessToken = token
+        settings.phoneNumberIds = [number]
+        settings.graphBaseURL = "http://127.0.0.1:\(simPort)"
+        settings.confirmationWaitMs = 10_000
+
+        var simulator = SimulatorConfiguration(accessToken: token, webhookURL: "http://127.0.0.1:\(webhookPort)/webhook", appSecret: secret)
+        let advisors = (0..<contacts).map { String(format: "1555010%05d", $0) }
+        simulator.virtualContacts.contacts = Set(advisors)
+        simulator.virtualContacts.tapAfterMs = tapAfterMs
+        simulator.readAfterMs = 1500
+
+        let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
+        let sim = GraphSimulator(configuration: simulator, http: http, logger: logger)
+        let simApp = Application(
+            router: sim.router(), configuration: .init(address: .hostname("127.0.0.1", port: simPort), serverName: "graph-sim"),
+            logger: logger)
+        let ready = ReadySignal()
+        let assembly = try await ServiceAssembly.open(settings: settings, logger: logger) { _ in ready.signal() }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: simApp)] + assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+
+        print("ClickUnlock demo: data in \(dataDirectory) (event log, projections.sqlite, content.yaml)")
+        print("  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   (signatures checked with a secret made up for this run)")
+        print("  Graph API sim     http://127.0.0.1:\(simPort)   (virtual advisors tap the template's button after \(tapAfterMs) ms)")
+        print("sending daily_content_ready_v1 to \(contacts) virtual advisors; every tap unlocks the 6-message pack. Ctrl-C stops.")
+        let graphURL = settings.graphBaseURL
+        let duration = self.duration
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return true
             }
-            return try await group.reduce(0, +)
+            tasks.addTask {
+                await ready.wait()
+                let templates = TemplateSender(
+                    log: assembly.log,
+                    sender: GraphAPIClient(
+                        configuration: .init(baseURL: graphURL, accessToken: token), http: assembly.http ?? http),
+                    phoneNumberId: number, template: "daily_content_ready_v1", language: "en_US", messagesPerSecond: 80)
+                let day = SendTemplateCommand.today()
+                let summary = try await templates.send(to: advisors, buttonPayload: "unlock:\(day)", day: day, force: true)
+                print("templates: \(summary.sent) accepted, \(summary.failed) failed")
+                try await Self.printSummaries(assembly.projector.database, duration: duration)
+                await group.triggerGracefulShutdown()
+                return false
+            }
+            // Interrupted (the service group ended first): stop the summary; else let the group finish.
+            if try await tasks.next() == true { tasks.cancelAll() }
+            try await tasks.waitForAll()
         }
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(
-            "appended \(total) events (\(webhooks) webhooks) in \(String(format: "%.2f", seconds)) s: "
-                + "\(Int(Double(total) / max(seconds, 1e-9))) durable events/s")
-        while projector.status().lag > 0 { try await Task.sleep(for: .milliseconds(10)) }
-        projecting.cancel()
-        _ = try? await projecting.value
-        await log.close()
-        try printProjections(database)
+        await assembly.shutdown()
+        try? await http.shutdown()
+        print("\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) --format text --type delivery. | less")
+        print("         sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM deliveries'")
+    }
 
-        let reader = try LogReader.open(directory: logDirectory)
-        let stats = try reader.stats()
-        print(
-            "log: \(stats.events) events in \(stats.segments) segment(s), \(stats.bytesOnDisk) bytes on disk, "
-                + "\(String(format: "%.1f", stats.compressionRatio))x smaller than uncompressed")
-        let verify = try reader.verify()
-        print("verify: \(verify.isSound ? "every batch is sound" : "\(verify.problems.count) problem(s)")")
-
-        print("\nthe last button taps, as `clickunlock replay --format text --type button.` shows them:")
-        let printer = EventPrinter(format: .text, includeRaw: false)
-        var clicks: [RecordedEvent] = []
-        var iterator = reader.events(from: reader.lastPosition > 400 ? reader.lastPosition - 400 : 1).makeAsyncIterator()
-        while let event = try iterator.nextEvent() {
-            guard event.type == EventType.buttonClicked.rawValue else { continue }
-            clicks.append(event)
-            if clicks.count > 5 { clicks.removeFirst() }
+    /// One summary line a second (rewritten in place on a terminal) until the duration ends.
+    private static func printSummaries(_ database: DatabasePool, duration: Double?) async throws {
+        let clock = ContinuousClock()
+        let end = duration.map { clock.now + .milliseconds(Int64($0 * 1000)) }
+        let interactive = isatty(1) != 0
+        var last = ""
+        while end.map({ clock.now < $0 }) ?? true {
+            try await Task.sleep(for: .seconds(1))
+            let line = try await database.read { db in try Self.summaryLine(db) }
+            if interactive {
+                writeAll(to: 1, Array("\r\(line)   ".utf8))
+            } else if line != last {
+                print(line)
+            }
+            last = line
         }
-        for event in clicks { print("  " + printer.line(for: event)) }
-        print("\nexplore it: .build/debug/clickunlock replay --data-dir \(dataDirectory) --format text | less")
-        print("            .build/debug/clickunlock rebuild --data-dir \(dataDirectory) --check")
-        print("            sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM recent_events ORDER BY position DESC LIMIT 20'")
-        print("            .build/debug/clickunlock log stats --data-dir \(dataDirectory)")
+        if interactive { print("") }
+    }
+
+    static func summaryLine(_ db: Database) throws -> String {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT metric, SUM(value) AS total FROM metrics_daily WHERE zone = 'UTC' AND dimension = '' GROUP BY metric")
+        var totals: [String: Int] = [:]
+        for row in rows { totals[row["metric"]] = row["total"] }
+        let active = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state NOT IN ('completed', 'failed')") ?? 0
+        return "clicks \(totals["button_clicks", default: 0]) · deliveries completed \(totals["deliveries_completed", default: 0]), "
+            + "failed \(totals["deliveries_failed", default: 0]), in flight \(active) · content messages sent \(totals["messages_sent", default: 0])"
+    }
+
+    private func prepareDirectory() throws {
+        let files = FileManager.default
+        if !keep, files.fileExists(atPath: dataDirectory) {
+            guard files.fileExists(atPath: dataDirectory + "/" + Self.marker) else {
+                printError("\(dataDirectory) exists and is not a demo directory; pass another --data-dir (or --keep)")
+                throw ExitCode.validationFailure
+            }
+            try files.removeItem(atPath: dataDirectory)
+        }
+        try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        _ = files.createFile(atPath: dataDirectory + "/" + Self.marker, contents: Data())
+        if !files.fileExists(atPath: dataDirectory + "/content.yaml") {
+            _ = files.createFile(atPath: dataDirectory + "/content.yaml", contents: Data(DefaultManifest.yaml.utf8))
+        }
+    }
+
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(generator.next() as UInt64, radix: 36) }.joined()
     }
 }
 
-extension DemoCommand {
-    /// Today's totals and the busiest contacts, as the projections hold them.
-    func printProjections(_ database: DatabasePool) throws {
-        try database.read { db in
-            let states = try ProjectionState.all(db)
-            let applied = states.values.map(\.checkpoint).min() ?? 0
-            print("\nprojections (applied up to position \(applied), \(states.values.reduce(0) { $0 + $1.skipped }) skipped):")
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT metric, SUM(value) AS total FROM metrics_daily WHERE zone = 'UTC' AND dimension = '' GROUP BY metric ORDER BY metric")
-            for row in rows { print("  \((row["metric"] as String).padding(toLength: 24, withPad: " ", startingAt: 0)) \(row["total"] as Int)") }
-            let contacts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE window_open_until > ?", arguments: [Int64(Date.now.timeIntervalSince1970 * 1000)]) ?? 0
-            print("  contacts: \(contacts), with the 24-hour window open: \(open)")
-        }
+/// Signalled once by a callback, awaited by a task.
+final class ReadySignal: Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() { (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1)) }
+
+    func signal() { continuation.yield() }
+
+    func wait() async {
+        var iterator = stream.makeAsyncIterator()
+        _ = await iterator.next()
     }
 }

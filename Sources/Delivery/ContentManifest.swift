@@ -45,6 +45,7 @@ public struct ContentPack: Sendable, Equatable {
         let filled = items.map { item -> ContentItem in
             switch item {
             case .text(let body): return .text(fill(body))
+            case .image(.link(let link), let caption): return .image(.link(fill(link)), caption: caption.map(fill))
             case .image(let source, let caption): return .image(source, caption: caption.map(fill))
             }
         }
