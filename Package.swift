@@ -118,7 +118,11 @@ let package = Package(
         .testTarget(
             name: "AdaptersTests",
             dependencies: [
-                "Adapters", "Domain", "EventStore",
+                "Adapters", "Domain", "EventStore", "Delivery", "Projections",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -127,6 +131,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore"], swiftSettings: strict),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Domain", "EventStore"], swiftSettings: strict),
         .testTarget(
             name: "ProjectionsTests",
             dependencies: ["Projections", "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -136,7 +141,11 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "EventStore", "Domain", "Projections", "Adapters", .product(name: "GRDB", package: "GRDB.swift"),
+                "EventStore", "Domain", "Projections", "Adapters", "Delivery", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

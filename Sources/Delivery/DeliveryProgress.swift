@@ -25,6 +25,8 @@ public struct DeliveryProgress: Sendable {
         /// 131056 answers so far (for 4^X pacing).
         public var pairLimitHits = 0
         public var lastError: MetaError?
+
+        public init() {}
     }
 
     public var started: DeliveryStarted

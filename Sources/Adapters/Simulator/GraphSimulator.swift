@@ -24,6 +24,9 @@ public struct GraphSimulator: Sendable {
     /// Everything accepted so far (optionally only to `recipient`).
     public func messages(to recipient: String? = nil) async -> [SimulatedMessage] { await state.messages(to: recipient) }
 
+    /// Send requests received for `recipient`, accepted or not.
+    public func requestCount(to recipient: String) async -> Int { await state.requests[recipient, default: 0] }
+
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.post("/:version/:phoneNumberId/messages") { request, context -> Response in

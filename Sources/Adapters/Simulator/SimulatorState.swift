@@ -19,6 +19,8 @@ actor SimulatorState {
     let configuration: SimulatorConfiguration
     private(set) var messages: [SimulatedMessage] = []
     private var seen: [String: Int] = [:]
+    /// Requests per recipient, whatever their answer.
+    private(set) var requests: [String: Int] = [:]
     private var recentByRecipient: [String: [Int64]] = [:]
     private var recentByNumber: [String: [Int64]] = [:]
     private var counter = 0
@@ -53,6 +55,7 @@ actor SimulatorState {
     func decide(_ request: GraphMessageRequest, recipient: String, phoneNumberId: String, now: Int64) -> (Decision, identity: String) {
         let faults = configuration.faults
         let base = "\(recipient)|\(request.bizOpaqueCallbackData ?? request.type ?? "")|\(Self.content(request) ?? "")"
+        requests[recipient, default: 0] += 1
         let occurrence = seen[base, default: 0]
         seen[base] = occurrence + 1
         let identity = base + "|\(occurrence)"
