@@ -14,24 +14,32 @@ final class ServeProcess: @unchecked Sendable {
     private(set) var port = 0
     private let output = Pipe()
 
-    init(dataDirectory: String, secret: String, arguments: [String] = []) throws {
+    init(
+        dataDirectory: String, secret: String, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:],
+        stderr: String? = nil
+    ) throws {
         process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--webhook-port", "0", "--host", "127.0.0.1"] + arguments
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1"] + arguments
         process.environment = ["WHATSAPP_APP_SECRET": secret, "WHATSAPP_VERIFY_TOKEN": "token", "LOG_LEVEL": "error"]
+            .merging(environment) { _, new in new }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let stderr, FileManager.default.createFile(atPath: stderr, contents: nil), let handle = FileHandle(forWritingAtPath: stderr) {
+            process.standardError = handle
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         var seen = Data()
         let deadline = Date().addingTimeInterval(30)
-        while port == 0 && Date() < deadline {
+        while self.port == 0 && Date() < deadline {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen.append(chunk)
             if let line = String(decoding: seen, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("ready webhook-port=") }) {
-                port = Int(line.split(separator: "=")[1]) ?? 0
+                self.port = Int(line.split(separator: "=")[1]) ?? 0
             }
         }
-        guard port > 0 else { throw CocoaError(.fileReadUnknown) }
+        guard self.port > 0 else { throw CocoaError(.fileReadUnknown) }
     }
 
     func kill(_ signal: Int32 = SIGKILL) {

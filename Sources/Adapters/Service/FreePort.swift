@@ -6,7 +6,7 @@ import Darwin
 
 /// A TCP port free on 127.0.0.1 right now (the kernel picks it), for wiring two local servers
 /// that must know each other's address before either starts.
-func freeLocalPort() -> Int? {
+public func freeLocalPort() -> Int? {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
