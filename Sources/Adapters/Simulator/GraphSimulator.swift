@@ -96,7 +96,7 @@ public struct GraphSimulator: Sendable {
     }
 
     /// What is wrong with a message body, as Meta's `error_data.details` would say.
-    static func problem(_ message: GraphMessageRequest) -> String? {
+    public static func problem(_ message: GraphMessageRequest) -> String? {
         guard message.messagingProduct == "whatsapp" else { return "messaging_product must be \"whatsapp\"" }
         guard let recipient = message.recipientKey, !recipient.isEmpty else { return "to (or recipient) is required" }
         if let callback = message.bizOpaqueCallbackData, callback.count > 512 {
