@@ -43,6 +43,16 @@ import Testing
         try await roundTrip(DeliveryStepFailed(deliveryId: "d", step: 2, error: Self.error, retryable: true, nextAttemptAt: 77))
         try await roundTrip(DeliveryCompleted(deliveryId: "d"))
         try await roundTrip(DeliveryFailed(deliveryId: "d", reason: "the 24-hour window is closed", error: Self.error))
+        try await roundTrip(
+            DeliveryStarted(
+                deliveryId: "d", contact: "1", pack: "p", steps: 2, clickWamid: "w2",
+                items: [.image(.link("https://x/1.jpg"), caption: "c"), .image(.mediaId("9"), caption: nil)], phoneNumberId: "5",
+                contextId: "t"))
+        try await roundTrip(DeliveryStepSent(deliveryId: "d", step: 2, wamid: "w5", reconciled: true))
+        try await roundTrip(
+            DeliveryStepFailed(deliveryId: "d", step: 2, error: Self.error, retryable: true, nextAttemptAt: 77, outcomeUnknown: true, fromStatus: true))
+        try await roundTrip(DeliveryCompleted(deliveryId: "d", unconfirmedSteps: 2))
+        try await roundTrip(DeliverySkipped(clickWamid: "w", contact: "1", payload: "p", reason: .repeatedClick, detail: "again"))
     }
 
     @Test func theCatalogueNamesAreStable() {
@@ -50,7 +60,7 @@ import Testing
             "webhook.received", "message.received", "button.clicked", "status.updated", "webhook.error",
             "template.send_requested", "template.sent", "template.failed", "delivery.started",
             "delivery.attempt_started", "delivery.step_sent", "delivery.step_failed", "delivery.completed",
-            "delivery.failed",
+            "delivery.failed", "delivery.skipped",
         ])
     }
 

@@ -39,6 +39,8 @@ import Testing
              "verify_token": "SECRET-verify-4242", "access_token": "SECRET-access-4242", "phone_number_ids": ["106540352242922"]}
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: path))
+        // A token and a number turn delivery on, which needs a content manifest.
+        writeDefaultManifest(data.path)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = ["serve", "--config", path]
