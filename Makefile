@@ -1,7 +1,7 @@
 # The two commands a newcomer runs: `make demo` and `make test` (see README.md).
 SWIFT ?= swift
 
-.PHONY: setup build demo test bench bench-projections bench-ingest clean
+.PHONY: setup build demo test bench bench-projections bench-ingest bench-delivery clean
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +23,10 @@ bench: setup
 bench-projections: setup
 	$(SWIFT) build -c release --product ProjectionBench
 	.build/release/ProjectionBench
+
+bench-delivery: setup
+	$(SWIFT) build -c release --product DeliveryBench
+	.build/release/DeliveryBench
 
 bench-ingest: setup
 	bash Benchmarks/ingest-load.sh

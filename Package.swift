@@ -115,6 +115,19 @@ let package = Package(
             path: "Benchmarks/IngressCorpus",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "DeliveryBench",
+            dependencies: [
+                "Adapters", "Delivery", "Domain", "EventStore", "BenchSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/DeliveryBench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AdaptersTests",
             dependencies: [
