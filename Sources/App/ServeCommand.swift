@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Settings come from --config FILE (JSON: data_dir, host, webhook_port, app_secret, verify_token, \
             access_token, phone_number_ids, authorized_contacts, body_limit_bytes, dedupe_window_days, graph_base_url, graph_api_version, \
-            manifest, messages_per_second, strict_order, reconcile_wait_ms, confirmation_wait_ms), then the environment \
+            manifest, messages_per_second, strict_order, reconcile_wait_ms, confirmation_wait_ms, once_per_contact_and_pack), then the environment \
             (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID (comma-separated), \
             CLICKUNLOCK_AUTHORIZED_CONTACTS (comma-separated wa_ids), CLICKUNLOCK_GRAPH_BASE_URL), then these flags. \
             Delivery runs when an access token and a phone number id are set; it then needs a valid content manifest. Without an app secret the \
@@ -45,6 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
     var messagesPerSecond: Double?
     @Flag(name: .customLong("strict-order"), help: "Send each content message only after the previous one is delivered.")
     var strictOrder = false
+    @Flag(name: .customLong("allow-repeat-delivery"), help: "Deliver a pack again when a contact taps another template message for it.")
+    var allowRepeatDelivery = false
     @Option(name: .customLong("reconcile-wait-ms"), help: "How long to wait for status webhooks before resending a message whose outcome is unknown (default 5000).")
     var reconcileWaitMs: Int64?
     @Option(name: .customLong("confirmation-wait-ms"), help: "How long a delivery waits for its messages' `delivered` statuses before completing (default 60000; 0 completes on acceptance).")
@@ -65,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.manifestPath = manifest ?? settings.manifestPath
         settings.messagesPerSecond = messagesPerSecond ?? settings.messagesPerSecond
         settings.strictOrder = strictOrder || settings.strictOrder
+        if allowRepeatDelivery { settings.oncePerContactAndPack = false }
         settings.reconcileWaitMs = reconcileWaitMs ?? settings.reconcileWaitMs
         settings.confirmationWaitMs = confirmationWaitMs ?? settings.confirmationWaitMs
         // A body must fit in one log event (16 MiB with its facts), or it could never be stored.

@@ -23,6 +23,8 @@ struct ServeSettings: CustomStringConvertible {
     var strictOrder = false
     var reconcileWaitMs: Int64 = 5000
     var confirmationWaitMs: Int64 = 60_000
+    /// A second tap for a pack already delivered to the contact starts nothing (the default).
+    var oncePerContactAndPack = true
 
     var resolvedManifestPath: String { manifestPath ?? dataDirectory + "/content.yaml" }
     /// Delivery needs a token and a number to send from.
@@ -51,6 +53,7 @@ struct ServeSettings: CustomStringConvertible {
         var strictOrder: Bool?
         var reconcileWaitMs: Int64?
         var confirmationWaitMs: Int64?
+        var oncePerContactAndPack: Bool?
 
         enum CodingKeys: String, CodingKey {
             case dataDir = "data_dir", host, webhookPort = "webhook_port", appSecret = "app_secret",
@@ -58,7 +61,8 @@ struct ServeSettings: CustomStringConvertible {
                 authorizedContacts = "authorized_contacts", bodyLimitBytes = "body_limit_bytes",
                 dedupeWindowDays = "dedupe_window_days", graphBaseUrl = "graph_base_url", graphApiVersion = "graph_api_version",
                 manifest, messagesPerSecond = "messages_per_second", strictOrder = "strict_order",
-                reconcileWaitMs = "reconcile_wait_ms", confirmationWaitMs = "confirmation_wait_ms"
+                reconcileWaitMs = "reconcile_wait_ms", confirmationWaitMs = "confirmation_wait_ms",
+                oncePerContactAndPack = "once_per_contact_and_pack"
         }
     }
 
@@ -96,6 +100,7 @@ struct ServeSettings: CustomStringConvertible {
         strictOrder = file.strictOrder ?? strictOrder
         reconcileWaitMs = file.reconcileWaitMs ?? reconcileWaitMs
         confirmationWaitMs = file.confirmationWaitMs ?? confirmationWaitMs
+        oncePerContactAndPack = file.oncePerContactAndPack ?? oncePerContactAndPack
     }
 
     mutating func apply(environment: [String: String]) {

@@ -36,6 +36,7 @@ struct ServiceAssembly {
             saga.strictOrder = settings.strictOrder
             saga.reconcileWaitMs = settings.reconcileWaitMs
             saga.confirmationWaitMs = settings.confirmationWaitMs
+            saga.oncePerContactAndPack = settings.oncePerContactAndPack
             sagaSettings = saga
         }
 

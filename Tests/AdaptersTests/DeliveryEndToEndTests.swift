@@ -152,3 +152,37 @@ import Testing
         #expect(sends.filter { $0.value > 1 }.isEmpty, "sent twice: \(sends.filter { $0.value > 1 }.prefix(5))")
     }
 }
+
+@Suite struct DeliveryConcurrencyTests {
+    @Test func aPacedContactDoesNotHoldUpTheOthers() async throws {
+        let slow = "15556000000"
+        let harness = try await DeliveryHarness(
+            simulator: { sim in sim.faults.recipientErrors = [slow: 131056] }, saga: { saga in saga.pairPacingBaseMs = 30_000 })
+        harness.startSaga()
+        #expect(try await harness.post(DeliveryHarness.click(wamid: "wamid.SLOW", from: slow, context: "wamid.ST")) == 200)
+        try await withThrowingTaskGroup(of: UInt.self) { group in
+            for index in 1...50 {
+                group.addTask {
+                    try await harness.post(DeliveryHarness.click(wamid: "wamid.Q\(index)", from: "155560\(10000 + index)", context: "wamid.QT\(index)"))
+                }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        let events = try await harness.waitUntil(seconds: 20) { count($0, .deliveryCompleted) == 50 }
+        await harness.stop()
+        #expect(count(events, .deliveryCompleted) == 50)
+        // The paced one waits 30 s for its next attempt, and nobody waited with it.
+        let paced = events.compactMap(DeliveryStepFailed.init).filter { $0.error.code == 131056 }
+        #expect(paced.count == 1)
+        #expect((paced.first?.nextAttemptAt ?? 0) > (events.last?.timestamp ?? 0))
+    }
+
+    @Test func theTokenBucketSpacesSendsAtItsRate() async {
+        let bucket = TokenBucket(rate: 100, burst: 1)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<21 { await bucket.acquire() }
+        // 1 immediate + 20 spaced 10 ms apart: at least 200 ms, however slow the machine.
+        #expect(clock.now - start >= .milliseconds(195))
+    }
+}
