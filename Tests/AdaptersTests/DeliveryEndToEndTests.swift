@@ -100,7 +100,7 @@ import Testing
         // Synchronous refusals: one request each, never resent.
         #expect(requests == [1, 1, 1])
         // The asynchronous 131047: each step sent once at most, none again after the failure.
-        #expect(sendsPerStep(asyncFailed).values.allSatisfy { $0 == 1 })
+        #expect(SimulatedMessage.sendsPerStep(asyncFailed).values.allSatisfy { $0 == 1 })
         #expect(count(finalEvents, .deliveryCompleted) == 0)
         #expect(finalEvents.compactMap(DeliveryStepFailed.init).contains { $0.fromStatus == true && $0.error.code == 131047 })
     }
@@ -147,7 +147,7 @@ import Testing
         #expect(!reconciled.isEmpty, "no attempt was reconciled from status webhooks")
         // Every step reached the simulator exactly once: nothing whose outcome was recorded, or
         // proven by a status, was sent again.
-        let sends = sendsPerStep(messages)
+        let sends = SimulatedMessage.sendsPerStep(messages)
         #expect(sends.count == 1200)
         #expect(sends.filter { $0.value > 1 }.isEmpty, "sent twice: \(sends.filter { $0.value > 1 }.prefix(5))")
     }

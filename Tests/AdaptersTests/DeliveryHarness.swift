@@ -124,13 +124,3 @@ final class DeliveryHarness: @unchecked Sendable {
 }
 
 func count(_ events: [RecordedEvent], _ type: EventType) -> Int { events.count { $0.type == type.rawValue } }
-
-/// Sim messages per (delivery, step), from their callback data.
-func sendsPerStep(_ messages: [SimulatedMessage]) -> [String: Int] {
-    var counts: [String: Int] = [:]
-    for message in messages {
-        guard let data = message.bizOpaqueCallbackData.flatMap(CallbackData.init) else { continue }
-        counts["\(data.deliveryId)#\(data.step)", default: 0] += 1
-    }
-    return counts
-}

@@ -22,11 +22,12 @@ enum CLI {
         var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
     }
 
-    /// Runs `clickunlock` with `arguments` to completion.
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `clickunlock` with `arguments` to completion (with exactly `environment`, when given).
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -13,22 +13,7 @@ import Testing
     static let secret = "delivery-command-secret"
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let collected = CLI.Collector(out.fileHandleForReading)
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(
-            status: process.terminationStatus, stdout: String(decoding: collected.wait(), as: UTF8.self),
-            stderr: String(decoding: errors, as: UTF8.self))
+        try CLI.run(arguments, environment: environment)
     }
 
     @Test func sendTemplateToVirtualContactsLeadsThroughTheirTapsToCompletedDeliveries() async throws {

@@ -92,7 +92,7 @@ import Testing
                 open[key] = false
             }
         }
-        let sends = sendsPerStep(messages)
+        let sends = SimulatedMessage.sendsPerStep(messages)
         #expect(sends.count == 600)
         let twice = sends.filter { $0.value > 1 }
         #expect(twice.keys.allSatisfy { ambiguous.contains($0) }, "sent twice though recorded: \(twice.keys.filter { !ambiguous.contains($0) }.prefix(5))")
@@ -100,14 +100,4 @@ import Testing
         #expect(!ambiguous.isEmpty, "no kill landed during a Graph API call; nothing was reconciled")
         print("delivery crash test: \(kills) kills, \(ambiguous.count) steps left without an outcome, \(reconciled) reconciled from status webhooks, \(twice.count) sent again")
     }
-}
-
-/// Sim messages per (delivery, step), from their callback data.
-func sendsPerStep(_ messages: [SimulatedMessage]) -> [String: Int] {
-    var counts: [String: Int] = [:]
-    for message in messages {
-        guard let data = message.bizOpaqueCallbackData.flatMap(CallbackData.init) else { continue }
-        counts["\(data.deliveryId)#\(data.step)", default: 0] += 1
-    }
-    return counts
 }

@@ -1,3 +1,5 @@
+import Delivery
+
 /// A message the simulator accepted, as `GET /_sim/messages` lists it.
 public struct SimulatedMessage: Codable, Sendable, Equatable {
     public var to: String
@@ -15,5 +17,18 @@ public struct SimulatedMessage: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case to, type, wamid, bizOpaqueCallbackData = "biz_opaque_callback_data", acceptedAt = "accepted_at", content,
             phoneNumberId = "phone_number_id", answer
+    }
+}
+
+extension SimulatedMessage {
+    /// How many accepted messages each delivery step got (`delivery#step`, from the callback
+    /// data the saga sends): more than 1 means the step reached the recipient more than once.
+    public static func sendsPerStep(_ messages: [SimulatedMessage]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for message in messages {
+            guard let data = message.bizOpaqueCallbackData.flatMap(CallbackData.init) else { continue }
+            counts["\(data.deliveryId)#\(data.step)", default: 0] += 1
+        }
+        return counts
     }
 }
