@@ -75,28 +75,13 @@ import Testing
         #expect(completed.count == 100, "failed: \(events.compactMap(DeliveryFailed.init).map(\.reason).prefix(3)); see serve-*.err")
 
         // Steps with an attempt that never got an outcome recorded (the kill landed mid-call).
-        var ambiguous: Set<String> = []
-        var open: [String: Bool] = [:]
-        for event in events {
-            if let attempt = DeliveryAttemptStarted(event) {
-                let key = "\(attempt.deliveryId)#\(attempt.step)"
-                if open[key] == true { ambiguous.insert(key) }
-                open[key] = true
-            } else if let sent = DeliveryStepSent(event) {
-                let key = "\(sent.deliveryId)#\(sent.step)"
-                if sent.reconciled == true { ambiguous.insert(key) }
-                open[key] = false
-            } else if let failed = DeliveryStepFailed(event) {
-                let key = "\(failed.deliveryId)#\(failed.step)"
-                if failed.outcomeUnknown == true { ambiguous.insert(key) }
-                open[key] = false
-            }
-        }
+        let audit = DeliveryAudit(events)
+        let ambiguous = audit.ambiguousSteps
         let sends = SimulatedMessage.sendsPerStep(messages)
         #expect(sends.count == 600)
         let twice = sends.filter { $0.value > 1 }
         #expect(twice.keys.allSatisfy { ambiguous.contains($0) }, "sent twice though recorded: \(twice.keys.filter { !ambiguous.contains($0) }.prefix(5))")
-        let reconciled = events.compactMap(DeliveryStepSent.init).filter { $0.reconciled == true }.count
+        let reconciled = audit.reconciledSteps
         #expect(!ambiguous.isEmpty, "no kill landed during a Graph API call; nothing was reconciled")
         print("delivery crash test: \(kills) kills, \(ambiguous.count) steps left without an outcome, \(reconciled) reconciled from status webhooks, \(twice.count) sent again")
     }

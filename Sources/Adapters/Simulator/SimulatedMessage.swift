@@ -27,7 +27,7 @@ extension SimulatedMessage {
         var counts: [String: Int] = [:]
         for message in messages {
             guard let data = message.bizOpaqueCallbackData.flatMap(CallbackData.init) else { continue }
-            counts["\(data.deliveryId)#\(data.step)", default: 0] += 1
+            counts[DeliveryAudit.key(data.deliveryId, data.step), default: 0] += 1
         }
         return counts
     }
