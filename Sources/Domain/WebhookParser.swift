@@ -1,5 +1,4 @@
 public import EventStore
-import Foundation
 
 /// Turns a webhook body into the facts it carries, leniently: every `entry`, every `change`,
 /// every item of `messages`, `statuses` and `errors`. Unknown fields are ignored (the raw body
@@ -26,13 +25,11 @@ public enum WebhookParser {
     /// Parses `body`; button taps from senders `isAuthorized` rejects are marked `authorized: false`.
     public static func parse(_ body: [UInt8], isAuthorized: (Sender) -> Bool = { _ in true }) -> Parsed {
         var parsed = Parsed(understood: false, items: [], unknownItems: 0)
-        guard let root = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let entries = root["entry"] as? [Any]
-        else { return parsed }
+        guard let root = try? JSONParser.parse(body), root.object != nil, let entries = root["entry"]?.array else { return parsed }
         parsed.understood = true
-        for case let entry as [String: Any] in entries {
-            for case let change as [String: Any] in (entry["changes"] as? [Any]) ?? [] {
-                guard (change["field"] as? String) == "messages", let value = change["value"] as? [String: Any] else {
+        for entry in entries where entry.object != nil {
+            for change in entry["changes"]?.array ?? [] where change.object != nil {
+                guard change["field"]?.string == "messages", let value = change["value"], value.object != nil else {
                     parsed.unknownItems += 1
                     continue
                 }
@@ -42,16 +39,16 @@ public enum WebhookParser {
         return parsed
     }
 
-    private static func parseValue(_ value: [String: Any], isAuthorized: (Sender) -> Bool, into parsed: inout Parsed) {
-        let phoneNumberId = (value["metadata"] as? [String: Any])?["phone_number_id"] as? String
+    private static func parseValue(_ value: JSONValue, isAuthorized: (Sender) -> Bool, into parsed: inout Parsed) {
+        let phoneNumberId = value["metadata"]?["phone_number_id"]?.string
         var profiles: [String: (name: String?, userId: String?)] = [:]
-        for case let contact as [String: Any] in (value["contacts"] as? [Any]) ?? [] {
-            let name = (contact["profile"] as? [String: Any])?["name"] as? String
-            let userId = contact["user_id"] as? String
-            if let waId = contact["wa_id"] as? String { profiles[waId] = (name, userId) }
+        for contact in value["contacts"]?.array ?? [] where contact.object != nil {
+            let name = contact["profile"]?["name"]?.string
+            let userId = contact["user_id"]?.string
+            if let waId = contact["wa_id"]?.string { profiles[waId] = (name, userId) }
             if let userId { profiles[userId] = (name, userId) }
         }
-        for case let message as [String: Any] in (value["messages"] as? [Any]) ?? [] {
+        for message in value["messages"]?.array ?? [] where message.object != nil {
             guard let event = messageFact(message, profiles: profiles, phoneNumberId: phoneNumberId, isAuthorized: isAuthorized)
             else {
                 parsed.unknownItems += 1
@@ -59,18 +56,18 @@ public enum WebhookParser {
             }
             parsed.items.append(Item(event: event.event, key: event.key))
         }
-        for case let status as [String: Any] in (value["statuses"] as? [Any]) ?? [] {
-            guard let id = status["id"] as? String, let state = status["status"] as? String else {
+        for status in value["statuses"]?.array ?? [] where status.object != nil {
+            guard let id = status["id"]?.string, let state = status["status"]?.string else {
                 parsed.unknownItems += 1
                 continue
             }
             let fact = StatusUpdated(
                 wamid: id, status: state, timestamp: int(status["timestamp"]),
-                recipientId: (status["recipient_id"] as? String) ?? (status["recipient_user_id"] as? String) ?? "unknown",
+                recipientId: status["recipient_id"]?.string ?? status["recipient_user_id"]?.string ?? "unknown",
                 errors: errors(status["errors"]),
-                pricingCategory: (status["pricing"] as? [String: Any])?["category"] as? String,
-                conversationId: (status["conversation"] as? [String: Any])?["id"] as? String,
-                bizOpaqueCallbackData: status["biz_opaque_callback_data"] as? String, phoneNumberId: phoneNumberId)
+                pricingCategory: status["pricing"]?["category"]?.string,
+                conversationId: status["conversation"]?["id"]?.string,
+                bizOpaqueCallbackData: status["biz_opaque_callback_data"]?.string, phoneNumberId: phoneNumberId)
             parsed.items.append(Item(event: fact.newEvent(), key: "status:\(id):\(state)"))
         }
         for error in errors(value["errors"]) {
@@ -79,20 +76,20 @@ public enum WebhookParser {
     }
 
     private static func messageFact(
-        _ message: [String: Any], profiles: [String: (name: String?, userId: String?)], phoneNumberId: String?,
+        _ message: JSONValue, profiles: [String: (name: String?, userId: String?)], phoneNumberId: String?,
         isAuthorized: (Sender) -> Bool
     ) -> (event: NewEvent, key: String)? {
-        guard let id = message["id"] as? String, let type = message["type"] as? String else { return nil }
-        let from = message["from"] as? String
-        let userId = (message["from_user_id"] as? String) ?? from.flatMap { profiles[$0]?.userId }
+        guard let id = message["id"]?.string, let type = message["type"]?.string else { return nil }
+        let from = message["from"]?.string
+        let userId = message["from_user_id"]?.string ?? from.flatMap { profiles[$0]?.userId }
         let profile = from.flatMap { profiles[$0] } ?? userId.flatMap { profiles[$0] }
         let sender = Sender(waId: from, userId: userId, profileName: profile?.name, phoneNumberId: phoneNumberId)
         let timestamp = int(message["timestamp"])
-        let contextId = (message["context"] as? [String: Any])?["id"] as? String
+        let contextId = message["context"]?["id"]?.string
         let key = "message:\(id)"
-        if type == "button", let button = message["button"] as? [String: Any] {
-            let text = button["text"] as? String
-            let payload = (button["payload"] as? String) ?? text ?? ""
+        if type == "button", let button = message["button"], button.object != nil {
+            let text = button["text"]?.string
+            let payload = button["payload"]?.string ?? text ?? ""
             return (
                 ButtonClicked(
                     wamid: id, sender: sender, kind: .templateQuickReply, payload: payload, text: text,
@@ -100,12 +97,12 @@ public enum WebhookParser {
                 ).newEvent(), key
             )
         }
-        if type == "interactive", let interactive = message["interactive"] as? [String: Any] {
+        if type == "interactive", let interactive = message["interactive"], interactive.object != nil {
             for (field, kind) in [("button_reply", ButtonClicked.Kind.interactiveButtonReply), ("list_reply", .interactiveListReply)] {
-                if let reply = interactive[field] as? [String: Any], let replyId = reply["id"] as? String {
+                if let reply = interactive[field], reply.object != nil, let replyId = reply["id"]?.string {
                     return (
                         ButtonClicked(
-                            wamid: id, sender: sender, kind: kind, payload: replyId, text: reply["title"] as? String,
+                            wamid: id, sender: sender, kind: kind, payload: replyId, text: reply["title"]?.string,
                             contextId: contextId, timestamp: timestamp, authorized: isAuthorized(sender)
                         ).newEvent(), key
                     )
@@ -121,24 +118,29 @@ public enum WebhookParser {
     }
 
     /// Up to 120 characters of what the message says.
-    private static func preview(_ message: [String: Any], type: String) -> String? {
-        let object = message[type] as? [String: Any]
-        let text = (object?["body"] as? String) ?? (object?["caption"] as? String) ?? (object?["text"] as? String)
+    private static func preview(_ message: JSONValue, type: String) -> String? {
+        let object = message[type]
+        let text = object?["body"]?.string ?? object?["caption"]?.string ?? object?["text"]?.string
         return text.map { String($0.prefix(120)) }
     }
 
-    private static func errors(_ value: Any?) -> [MetaError] {
-        ((value as? [Any]) ?? []).compactMap { item in
-            guard let error = item as? [String: Any], let code = error["code"] as? Int else { return nil }
+    private static func errors(_ value: JSONValue?) -> [MetaError] {
+        (value?.array ?? []).compactMap { error in
+            guard error.object != nil, let code = exactInt(error["code"]).flatMap({ Int(exactly: $0) }) else { return nil }
             return MetaError(
-                code: code, title: error["title"] as? String, message: error["message"] as? String,
-                details: (error["error_data"] as? [String: Any])?["details"] as? String)
+                code: code, title: error["title"]?.string, message: error["message"]?.string,
+                details: error["error_data"]?["details"]?.string)
         }
     }
 
-    private static func int(_ value: Any?) -> Int64 {
-        if let text = value as? String { return Int64(text) ?? 0 }
-        if let number = value as? Int { return Int64(number) }
-        return 0
+    /// An integer number (`1.0` counts, as it does for `JSONSerialization`'s `as? Int`).
+    private static func exactInt(_ value: JSONValue?) -> Int64? {
+        guard case .number(let double, let exact)? = value else { return nil }
+        return exact ?? Int64(exactly: double)
+    }
+
+    private static func int(_ value: JSONValue?) -> Int64 {
+        if let text = value?.string { return Int64(text) ?? 0 }
+        return exactInt(value) ?? 0
     }
 }
