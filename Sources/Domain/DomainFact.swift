@@ -22,9 +22,15 @@ public enum DomainFact: Sendable {
     /// A known type whose payload does not decode.
     case undecodable
 
-    public init(_ event: RecordedEvent) {
+    public init(_ event: RecordedEvent) { self.init(event, fast: true) }
+
+    init(_ event: RecordedEvent, fast: Bool) {
         guard let type = EventType(rawValue: event.type) else {
             self = .unknownType
+            return
+        }
+        if fast, let decoded = DomainFact.fast(type, event.data) {
+            self = decoded
             return
         }
         func decode<T: DomainEvent>(_: T.Type, _ wrap: (T) -> DomainFact) -> DomainFact {
