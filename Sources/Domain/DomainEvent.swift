@@ -33,6 +33,16 @@ extension DomainEvent {
 /// decode about twice as fast as a key strategy), sorted for stable bytes.
 public enum DomainCoding {
     public static func encode(_ value: some Encodable) -> [UInt8] {
+        if let fast = value as? any FastJSONEncodable {
+            var writer = JSONWriter()
+            fast.write(to: &writer)
+            return writer.bytes
+        }
+        return encodedSlowly(value)
+    }
+
+    /// `JSONEncoder` only (the reference the hand-written encodings are tested against).
+    public static func encodedSlowly(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain structs of strings and numbers cannot fail.
