@@ -37,6 +37,16 @@ echo "|---|---:|---:|---:|---:|"
 run "GET /healthz (trivial)" "$URL/healthz"
 CORPUS=$WORK/corpus.tsv TARGET_PATH=/_bench/read-body run "POST /_bench/read-body (reads the body only)" -s Benchmarks/ingest.lua "$URL"
 CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook run "POST /webhook (verify, parse, dedupe, durable append)" -s Benchmarks/ingest.lua "$URL"
+# The projector yields the CPU to acknowledgements under load: how far behind it ended, and how
+# long it took to catch up once the load stopped.
+if command -v sqlite3 >/dev/null; then
+  LAST=$(.build/release/clickunlock log stats --data-dir "$WORK/data" | awk '/^positions:/ {split($2,a,"-"); print a[2]}')
+  BEHIND=$(( LAST - $(sqlite3 "$WORK/data/projections.sqlite" "SELECT MIN(checkpoint) FROM projection_state") ))
+  START=$(date +%s%N)
+  until [ "$(sqlite3 "$WORK/data/projections.sqlite" "SELECT MIN(checkpoint) FROM projection_state")" -ge "$LAST" ]; do sleep 0.05; done
+  echo
+  echo "projections: $BEHIND of $LAST events behind when the load stopped; caught up $(( ($(date +%s%N) - START) / 1000000 )) ms later"
+fi
 kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
 echo
 .build/release/clickunlock log stats --data-dir "$WORK/data" | grep -E "events|batches|ratio"

@@ -60,7 +60,12 @@ struct ServiceAssembly {
         let projector: Projector
         do {
             let database = try ProjectionDatabase.openPool(path: settings.dataDirectory + "/projections.sqlite")
-            projector = try Projector(log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
+            // Projections yield the CPU to webhook acknowledgements under load, and catch up after.
+            var configuration = Projector.Configuration()
+            configuration.executor = BackgroundExecutor(name: "projector")
+            projector = try Projector(
+                log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()),
+                configuration: configuration)
         } catch {
             await log.close()
             printError("cannot open the projections: \(error)")

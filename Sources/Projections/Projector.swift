@@ -1,5 +1,6 @@
 public import EventStore
 public import GRDB
+import Foundation
 import Synchronization
 
 /// Follows the log's tail and applies events to the projections in batches, one SQLite
@@ -9,6 +10,13 @@ public final class Projector: Sendable {
     public struct Configuration: Sendable {
         /// Most events applied in one transaction (a log batch is never split).
         public var maxBatchEvents = 2000
+        /// Where the projector runs while it keeps up: `nil` on the default executor; a
+        /// `BackgroundExecutor` leaves the CPU to ingestion under load (the projections lag
+        /// behind a burst and catch up after it).
+        public var executor: BackgroundExecutor?
+        /// Once the oldest event of a batch is older than this, the projector runs on the
+        /// default executor until it has caught up, so that sustained load cannot starve it.
+        public var maxBackgroundLag: Duration = .seconds(5)
         public init() {}
     }
 
@@ -39,16 +47,35 @@ public final class Projector: Sendable {
     /// `onBatch` is called after each committed batch with the last applied position.
     public func run(onBatch: @Sendable (UInt64) -> Void = { _ in }) async throws {
         var iterator = log.subscribe(from: applied.withLock { $0.position } + 1).makeAsyncIterator()
-        while var events = try await iterator.nextBatch() {
-            while events.count < configuration.maxBatchEvents, let more = try iterator.availableBatch() {
-                events += more
+        let lagLimit = Int64(configuration.maxBackgroundLag.components.seconds * 1000)
+        var background = configuration.executor
+        while true {
+            let executor = background
+            let applied: RecordedEvent? = try await withTaskExecutorPreference(executor) {
+                guard var events = try await iterator.nextBatch() else { return nil }
+                while events.count < configuration.maxBatchEvents, let more = try iterator.availableBatch() {
+                    events += more
+                }
+                if executor != nil {
+                    try apply(events)  // on the background thread, the SQLite work included
+                } else {
+                    let batch = events
+                    try await database.write { db in try self.engine.apply(batch, db) }
+                }
+                return events[events.count - 1]
             }
-            let batch = events
-            try await database.write { db in try self.engine.apply(batch, db) }
-            let last = batch[batch.count - 1].position
-            applied.withLock { $0 = (last, $0.batches + 1) }
-            onBatch(last)
+            guard let last = applied else { return }
+            self.applied.withLock { $0 = (last.position, $0.batches + 1) }
+            onBatch(last.position)
+            if configuration.executor != nil {
+                let behind = Int64(Date().timeIntervalSince1970 * 1000) - last.timestamp > lagLimit
+                background = behind ? nil : configuration.executor
+            }
         }
+    }
+
+    private func apply(_ batch: [RecordedEvent]) throws {
+        try database.write { db in try engine.apply(batch, db) }
     }
 
     /// How far behind the log the projections are.

@@ -19,8 +19,11 @@ import Testing
         return appends
     }
 
+    static let background = BackgroundExecutor(name: "test-projector")
+
     /// The projector applies a live log (concurrent appends, several runs with restarts at random
-    /// points); the result equals one rebuild from scratch.
+    /// points, on the default executor and on a background thread, switching between them when
+    /// behind); the result equals one rebuild from scratch.
     @Test func incrementalProjectionEqualsARebuild() async throws {
         let data = TempData()
         let appends = history(seed: 7, events: 100_000)
@@ -29,7 +32,10 @@ import Testing
         let log = try EventLog.open(directory: data.log, configuration: .init { $0.durability = .unsafeNone })
         var next = 0
         for run in 0..<6 {
-            let projector = try Projector(log: log, database: live, engine: engine)
+            var configuration = Projector.Configuration()
+            if run % 2 == 1 { configuration.executor = Self.background }
+            if run == 3 { configuration.maxBackgroundLag = .zero }  // always "behind": switches every batch
+            let projector = try Projector(log: log, database: live, engine: engine, configuration: configuration)
             if run > 0 { #expect(projector.resets.isEmpty) }
             let task = Task { try await projector.run() }
             // Appends arrive while the projector runs, in bursts.
