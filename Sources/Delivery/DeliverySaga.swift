@@ -131,7 +131,8 @@ public actor DeliverySaga {
             case .wait(let until):
                 await waitForChange(id, until: until)
             case .record(let planned):
-                await record(planned.map { build($0, id) })
+                // Not recorded means the log closed: this worker is done.
+                guard await record(planned.map { build($0, id) }) else { return }
             case .send(let step, let attempt):
                 await send(id, step: step, attempt: attempt)
             }
