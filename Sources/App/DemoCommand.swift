@@ -95,7 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
                     sender: GraphAPIClient(
                         configuration: .init(baseURL: graphURL, accessToken: token), http: assembly.http ?? http),
                     phoneNumberId: number, template: "daily_content_ready_v1", language: "en_US", messagesPerSecond: 80)
-                let day = SendTemplateCommand.today()
+                let day = TemplateRequest.today()
                 let summary = try await templates.send(to: advisors, buttonPayload: "unlock:\(day)", day: day, force: true)
                 print("templates: \(summary.sent) accepted, \(summary.failed) failed")
                 try await Self.printSummaries(assembly.projector.database, duration: duration)

@@ -1,5 +1,8 @@
 import Adapters
 import ArgumentParser
+import AsyncHTTPClient
+import NIOCore
+import NIOPosix
 import Delivery
 import EventStore
 import Foundation
@@ -13,8 +16,8 @@ struct SendTemplateCommand: AsyncParsableCommand {
             Recipients come as arguments and/or from --recipients-file (one wa_id per line, # comments). Each \
             (recipient, template, day) is sent once: a rerun skips those already sent unless --force. The access \
             token and phone number id come from --config, WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID. \
-            It writes to the log, so it runs while `serve` is stopped (exit 75 while serve holds the log). \
-            Exit 0 when every recipient was sent or skipped, 2 when some failed.
+            It writes to the log, so it runs while `serve` is stopped (exit 75 while serve holds the log); with \
+            --server it asks a running serve's operator API to send instead. Exit 0 when every recipient was sent or skipped, 2 when some failed.
             """)
 
     @Argument(help: "Recipients (wa_ids).") var recipients: [String] = []
@@ -31,15 +34,47 @@ struct SendTemplateCommand: AsyncParsableCommand {
     var graphBaseURL: String?
     @Option(name: .customLong("graph-api-version"), help: "Graph API version (default v25.0).") var graphAPIVersion: String?
 
+    @Option(help: "A running `serve`'s operator API (e.g. http://127.0.0.1:3002): send through it instead of writing the log here; the token comes from CLICKUNLOCK_DASHBOARD_TOKEN.")
+    var server: String?
+
     func validate() throws {
         if let day, !ContentPack.isDate(day) { throw ValidationError("--day must be YYYY-MM-DD, got \(day)") }
         guard messagesPerSecond > 0 else { throw ValidationError("--messages-per-second must be positive") }
-        guard !template.isEmpty, !language.isEmpty, !payload.isEmpty, payload.count <= 256 else {
-            throw ValidationError("--template, --language and --payload must not be empty; the payload at most 256 characters")
-        }
     }
 
     func run() async throws {
+        var list = recipients
+        if let recipientsFile {
+            guard let text = try? String(contentsOfFile: recipientsFile, encoding: .utf8) else {
+                printError("cannot read the recipients file \(recipientsFile)")
+                throw ExitCodes.noInput
+            }
+            list += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        }
+        let request: TemplateRequest
+        do {
+            request = try TemplateRequest(
+                recipients: Array(Set(list)).sorted(), template: template, language: language, payload: payload, day: day, force: force
+            ).validated()
+        } catch {
+            printError(error.description + (list.isEmpty ? ": give them as arguments or with --recipients-file" : ""))
+            throw ExitCode.validationFailure
+        }
+        print("sending \(template) (\(language)) with payload \(request.payload ?? "") to \(request.recipients.count) recipient(s) for \(request.day ?? "")")
+        let summary: TemplateSender.Summary
+        if let server {
+            summary = try await Self.sendThrough(server, request)
+        } else {
+            summary = try await sendHere(request)
+        }
+        print("sent \(summary.sent), already sent (skipped) \(summary.skipped), failed \(summary.failed)")
+        for (reason, count) in summary.failures.sorted(by: { $0.value > $1.value }) { print("  \(count) failed: \(reason)") }
+        if summary.failed > 0 { throw ExitCodes.incomplete }
+    }
+
+    /// Opens the log here (serve must be stopped) and sends.
+    private func sendHere(_ request: TemplateRequest) async throws -> TemplateSender.Summary {
         var settings = ServeSettings()
         do {
             if let config { try settings.apply(configFile: config) }
@@ -55,32 +90,11 @@ struct SendTemplateCommand: AsyncParsableCommand {
             printError("set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (or access_token and phone_number_ids in --config)")
             throw ExitCode(78)
         }
-        var list = recipients
-        if let recipientsFile {
-            guard let text = try? String(contentsOfFile: recipientsFile, encoding: .utf8) else {
-                printError("cannot read the recipients file \(recipientsFile)")
-                throw ExitCodes.noInput
-            }
-            list += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        }
-        let bad = list.filter { !Self.isRecipient($0) }
-        guard bad.isEmpty else {
-            printError("not a wa_id or BSUID: \(bad.prefix(5).joined(separator: ", "))\(bad.count > 5 ? " and \(bad.count - 5) more" : "")")
-            throw ExitCode.validationFailure
-        }
-        guard !list.isEmpty else {
-            printError("no recipients: give them as arguments or with --recipients-file")
-            throw ExitCode.validationFailure
-        }
-        let day = self.day ?? Self.today()
-        let payload = self.payload.replacingOccurrences(of: ContentPack.datePlaceholder, with: day)
-
         let log: EventLog
         do {
             log = try EventLog.open(directory: settings.dataDirectory + "/log")
         } catch {
-            if error.code == .locked { printError("(stop `serve` first, or wait for it to stop)") }
+            if error.code == .locked { printError("(stop `serve` first, or send through it with --server)") }
             throw reportFailure(error)
         }
         var graph = GraphAPIClient.Configuration(baseURL: settings.graphBaseURL, version: settings.graphAPIVersion, accessToken: token)
@@ -89,40 +103,51 @@ struct SendTemplateCommand: AsyncParsableCommand {
         let sender = TemplateSender(
             log: log, sender: GraphAPIClient(configuration: graph, http: http), phoneNumberId: number, template: template,
             language: language, messagesPerSecond: messagesPerSecond)
-        let total = Set(list).count
+        let total = request.recipients.count
         let interactive = isatty(2) != 0
-        print("sending \(template) (\(language)) with payload \(payload) to \(total) recipient(s) for \(day)")
-        let summary: TemplateSender.Summary
+        defer { if interactive { writeAll(to: 2, Array("\n".utf8)) } }
         do {
-            summary = try await sender.send(to: list, buttonPayload: payload, day: day, force: force) { progress in
+            let summary = try await sender.send(request) { progress in
                 if interactive { writeAll(to: 2, Array("\r\(progress.total)/\(total) done".utf8)) }
             }
+            try? await http.shutdown()
+            await log.close()
+            return summary
         } catch {
             try? await http.shutdown()
             await log.close()
             printError("stopped: \(error)")
             throw ExitCodes.ioError
         }
-        if interactive { writeAll(to: 2, Array("\n".utf8)) }
-        try? await http.shutdown()
-        await log.close()
-        print("sent \(summary.sent), already sent (skipped) \(summary.skipped), failed \(summary.failed)")
-        for (reason, count) in summary.failures.sorted(by: { $0.value > $1.value }) { print("  \(count) failed: \(reason)") }
-        if summary.failed > 0 { throw ExitCodes.incomplete }
     }
 
-    static func today() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date())
-    }
-
-    static func isRecipient(_ text: String) -> Bool {
-        let digits = text.hasPrefix("+") ? text.dropFirst() : text[...]
-        if (6...20).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
-        // BSUID: country code, a dot, then letters and digits.
-        return text.contains(".") && text.count <= 128 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") }
+    /// Asks a running service to send (it holds the log and the Graph API client).
+    static func sendThrough(_ server: String, _ request: TemplateRequest) async throws -> TemplateSender.Summary {
+        guard let token = ProcessInfo.processInfo.environment["CLICKUNLOCK_DASHBOARD_TOKEN"], !token.isEmpty else {
+            printError("set CLICKUNLOCK_DASHBOARD_TOKEN to the service's dashboard token")
+            throw ExitCode(78)
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
+        defer { _ = http.shutdown() }
+        var call = HTTPClientRequest(url: (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/templates/send")
+        call.method = .POST
+        call.headers.add(name: "Authorization", value: "Bearer \(token)")
+        call.headers.add(name: "Content-Type", value: "application/json")
+        call.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(request)))
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await http.execute(call, timeout: .minutes(30))
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            printError("cannot reach the service at \(server): \(error)")
+            throw ExitCodes.ioError
+        }
+        guard response.status == .ok, let summary = try? JSONDecoder().decode(TemplateSender.Summary.self, from: Data(buffer: body)) else {
+            let reason = (try? JSONDecoder().decode([String: String].self, from: Data(buffer: body)))?["error"] ?? "HTTP \(response.status.code)"
+            printError("the service refused: \(reason)")
+            throw response.status == .unauthorized || response.status == .serviceUnavailable ? ExitCode(78) : ExitCodes.ioError
+        }
+        return summary
     }
 }

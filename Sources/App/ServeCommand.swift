@@ -16,9 +16,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Settings come from --config FILE (JSON: data_dir, host, webhook_port, app_secret, verify_token, \
             access_token, phone_number_ids, authorized_contacts, body_limit_bytes, dedupe_window_days, graph_base_url, graph_api_version, \
-            manifest, messages_per_second, strict_order, reconcile_wait_ms, confirmation_wait_ms, once_per_contact_and_pack), then the environment \
+            manifest, messages_per_second, strict_order, reconcile_wait_ms, confirmation_wait_ms, once_per_contact_and_pack, api_host, \
+            api_port, dashboard_token), then the environment \
             (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID (comma-separated), \
-            CLICKUNLOCK_AUTHORIZED_CONTACTS (comma-separated wa_ids), CLICKUNLOCK_GRAPH_BASE_URL), then these flags. \
+            CLICKUNLOCK_AUTHORIZED_CONTACTS (comma-separated wa_ids), CLICKUNLOCK_GRAPH_BASE_URL, CLICKUNLOCK_DASHBOARD_TOKEN), then these flags. \
             Delivery runs when an access token and a phone number id are set; it then needs a valid content manifest. Without an app secret the \
             service refuses to start, unless --insecure-skip-signature-check is given.
             """)
@@ -45,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     var messagesPerSecond: Double?
     @Flag(name: .customLong("strict-order"), help: "Send each content message only after the previous one is delivered.")
     var strictOrder = false
+    @Option(name: .customLong("api-port"), help: "Operator API port (default 3002; 0 picks a free one); it listens only with a dashboard token.")
+    var apiPort: Int?
+    @Option(name: .customLong("api-host"), help: "Operator API address (default 127.0.0.1).") var apiHost: String?
     @Flag(name: .customLong("allow-repeat-delivery"), help: "Deliver a pack again when a contact taps another template message for it.")
     var allowRepeatDelivery = false
     @Option(name: .customLong("reconcile-wait-ms"), help: "How long to wait for status webhooks before resending a message whose outcome is unknown (default 5000).")
@@ -68,15 +72,17 @@ struct ServeCommand: AsyncParsableCommand {
         settings.messagesPerSecond = messagesPerSecond ?? settings.messagesPerSecond
         settings.strictOrder = strictOrder || settings.strictOrder
         if allowRepeatDelivery { settings.oncePerContactAndPack = false }
+        settings.apiPort = apiPort ?? settings.apiPort
+        settings.apiHost = apiHost ?? settings.apiHost
         settings.reconcileWaitMs = reconcileWaitMs ?? settings.reconcileWaitMs
         settings.confirmationWaitMs = confirmationWaitMs ?? settings.confirmationWaitMs
         // A body must fit in one log event (16 MiB with its facts), or it could never be stored.
         guard settings.dedupeWindowDays > 0, (1...(12 << 20)).contains(settings.bodyLimit),
-            (0...65535).contains(settings.webhookPort), settings.messagesPerSecond >= 0, settings.reconcileWaitMs >= 0,
+            (0...65535).contains(settings.webhookPort), (0...65535).contains(settings.apiPort), settings.messagesPerSecond >= 0, settings.reconcileWaitMs >= 0,
             settings.confirmationWaitMs >= 0, settings.graphBaseURL.hasPrefix("http")
         else {
             throw ServeSettings.Failure(
-                description: "webhook port must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the Graph base URL http(s)")
+                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the Graph base URL http(s)")
         }
         return settings
     }
@@ -100,10 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("INSECURE: webhook signatures are NOT checked (--insecure-skip-signature-check); never use this in production")
         }
         logger.info("starting: \(settings)")
-        let assembly = try await ServiceAssembly.open(settings: settings, benchmarkRoutes: benchmarkRoutes, logger: logger) { port in
-            // A line for scripts and tests to wait on (the port is the real one when 0 was asked).
-            writeAll(to: 1, Array("ready webhook-port=\(port)\n".utf8))
-        }
+        // Lines for scripts and tests to wait on (the ports are the real ones when 0 was asked).
+        let assembly = try await ServiceAssembly.open(
+            settings: settings, benchmarkRoutes: benchmarkRoutes, logger: logger,
+            onReady: { port in writeAll(to: 1, Array("ready webhook-port=\(port)\n".utf8)) },
+            onAPIReady: { port in writeAll(to: 1, Array("ready api-port=\(port)\n".utf8)) })
         let log = assembly.log
         let group = ServiceGroup(
             configuration: .init(services: assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -26,6 +26,12 @@ struct ServeSettings: CustomStringConvertible {
     /// A second tap for a pack already delivered to the contact starts nothing (the default).
     var oncePerContactAndPack = true
 
+    /// The operator API (template sends now; the dashboard API later), on loopback by default.
+    var apiHost = "127.0.0.1"
+    var apiPort = 3002
+    /// Bearer token of the operator API; without one the API does not listen.
+    var dashboardToken: String?
+
     var resolvedManifestPath: String { manifestPath ?? dataDirectory + "/content.yaml" }
     /// Delivery needs a token and a number to send from.
     var deliveryEnabled: Bool { accessToken != nil && !phoneNumberIds.isEmpty }
@@ -54,6 +60,9 @@ struct ServeSettings: CustomStringConvertible {
         var reconcileWaitMs: Int64?
         var confirmationWaitMs: Int64?
         var oncePerContactAndPack: Bool?
+        var apiHost: String?
+        var apiPort: Int?
+        var dashboardToken: String?
 
         enum CodingKeys: String, CodingKey {
             case dataDir = "data_dir", host, webhookPort = "webhook_port", appSecret = "app_secret",
@@ -62,7 +71,8 @@ struct ServeSettings: CustomStringConvertible {
                 dedupeWindowDays = "dedupe_window_days", graphBaseUrl = "graph_base_url", graphApiVersion = "graph_api_version",
                 manifest, messagesPerSecond = "messages_per_second", strictOrder = "strict_order",
                 reconcileWaitMs = "reconcile_wait_ms", confirmationWaitMs = "confirmation_wait_ms",
-                oncePerContactAndPack = "once_per_contact_and_pack"
+                oncePerContactAndPack = "once_per_contact_and_pack", apiHost = "api_host", apiPort = "api_port",
+                dashboardToken = "dashboard_token"
         }
     }
 
@@ -101,6 +111,9 @@ struct ServeSettings: CustomStringConvertible {
         reconcileWaitMs = file.reconcileWaitMs ?? reconcileWaitMs
         confirmationWaitMs = file.confirmationWaitMs ?? confirmationWaitMs
         oncePerContactAndPack = file.oncePerContactAndPack ?? oncePerContactAndPack
+        apiHost = file.apiHost ?? apiHost
+        apiPort = file.apiPort ?? apiPort
+        dashboardToken = file.dashboardToken ?? dashboardToken
     }
 
     mutating func apply(environment: [String: String]) {
@@ -111,6 +124,7 @@ struct ServeSettings: CustomStringConvertible {
         if let ids = value("WHATSAPP_PHONE_NUMBER_ID") { phoneNumberIds = Self.list(ids) }
         if let contacts = value("CLICKUNLOCK_AUTHORIZED_CONTACTS") { authorizedContacts = Set(Self.list(contacts)) }
         graphBaseURL = value("CLICKUNLOCK_GRAPH_BASE_URL") ?? graphBaseURL
+        dashboardToken = value("CLICKUNLOCK_DASHBOARD_TOKEN") ?? dashboardToken
     }
 
     static func list(_ text: String) -> [String] {
@@ -119,7 +133,7 @@ struct ServeSettings: CustomStringConvertible {
 
     var description: String {
         """
-        data directory \(dataDirectory); webhook port \(host):\(webhookPort); app secret \(appSecret == nil ? "NOT set" : "set"); \
+        data directory \(dataDirectory); webhook port \(host):\(webhookPort); operator API \(dashboardToken == nil ? "off (no dashboard token)" : "\(apiHost):\(apiPort)"); app secret \(appSecret == nil ? "NOT set" : "set"); \
         verify token \(verifyToken == nil ? "not set" : "set"); access token \(accessToken == nil ? "not set" : "set"); \
         phone number ids \(phoneNumberIds.isEmpty ? "none" : phoneNumberIds.joined(separator: ",")); \
         authorized contacts \(authorizedContacts.isEmpty ? "everyone" : "\(authorizedContacts.count)"); body limit \(bodyLimit) bytes; \

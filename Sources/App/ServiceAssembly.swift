@@ -20,7 +20,8 @@ struct ServiceAssembly {
 
     /// Opens everything or explains (on stderr) why not, throwing the exit code to use.
     static func open(
-        settings: ServeSettings, benchmarkRoutes: Bool = false, logger: Logger, onReady: @escaping @Sendable (Int) -> Void
+        settings: ServeSettings, benchmarkRoutes: Bool = false, logger: Logger, onReady: @escaping @Sendable (Int) -> Void,
+        onAPIReady: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> ServiceAssembly {
         var sagaSettings: SagaSettings?
         var manifest: ContentManifest?
@@ -75,14 +76,17 @@ struct ServiceAssembly {
 
         var saga: DeliverySaga?
         var http: HTTPClient?
+        var templates: TemplateSender?
         if let sagaSettings, let manifest, let token = settings.accessToken {
             var graph = GraphAPIClient.Configuration(baseURL: settings.graphBaseURL, version: settings.graphAPIVersion, accessToken: token)
             graph.timeout = .seconds(15)
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
-            saga = DeliverySaga(
-                log: log, sender: GraphAPIClient(configuration: graph, http: client), manifest: manifest, settings: sagaSettings,
-                logger: logger)
+            let sender = GraphAPIClient(configuration: graph, http: client)
+            saga = DeliverySaga(log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger)
+            templates = TemplateSender(
+                log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId, template: "daily_content_ready_v1",
+                language: "en_US", messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80)
         } else {
             logger.notice(
                 "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it")
@@ -112,6 +116,17 @@ struct ServiceAssembly {
                     failureTerminationBehavior: .ignore))
         }
         services.append(.init(service: app))
+        if let token = settings.dashboardToken {
+            services.append(
+                .init(
+                    service: Application(
+                        router: OperatorRoutes.router(token: token, templates: templates),
+                        configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "clickunlock-api"),
+                        onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) },
+                        logger: logger)))
+        } else {
+            logger.notice("operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
+        }
         return ServiceAssembly(log: log, projector: projector, saga: saga, http: http, services: services)
     }
 

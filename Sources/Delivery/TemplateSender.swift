@@ -24,7 +24,7 @@ public struct TemplateSender: Sendable {
         self.messagesPerSecond = messagesPerSecond
     }
 
-    public struct Summary: Sendable, Equatable {
+    public struct Summary: Codable, Sendable, Equatable {
         public var sent = 0
         /// Already sent for this day (not forced).
         public var skipped = 0

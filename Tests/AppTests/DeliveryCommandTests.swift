@@ -9,7 +9,7 @@ import NIOPosix
 import Testing
 
 /// `send-template`, `graph-sim` and `serve`'s delivery settings, as child processes.
-@Suite struct DeliveryCommandTests {
+@Suite(.serialized) struct DeliveryCommandTests {
     static let secret = "delivery-command-secret"
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> CLI.Result {
@@ -21,19 +21,17 @@ import Testing
         writeDefaultManifest(data.path)
         let port = try #require(freeLocalPort())
         let contacts = (0..<5).map { "15554000\(100 + $0)" }
-        let sim = try await LocalSimulator(webhookPort: port, secret: Self.secret) { sim in
-            sim.virtualContacts.contacts = Set(contacts)
-            sim.virtualContacts.tapAfterMs = 50
-        }
+        let sim = try await LocalSimulator(
+            webhookPort: port, secret: Self.secret, arguments: ["--tap-after-ms", "50"] + contacts.flatMap { ["--virtual-contact", $0] })
         let environment = sim.serveEnvironment.merging(["WHATSAPP_APP_SECRET": Self.secret]) { $1 }
-        let arguments = ["send-template", "--data-dir", data.path, "--graph-base-url", sim.server.baseURL, "--day", "2026-11-24"]
+        let arguments = ["send-template", "--data-dir", data.path, "--graph-base-url", sim.baseURL, "--day", "2026-11-24"]
         let first = try Self.run(arguments + contacts, environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("sent 5, already sent (skipped) 0, failed 0"), "\(first.stdout)")
         // Idempotent per (recipient, template, day): a rerun sends nothing.
         let again = try Self.run(arguments + contacts, environment: environment)
         #expect(again.stdout.contains("sent 0, already sent (skipped) 5, failed 0"), "\(again.stdout)")
-        let templates = await sim.simulator.messages().filter { $0.type == "template" }
+        let templates = try await sim.messages().filter { $0.type == "template" }
         #expect(templates.count == 5)
         #expect(templates.allSatisfy { $0.content == "unlock:2026-11-24" })
 
@@ -73,6 +71,44 @@ import Testing
         server.kill(SIGTERM)
         #expect(busy.status == 75, "\(busy.stderr)")
         #expect(busy.stderr.contains("stop `serve` first"))
+    }
+
+    /// The daily send while `serve` runs: through its operator API, behind the dashboard token.
+    @Test func sendTemplateThroughARunningServe() async throws {
+        let data = TempDataDirectory()
+        writeDefaultManifest(data.path)
+        let port = try #require(freeLocalPort())
+        let apiPort = try #require(freeLocalPort())
+        let contacts = (0..<3).map { "15554100\(100 + $0)" }
+        let sim = try await LocalSimulator(
+            webhookPort: port, secret: Self.secret, arguments: ["--tap-after-ms", "20"] + contacts.flatMap { ["--virtual-contact", $0] })
+        let server = try ServeProcess(
+            dataDirectory: data.path, secret: Self.secret, port: port,
+            arguments: sim.serveArguments + ["--api-port", String(apiPort), "--confirmation-wait-ms", "300"],
+            environment: sim.serveEnvironment.merging(["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"]) { $1 })
+        let arguments = ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "--day", "2026-11-24"] + contacts
+        let wrongToken = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "nope"])
+        #expect(wrongToken.status == 78)
+        #expect(wrongToken.stderr.contains("bearer token"))
+        let badRecipient = try Self.run(
+            ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "12ab"], environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"])
+        #expect(badRecipient.status == 64)
+        let sent = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains("sent 3, already sent (skipped) 0, failed 0"), "\(sent.stdout)")
+        let again = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"])
+        #expect(again.stdout.contains("sent 0, already sent (skipped) 3, failed 0"), "\(again.stdout)")
+        var events: [RecordedEvent] = []
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            events = try logEvents(data.logPath)
+            if events.count(where: { $0.type == EventType.deliveryCompleted.rawValue }) == 3 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        server.kill(SIGTERM)
+        await sim.stop()
+        #expect(events.compactMap(TemplateSent.init).count == 3)
+        #expect(events.compactMap(DeliveryCompleted.init).count == 3)
     }
 
     @Test func serveRefusesAnInvalidManifestWithItsLine() throws {

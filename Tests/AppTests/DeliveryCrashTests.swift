@@ -14,11 +14,9 @@ import Testing
         let data = TempDataDirectory()
         writeDefaultManifest(data.path)
         let port = try #require(freeLocalPort())
-        let sim = try await LocalSimulator(webhookPort: port, secret: Self.secret) { sim in
-            // Slow enough answers that kills land mid-call.
-            sim.faults.latencyMs = 20
-            sim.faults.latencyJitterMs = 80
-        }
+        // Slow enough answers that kills land mid-call.
+        let sim = try await LocalSimulator(
+            webhookPort: port, secret: Self.secret, arguments: ["--latency-ms", "20", "--latency-jitter-ms", "80"])
         var random = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
         let arguments = sim.serveArguments + ["--reconcile-wait-ms", "1000", "--confirmation-wait-ms", "1000"]
         var pending = (0..<100).map { index in
@@ -65,7 +63,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
         }
         server.kill(SIGTERM)
-        let messages = await sim.simulator.messages()
+        let messages = try await sim.messages()
         await sim.stop()
 
         #expect(kills == 8)

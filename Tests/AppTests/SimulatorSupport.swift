@@ -4,36 +4,61 @@ import Delivery
 import Domain
 import EventStore
 import Foundation
-import Logging
+import NIOCore
 import NIOPosix
 
-/// The Graph API simulator running in the test process, over real HTTP, posting signed webhooks
-/// to a `serve` child on `webhookPort`.
+/// The Graph API simulator as a `graph-sim` child process (so that tests blocking the test
+/// process's threads on other child processes cannot stall it), posting signed webhooks to a
+/// `serve` child on `webhookPort`. What it accepted is read over HTTP (`GET /_sim/messages`).
 final class LocalSimulator: @unchecked Sendable {
     static let token = "sim-test-token"
     static let number = "100000000000001"
     let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
-    let simulator: GraphSimulator
-    let server: RunningServer
+    let process = Process()
+    private(set) var port = 0
 
-    init(webhookPort: Int, secret: String, configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
-        var configuration = SimulatorConfiguration(
-            accessToken: Self.token, webhookURL: "http://127.0.0.1:\(webhookPort)/webhook", appSecret: secret)
-        configuration.sentAfterMs = 5
-        configuration.deliveredAfterMs = 15
-        configure(&configuration)
-        var logger = Logger(label: "sim")
-        logger.logLevel = .critical
-        simulator = GraphSimulator(configuration: configuration, http: http, logger: logger)
-        server = try await RunningServer.start(router: simulator.router(), logger: logger)
+    init(webhookPort: Int, secret: String, arguments: [String] = []) async throws {
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments =
+            ["graph-sim", "--port", "0", "--webhook-url", "http://127.0.0.1:\(webhookPort)/webhook", "--sent-after-ms", "5",
+             "--delivered-after-ms", "15"] + arguments
+        process.environment = ["GRAPH_SIM_ACCESS_TOKEN": Self.token, "WHATSAPP_APP_SECRET": secret]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let handle = output.fileHandleForReading
+        let line: String = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var seen = ""
+                while !seen.contains("\n") {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    seen += String(decoding: chunk, as: UTF8.self)
+                }
+                continuation.resume(returning: seen)
+            }
+        }
+        port = Int(line.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        guard port > 0 else { throw CocoaError(.fileReadUnknown) }
     }
 
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
     /// `serve` flags and environment that deliver through this simulator.
-    var serveArguments: [String] { ["--graph-base-url", server.baseURL, "--messages-per-second", "0"] }
+    var serveArguments: [String] { ["--graph-base-url", baseURL, "--messages-per-second", "0"] }
     var serveEnvironment: [String: String] { ["WHATSAPP_ACCESS_TOKEN": Self.token, "WHATSAPP_PHONE_NUMBER_ID": Self.number] }
 
+    /// What it accepted, in order.
+    func messages() async throws -> [SimulatedMessage] {
+        let response = try await http.execute(HTTPClientRequest(url: baseURL + "/_sim/messages"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return try JSONDecoder().decode([SimulatedMessage].self, from: Data(buffer: body))
+    }
+
     func stop() async {
-        await server.stop()
+        process.terminate()
+        process.waitUntilExit()
         try? await http.shutdown()
     }
 }
