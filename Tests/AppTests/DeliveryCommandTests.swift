@@ -39,13 +39,7 @@ import Testing
         let server = try ServeProcess(
             dataDirectory: data.path, secret: Self.secret, port: port, arguments: sim.serveArguments + ["--confirmation-wait-ms", "500"],
             environment: sim.serveEnvironment, stderr: data.path + "/serve.err")
-        var events: [RecordedEvent] = []
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            events = try logEvents(data.logPath)
-            if events.count(where: { $0.type == EventType.deliveryCompleted.rawValue }) == 5 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let events = try await waitForLog(data.logPath, seconds: 60) { count($0, .deliveryCompleted) == 5 }
         server.kill(SIGTERM)
         await sim.stop()
         let sent = events.compactMap(TemplateSent.init)
@@ -98,13 +92,7 @@ import Testing
         #expect(sent.stdout.contains("sent 3, already sent (skipped) 0, failed 0"), "\(sent.stdout)")
         let again = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"])
         #expect(again.stdout.contains("sent 0, already sent (skipped) 3, failed 0"), "\(again.stdout)")
-        var events: [RecordedEvent] = []
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            events = try logEvents(data.logPath)
-            if events.count(where: { $0.type == EventType.deliveryCompleted.rawValue }) == 3 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let events = try await waitForLog(data.logPath, seconds: 30) { count($0, .deliveryCompleted) == 3 }
         server.kill(SIGTERM)
         await sim.stop()
         #expect(events.compactMap(TemplateSent.init).count == 3)

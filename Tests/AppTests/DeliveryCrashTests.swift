@@ -53,15 +53,7 @@ import Testing
         for body in pending {
             #expect(await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body)) == 200)
         }
-        var events: [RecordedEvent] = []
-        let deadline = Date().addingTimeInterval(90)
-        while Date() < deadline {
-            events = try logEvents(data.logPath)
-            if events.count(where: { $0.type == EventType.deliveryCompleted.rawValue || $0.type == EventType.deliveryFailed.rawValue }) >= 100 {
-                break
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let events = try await waitForLog(data.logPath, seconds: 90) { count($0, .deliveryCompleted, .deliveryFailed) >= 100 }
         server.kill(SIGTERM)
         let messages = try await sim.messages()
         await sim.stop()

@@ -78,6 +78,21 @@ func logEvents(_ directory: String) throws -> [RecordedEvent] {
     return events
 }
 
+/// Reads the log at `directory` until `finished` holds or `seconds` pass; the events then.
+func waitForLog(_ directory: String, seconds: Double, until finished: ([RecordedEvent]) -> Bool) async throws -> [RecordedEvent] {
+    let deadline = Date().addingTimeInterval(seconds)
+    while true {
+        let events = try logEvents(directory)
+        if finished(events) || Date() > deadline { return events }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
+
+/// How many events of `type` there are.
+func count(_ events: [RecordedEvent], _ types: EventType...) -> Int {
+    events.count { event in types.contains { $0.rawValue == event.type } }
+}
+
 /// A template quick-reply tap as Meta posts it.
 func clickBody(wamid: String, from contact: String, context: String, payload: String = "unlock:2026-11-24") -> [UInt8] {
     Array(
