@@ -63,15 +63,9 @@ final class Pipeline: @unchecked Sendable {
     }
 
     func click(_ index: Int, run: String) -> [UInt8] {
-        let contact = "1555\(String(format: "%07d", index))"
-        return Array(
-            """
-            {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",\
-            "metadata":{"display_phone_number":"15550001234","phone_number_id":"100000000000001"},\
-            "contacts":[{"profile":{"name":"Advisor"},"wa_id":"\(contact)"}],\
-            "messages":[{"context":{"from":"15550001234","id":"wamid.T\(run).\(index)"},"from":"\(contact)","id":"wamid.C\(run).\(index)",\
-            "timestamp":"\(Int64(Date().timeIntervalSince1970))","type":"button","button":{"payload":"unlock:2026-11-24","text":"Unlock"}}]}}]}]}
-            """.utf8)
+        MetaWebhooks.buttonTap(
+            .init(phoneNumberId: "100000000000001"), wamid: "wamid.C\(run).\(index)", from: "1555\(String(format: "%07d", index))",
+            context: "wamid.T\(run).\(index)", payload: "unlock:2026-11-24")
     }
 
     func post(_ body: [UInt8]) async throws {

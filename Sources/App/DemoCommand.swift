@@ -81,7 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   (signatures checked with a secret made up for this run)")
         print("  Graph API sim     http://127.0.0.1:\(simPort)   (virtual advisors tap the template's button after \(tapAfterMs) ms)")
         print("sending daily_content_ready_v1 to \(contacts) virtual advisors; every tap unlocks the 6-message pack. Ctrl-C stops.")
-        let graphURL = settings.graphBaseURL
+        guard let templates = assembly.templates else { throw ExitCodes.ioError }  // delivery is always on here
         let duration = self.duration
         try await withThrowingTaskGroup(of: Bool.self) { tasks in
             tasks.addTask {
@@ -90,13 +90,9 @@ struct DemoCommand: AsyncParsableCommand {
             }
             tasks.addTask {
                 await ready.wait()
-                let templates = TemplateSender(
-                    log: assembly.log,
-                    sender: GraphAPIClient(
-                        configuration: .init(baseURL: graphURL, accessToken: token), http: assembly.http ?? http),
-                    phoneNumberId: number, template: "daily_content_ready_v1", language: "en_US", messagesPerSecond: 80)
-                let day = TemplateRequest.today()
-                let summary = try await templates.send(to: advisors, buttonPayload: "unlock:\(day)", day: day, force: true)
+                // The service's own template sender (what `send-template --server` reaches).
+                let request = try TemplateRequest(recipients: advisors, force: true).validated()
+                let summary = try await templates.send(request)
                 print("templates: \(summary.sent) accepted, \(summary.failed) failed")
                 try await Self.printSummaries(assembly.projector.database, duration: duration)
                 await group.triggerGracefulShutdown()

@@ -101,8 +101,8 @@ struct SendTemplateCommand: AsyncParsableCommand {
         graph.timeout = .seconds(15)
         let http = GraphAPIClient.makeHTTPClient(configuration: graph, connectionsPerHost: 16)
         let sender = TemplateSender(
-            log: log, sender: GraphAPIClient(configuration: graph, http: http), phoneNumberId: number, template: template,
-            language: language, messagesPerSecond: messagesPerSecond)
+            log: log, sender: GraphAPIClient(configuration: graph, http: http), phoneNumberId: number,
+            messagesPerSecond: messagesPerSecond)
         let total = request.recipients.count
         let interactive = isatty(2) != 0
         defer { if interactive { writeAll(to: 2, Array("\n".utf8)) } }

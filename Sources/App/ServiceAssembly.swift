@@ -16,6 +16,8 @@ struct ServiceAssembly {
     let projector: Projector
     let saga: DeliverySaga?
     let http: HTTPClient?
+    /// The template sender over the saga's Graph API client (when delivery is configured).
+    let templates: TemplateSender?
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     /// Opens everything or explains (on stderr) why not, throwing the exit code to use.
@@ -85,8 +87,8 @@ struct ServiceAssembly {
             let sender = GraphAPIClient(configuration: graph, http: client)
             saga = DeliverySaga(log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger)
             templates = TemplateSender(
-                log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId, template: "daily_content_ready_v1",
-                language: "en_US", messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80)
+                log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId,
+                messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80)
         } else {
             logger.notice(
                 "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it")
@@ -127,7 +129,7 @@ struct ServiceAssembly {
         } else {
             logger.notice("operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
         }
-        return ServiceAssembly(log: log, projector: projector, saga: saga, http: http, services: services)
+        return ServiceAssembly(log: log, projector: projector, saga: saga, http: http, templates: templates, services: services)
     }
 
     func shutdown() async {

@@ -14,12 +14,7 @@ public struct ClickDecider: Sendable {
 
     /// The deterministic id of the delivery a click starts.
     public static func deliveryId(forClick wamid: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in wamid.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
+        let hex = String(fnv1a64(wamid), radix: 16)
         return "dlv-" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 

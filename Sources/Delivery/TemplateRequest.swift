@@ -62,15 +62,3 @@ public struct TemplateRequest: Codable, Sendable, Equatable {
         return formatter.string(from: Date())
     }
 }
-
-extension TemplateSender {
-    /// Sends a validated request.
-    public func send(_ request: TemplateRequest, progress: @Sendable (Summary) -> Void = { _ in }) async throws -> Summary {
-        var sender = self
-        sender.template = request.template ?? template
-        sender.language = request.language ?? language
-        return try await sender.send(
-            to: request.recipients, buttonPayload: request.payload ?? "", day: request.day ?? TemplateRequest.today(),
-            force: request.force ?? false, progress: progress)
-    }
-}

@@ -9,18 +9,14 @@ public struct TemplateSender: Sendable {
     public var log: EventLog
     public var sender: any MessageSender
     public var phoneNumberId: String
-    public var template: String
-    public var language: String
     public var messagesPerSecond: Double
     public var concurrency = 16
     public var maxAttempts = 4
 
-    public init(log: EventLog, sender: any MessageSender, phoneNumberId: String, template: String, language: String, messagesPerSecond: Double) {
+    public init(log: EventLog, sender: any MessageSender, phoneNumberId: String, messagesPerSecond: Double) {
         self.log = log
         self.sender = sender
         self.phoneNumberId = phoneNumberId
-        self.template = template
-        self.language = language
         self.messagesPerSecond = messagesPerSecond
     }
 
@@ -48,21 +44,33 @@ public struct TemplateSender: Sendable {
         return state.templates
     }
 
-    public func send(
-        to recipients: [String], buttonPayload: String, day: String, force: Bool,
-        progress: @Sendable (Summary) -> Void = { _ in }
-    ) async throws -> Summary {
+    /// What one send is: a validated request without its recipient list.
+    struct Message: Sendable {
+        var template: String
+        var language: String
+        var buttonPayload: String
+        var day: String
+    }
+
+    /// Sends a request (`TemplateRequest.validated()` fills its defaults).
+    public func send(_ request: TemplateRequest, progress: @Sendable (Summary) -> Void = { _ in }) async throws -> Summary {
+        let day = request.day ?? TemplateRequest.today()
+        let message = Message(
+            template: request.template ?? "daily_content_ready_v1", language: request.language ?? "en_US",
+            buttonPayload: request.payload ?? "unlock:\(day)", day: day)
+        let template = message.template
+        let force = request.force ?? false
         let ledger = try Self.ledger(log)
         let bucket = TokenBucket(rate: messagesPerSecond)
         var summary = Summary()
-        var pending = Array(Set(recipients)).sorted()[...]
+        var pending = Array(Set(request.recipients)).sorted()[...]
         try await withThrowingTaskGroup(of: Result.self) { group in
             func next() -> Bool {
                 guard let recipient = pending.popFirst() else { return false }
                 let previous = ledger.state(recipient: recipient, template: template, day: day)
                 group.addTask {
                     if !force, case .sent = previous { return .skipped }
-                    return try await sendOne(recipient, buttonPayload: buttonPayload, day: day, bucket: bucket)
+                    return try await sendOne(recipient, message, bucket: bucket)
                 }
                 return true
             }
@@ -82,7 +90,8 @@ public struct TemplateSender: Sendable {
         return summary
     }
 
-    private func sendOne(_ recipient: String, buttonPayload: String, day: String, bucket: TokenBucket) async throws -> Result {
+    private func sendOne(_ recipient: String, _ send: Message, bucket: TokenBucket) async throws -> Result {
+        let (template, language, buttonPayload, day) = (send.template, send.language, send.buttonPayload, send.day)
         try await log.append(
             TemplateSendRequested(recipient: recipient, template: template, language: language, buttonPayload: buttonPayload, day: day)
                 .newEvent())

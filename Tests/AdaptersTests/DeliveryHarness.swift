@@ -79,18 +79,9 @@ final class DeliveryHarness: @unchecked Sendable {
 
     /// A template quick-reply tap as Meta posts it.
     static func click(
-        wamid: String, from contact: String, context: String? = nil, payload: String = "unlock:2026-11-24",
-        timestamp: Int64 = Int64(Date().timeIntervalSince1970)
+        wamid: String, from contact: String, context: String? = nil, payload: String = "unlock:2026-11-24"
     ) -> [UInt8] {
-        let contextJSON = context.map { #""context":{"from":"15550001234","id":"\#($0)"},"# } ?? ""
-        return Array(
-            """
-            {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",\
-            "metadata":{"display_phone_number":"15550001234","phone_number_id":"\(number)"},\
-            "contacts":[{"profile":{"name":"Advisor"},"wa_id":"\(contact)"}],\
-            "messages":[{\(contextJSON)"from":"\(contact)","id":"\(wamid)","timestamp":"\(timestamp)","type":"button",\
-            "button":{"payload":"\(payload)","text":"Unlock"}}]}}]}]}
-            """.utf8)
+        MetaWebhooks.buttonTap(.init(phoneNumberId: number), wamid: wamid, from: contact, context: context, payload: payload)
     }
 
     /// POSTs a signed webhook to the listener; its status.

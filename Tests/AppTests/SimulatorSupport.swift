@@ -95,12 +95,5 @@ func count(_ events: [RecordedEvent], _ types: EventType...) -> Int {
 
 /// A template quick-reply tap as Meta posts it.
 func clickBody(wamid: String, from contact: String, context: String, payload: String = "unlock:2026-11-24") -> [UInt8] {
-    Array(
-        """
-        {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",\
-        "metadata":{"display_phone_number":"15550001234","phone_number_id":"\(LocalSimulator.number)"},\
-        "contacts":[{"profile":{"name":"Advisor"},"wa_id":"\(contact)"}],\
-        "messages":[{"context":{"from":"15550001234","id":"\(context)"},"from":"\(contact)","id":"\(wamid)",\
-        "timestamp":"\(Int64(Date().timeIntervalSince1970))","type":"button","button":{"payload":"\(payload)","text":"Unlock"}}]}}]}]}
-        """.utf8)
+    MetaWebhooks.buttonTap(.init(phoneNumberId: LocalSimulator.number), wamid: wamid, from: contact, context: context, payload: payload)
 }

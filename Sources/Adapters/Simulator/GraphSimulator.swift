@@ -36,12 +36,7 @@ public struct GraphSimulator: Sendable {
         }
         router.get("/_sim/messages") { request, _ -> Response in
             let recipient = request.uri.queryParameters["to"].map(String.init)
-            let list = await state.messages(to: recipient)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let data = (try? encoder.encode(list)) ?? Data("[]".utf8)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            return Self.json(await state.messages(to: recipient), status: .ok)
         }
         return router
     }
@@ -149,26 +144,30 @@ public struct GraphSimulator: Sendable {
         190: ("Error validating access token: Session has expired.", "The access token has expired."),
     ]
 
+    /// Meta's error body for `code` (the same type the client parses).
     static func error(_ code: Int, status: HTTPResponse.Status, details: String?) -> Response {
         let (message, defaultDetails) = titles[code] ?? ("(#\(code)) Simulated error", "Simulated error \(code)")
-        var error: [String: Any] = [
-            "message": message, "type": "OAuthException", "code": code,
-            "error_data": ["messaging_product": "whatsapp", "details": details ?? defaultDetails],
-            "fbtrace_id": "SimTrace\(code)",
-        ]
-        if code == 130429 { error["error_subcode"] = 2_494_055 }
-        let data = (try? JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        let body = GraphErrorResponse(
+            error: .init(
+                message: message, type: "OAuthException", code: code,
+                errorData: .init(messagingProduct: "whatsapp", details: details ?? defaultDetails),
+                errorSubcode: code == 130429 ? 2_494_055 : nil, fbtraceId: "SimTrace\(code)"))
+        return json(body, status: status)
     }
 
     static func success(_ message: SimulatedMessage, input: String) -> Response {
-        var entry: [String: Any] = ["id": message.wamid]
-        if message.type == "template" { entry["message_status"] = "accepted" }
-        let body: [String: Any] = [
-            "messaging_product": "whatsapp", "contacts": [["input": input, "wa_id": message.to]], "messages": [entry],
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        json(
+            GraphSendResponse(
+                messagingProduct: "whatsapp", contacts: [.init(input: input, waId: message.to)],
+                messages: [.init(id: message.wamid, messageStatus: message.type == "template" ? "accepted" : nil)]),
+            status: .ok)
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     struct ConnectionReset: Error {}

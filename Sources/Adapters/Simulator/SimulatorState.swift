@@ -37,12 +37,7 @@ actor SimulatorState {
 
     /// The seeded draw for this occurrence of this message, in [0, 1).
     private func roll(_ identity: String) -> Double {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ configuration.seed
-        for byte in identity.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        var random = SplitMix64(seed: hash)
+        var random = SplitMix64(seed: fnv1a64(identity, seed: configuration.seed))
         return Double(random.next() >> 11) / Double(1 << 53)
     }
 

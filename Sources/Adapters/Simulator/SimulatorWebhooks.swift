@@ -12,15 +12,9 @@ struct SimulatorWebhooks: Sendable {
     /// Give up on a webhook after this long (Meta keeps trying for 7 days).
     var retryForMs: Int64 = 600_000
 
-    private func envelope(phoneNumberId: String, value: [String: Any]) -> [UInt8] {
-        var value = value
-        value["messaging_product"] = "whatsapp"
-        value["metadata"] = ["display_phone_number": configuration.displayPhoneNumber, "phone_number_id": phoneNumberId]
-        let body: [String: Any] = [
-            "object": "whatsapp_business_account",
-            "entry": [["id": configuration.wabaId, "changes": [["field": "messages", "value": value]]]],
-        ]
-        return (try? [UInt8](JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))) ?? []
+    private func business(_ phoneNumberId: String) -> MetaWebhooks.Business {
+        MetaWebhooks.Business(
+            wabaId: configuration.wabaId, displayPhoneNumber: configuration.displayPhoneNumber, phoneNumberId: phoneNumberId)
     }
 
     func status(_ message: SimulatedMessage, _ status: String, errorCode: Int? = nil) -> [UInt8] {
@@ -44,17 +38,13 @@ struct SimulatorWebhooks: Sendable {
                 "href": "/documentation/business-messaging/whatsapp/support/error-codes",
             ]]
         }
-        return envelope(phoneNumberId: message.phoneNumberId, value: ["statuses": [item]])
+        return MetaWebhooks.envelope(business(message.phoneNumberId), value: ["statuses": [item]])
     }
 
     func tap(on template: SimulatedMessage, clickWamid: String) -> [UInt8] {
-        let message: [String: Any] = [
-            "context": ["from": configuration.displayPhoneNumber, "id": template.wamid],
-            "from": template.to, "id": clickWamid, "timestamp": String(Int64(Date().timeIntervalSince1970)),
-            "type": "button", "button": ["payload": template.content ?? "", "text": "Unlock today's content"],
-        ]
-        let contact: [String: Any] = ["profile": ["name": "Advisor \(template.to.suffix(4))"], "wa_id": template.to]
-        return envelope(phoneNumberId: template.phoneNumberId, value: ["contacts": [contact], "messages": [message]])
+        MetaWebhooks.buttonTap(
+            business(template.phoneNumberId), wamid: clickWamid, from: template.to, context: template.wamid,
+            payload: template.content ?? "", profileName: "Advisor \(template.to.suffix(4))")
     }
 
     /// Posts `body` after `delayMs`, retrying with backoff until a 200 or `retryForMs` passes.
