@@ -81,29 +81,42 @@ struct DemoCommand: AsyncParsableCommand {
         print("  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   (signatures checked with a secret made up for this run)")
         print("  Graph API sim     http://127.0.0.1:\(simPort)   (virtual advisors tap the template's button after \(tapAfterMs) ms)")
         print("sending daily_content_ready_v1 to \(contacts) virtual advisors; every tap unlocks the 6-message pack. Ctrl-C stops.")
-        guard let templates = assembly.templates else { throw ExitCodes.ioError }  // delivery is always on here
         let duration = self.duration
-        try await withThrowingTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return true
+        let templates = assembly.templates
+        let outcome: Result<Void, any Error>
+        do {
+            try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return true
+                }
+                tasks.addTask {
+                    await ready.wait()
+                    // The service's own template sender (what `send-template --server` reaches);
+                    // delivery is always configured here.
+                    if let templates {
+                        let request = try TemplateRequest(recipients: advisors, force: true).validated()
+                        let summary = try await templates.send(request)
+                        print("templates: \(summary.sent) accepted, \(summary.failed) failed")
+                    }
+                    try await Self.printSummaries(assembly.projector.database, duration: duration)
+                    await group.triggerGracefulShutdown()
+                    return false
+                }
+                // Interrupted (the service group ended first): stop the summary; else let the group finish.
+                if try await tasks.next() == true { tasks.cancelAll() }
+                try await tasks.waitForAll()
             }
-            tasks.addTask {
-                await ready.wait()
-                // The service's own template sender (what `send-template --server` reaches).
-                let request = try TemplateRequest(recipients: advisors, force: true).validated()
-                let summary = try await templates.send(request)
-                print("templates: \(summary.sent) accepted, \(summary.failed) failed")
-                try await Self.printSummaries(assembly.projector.database, duration: duration)
-                await group.triggerGracefulShutdown()
-                return false
-            }
-            // Interrupted (the service group ended first): stop the summary; else let the group finish.
-            if try await tasks.next() == true { tasks.cancelAll() }
-            try await tasks.waitForAll()
+            outcome = .success(())
+        } catch is CancellationError {
+            outcome = .success(())  // Ctrl-C while the summary was printing
+        } catch {
+            outcome = .failure(error)
         }
+        // Whatever ended the run, the HTTP clients are shut down before they go away.
         await assembly.shutdown()
         try? await http.shutdown()
+        try outcome.get()
         print("\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) --format text --type delivery. | less")
         print("         sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM deliveries'")
     }
