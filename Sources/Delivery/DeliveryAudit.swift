@@ -9,9 +9,10 @@ public struct DeliveryAudit: Sendable {
     public private(set) var ambiguousSteps: Set<String> = []
     /// Steps proven sent by a status webhook rather than by an answer.
     public private(set) var reconciledSteps = 0
+    /// Steps whose last attempt has no outcome in the events.
+    private var open: Set<String> = []
 
     public init(_ events: [RecordedEvent]) {
-        var open: Set<String> = []
         for event in events {
             switch DomainFact(event) {
             case .deliveryAttemptStarted(let attempt):
@@ -34,6 +35,9 @@ public struct DeliveryAudit: Sendable {
             }
         }
     }
+
+    /// Attempts whose outcome is not (yet) in `events`: calls in flight, or cut off by a crash.
+    public static func openAttempts(_ events: [RecordedEvent]) -> Int { Self(events).open.count }
 
     public static func key(_ deliveryId: String, _ step: Int) -> String { "\(deliveryId)#\(step)" }
 }

@@ -28,8 +28,19 @@ import Testing
                 dataDirectory: data.path, secret: Self.secret, port: port, arguments: arguments, environment: sim.serveEnvironment,
                 stderr: data.path + "/serve-\(round).err")
             let killAfter = 150 + Int(random.next() % 600)
+            let logPath = data.logPath
             let killer = Task {
-                try await Task.sleep(for: .milliseconds(killAfter))
+                if round.isMultiple(of: 2) {
+                    // At a random moment.
+                    try await Task.sleep(for: .milliseconds(killAfter))
+                } else {
+                    // While a Graph API call is in flight (an attempt with no outcome yet), so that
+                    // every run has ambiguous attempts to reconcile; at most 3 s.
+                    let deadline = Date().addingTimeInterval(3)
+                    while Date() < deadline, DeliveryAudit.openAttempts(try logEvents(logPath)) == 0 {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                }
                 server.kill()
             }
             // Clicks arrive while it runs; those not acknowledged come again (as Meta retries).
