@@ -25,6 +25,7 @@ public enum WebhookRoutes {
         ingestor: WebhookIngestor, configuration: Configuration
     ) -> Router<WebhookRequestContext> {
         let router = Router(context: WebhookRequestContext.self)
+        let requestIds = RequestIds()
         router.get("/webhook") { request, _ -> Response in
             let query = request.uri.queryParameters
             guard query["hub.mode"] == "subscribe", let expected = configuration.verifyToken,
@@ -37,7 +38,7 @@ public enum WebhookRoutes {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: challenge)))
         }
         router.post("/webhook") { request, context -> Response in
-            let requestId = request.headers[requestIdHeader] ?? UUID().uuidString.prefix(13).lowercased()
+            let requestId = request.headers[requestIdHeader].flatMap(usableRequestId) ?? requestIds.next()
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: configuration.bodyLimit)
@@ -60,6 +61,14 @@ public enum WebhookRoutes {
             }
         }
         return router
+    }
+
+    /// A caller's `X-Request-Id` is kept when it is 1–64 visible ASCII characters (it goes into
+    /// logs and the log's raw event); anything else gets an id of ours.
+    static func usableRequestId(_ value: String) -> String? {
+        let bytes = value.utf8
+        guard (1...64).contains(bytes.count), bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return value
     }
 
     /// Compares without an early exit (the token's length is not secret).

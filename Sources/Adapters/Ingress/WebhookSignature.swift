@@ -22,10 +22,24 @@ public struct WebhookSignature: Sendable {
 
     public func check(header: String?, body: [UInt8]) -> Check {
         guard let header else { return .missing }
-        let value = header.trimmingCharacters(in: .whitespaces)
-        guard value.count == 71, value.lowercased().hasPrefix("sha256="), let digest = Self.bytes(hex: value.dropFirst(7))
-        else { return .malformed }
+        guard let digest = Self.digest(header: header) else { return .malformed }
         return HMAC<SHA256>.isValidAuthenticationCode(digest, authenticating: body, using: key) ? .valid : .mismatch
+    }
+
+    /// The 32 bytes of `sha256=<64 hex digits>` (prefix in any case, blanks around allowed).
+    static func digest(header: String) -> [UInt8]? {
+        var value = Substring(header).utf8
+        while let first = value.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { value.removeFirst() }
+        while let last = value.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { value.removeLast() }
+        let prefix = "sha256=".utf8
+        guard value.count == prefix.count + 64,
+            zip(value.prefix(prefix.count), prefix).allSatisfy({ lowercased($0) == $1 })
+        else { return nil }
+        return bytes(hex: value.dropFirst(prefix.count))
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
     }
 
     /// The header value for `body` (what Meta, or the simulator, sends).
@@ -34,11 +48,11 @@ public struct WebhookSignature: Sendable {
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    private static func bytes(hex: Substring) -> [UInt8]? {
+    private static func bytes(hex: Substring.UTF8View) -> [UInt8]? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         var high: UInt8?
-        for character in hex.utf8 {
+        for character in hex {
             let nibble: UInt8
             switch character {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
