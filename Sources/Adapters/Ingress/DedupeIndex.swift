@@ -11,8 +11,36 @@ public final class DedupeIndex: Sendable {
     private struct State {
         var seen: [String: Int64] = [:]
         var reserved: Set<String> = []
-        var insertsSincePrune = 0
+        /// Keys by the hour they were committed in, oldest first: expiry drops whole hours, so
+        /// no request ever waits for a sweep of the whole index.
+        var hours: [(hour: Int64, keys: [String])] = []
+        var oldestHour = 0
+
+        mutating func remember(_ key: String, at time: Int64) {
+            seen[key] = time
+            let hour = time / DedupeIndex.hourMilliseconds
+            if let last = hours.last, last.hour >= hour {
+                hours[hours.count - 1].keys.append(key)
+            } else {
+                hours.append((hour, [key]))
+            }
+        }
+
+        /// Forgets the hours wholly before `cutoff`, except keys seen again since.
+        mutating func expire(before cutoff: Int64) {
+            while oldestHour < hours.count, (hours[oldestHour].hour + 1) * DedupeIndex.hourMilliseconds <= cutoff {
+                for key in hours[oldestHour].keys where seen[key].map({ $0 < cutoff }) == true { seen[key] = nil }
+                hours[oldestHour].keys = []
+                oldestHour += 1
+            }
+            if oldestHour > 64 {
+                hours.removeFirst(oldestHour)
+                oldestHour = 0
+            }
+        }
     }
+
+    static let hourMilliseconds: Int64 = 3_600_000
 
     public let windowMilliseconds: Int64
     private let state = Mutex(State())
@@ -29,7 +57,7 @@ public final class DedupeIndex: Sendable {
         while let batch = try iterator.nextBatch() {
             state.withLock { state in
                 for event in batch {
-                    if let key = Self.key(of: event) { state.seen[key] = event.timestamp }
+                    if let key = Self.key(of: event) { state.remember(key, at: event.timestamp) }
                 }
             }
         }
@@ -62,14 +90,9 @@ public final class DedupeIndex: Sendable {
         state.withLock { state in
             for key in keys {
                 state.reserved.remove(key)
-                state.seen[key] = time
+                state.remember(key, at: time)
             }
-            state.insertsSincePrune += keys.count
-            if state.insertsSincePrune > 50_000 {
-                state.insertsSincePrune = 0
-                let oldest = time - windowMilliseconds
-                state.seen = state.seen.filter { $0.value >= oldest }
-            }
+            state.expire(before: time - windowMilliseconds)
         }
     }
 
