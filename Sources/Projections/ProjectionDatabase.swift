@@ -16,6 +16,9 @@ public enum ProjectionDatabase {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Room for a whole transaction's pages: a smaller cache spills dirty pages to the WAL
+            // in the middle of a transaction and reads them back (the projector's long ones).
+            try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB, taken as pages are used
         }
         configuration.label = "projections"
         let pool = try DatabasePool(path: path, configuration: configuration)

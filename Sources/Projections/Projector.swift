@@ -8,14 +8,20 @@ import Synchronization
 /// checkpoints: nothing applied twice, nothing skipped.
 public final class Projector: Sendable {
     public struct Configuration: Sendable {
-        /// Most events applied in one transaction (a log batch is never split).
+        /// Most events read and applied at a time (a log batch is never split).
         public var maxBatchEvents = 2000
-        /// Where the projector runs while it keeps up: `nil` on the default executor; a
-        /// `BackgroundExecutor` leaves the CPU to ingestion under load (the projections lag
-        /// behind a burst and catch up after it).
+        /// While full chunks keep coming (a backlog), one transaction takes chunk after chunk for
+        /// up to this long. SQLite writes every page a transaction touched at its commit, and the
+        /// projections' keys (message ids, contacts) are random: under a burst, commits of 2,000
+        /// events each made it write ~250 MB/s for ~30 MB of tables, which slowed the log's
+        /// fsyncs. A projector keeping up commits at once, whatever this says.
+        public var maxTransactionDuration: Duration = .seconds(1)
+        /// Where the projector runs: `nil` on the default executor; a `BackgroundExecutor`
+        /// leaves the CPU to ingestion under load (the projections lag behind a burst and catch
+        /// up after it).
         public var executor: BackgroundExecutor?
-        /// Once the oldest event of a batch is older than this, the projector runs on the
-        /// default executor until it has caught up, so that sustained load cannot starve it.
+        /// Once the last event applied is older than this, the background executor's thread
+        /// runs at normal priority until it has caught up, so that sustained load cannot starve it.
         public var maxBackgroundLag: Duration = .seconds(5)
         public init() {}
     }
@@ -44,38 +50,53 @@ public final class Projector: Sendable {
     public let resets: [String]
 
     /// Runs until the task is cancelled or the log closes.
-    /// `onBatch` is called after each committed batch with the last applied position.
+    /// `onBatch` is called after each committed transaction with the last applied position.
     public func run(onBatch: @Sendable (UInt64) -> Void = { _ in }) async throws {
-        var iterator = log.subscribe(from: applied.withLock { $0.position } + 1).makeAsyncIterator()
+        let tail = Tail(log.subscribe(from: applied.withLock { $0.position } + 1).makeAsyncIterator())
         let lagLimit = Int64(configuration.maxBackgroundLag.components.seconds * 1000)
-        var background = configuration.executor
+        let executor = configuration.executor
         while true {
-            let executor = background
             let applied: RecordedEvent? = try await withTaskExecutorPreference(executor) {
-                guard var events = try await iterator.nextBatch() else { return nil }
-                while events.count < configuration.maxBatchEvents, let more = try iterator.availableBatch() {
-                    events += more
-                }
+                guard let first = try await tail.iterator.nextBatch() else { return nil }
                 if executor != nil {
-                    try apply(events)  // on the background thread, the SQLite work included
-                } else {
-                    let batch = events
-                    try await database.write { db in try self.engine.apply(batch, db) }
+                    // On the background thread (at its priority), the SQLite work included.
+                    return try applyBlocking(first, then: tail)
                 }
-                return events[events.count - 1]
+                return try await database.write { db in try self.apply(first, then: tail, db) }
             }
             guard let last = applied else { return }
             self.applied.withLock { $0 = (last.position, $0.batches + 1) }
             onBatch(last.position)
-            if configuration.executor != nil {
-                let behind = Int64(Date().timeIntervalSince1970 * 1000) - last.timestamp > lagLimit
-                background = behind ? nil : configuration.executor
-            }
+            executor?.runsIdle = Int64(Date().timeIntervalSince1970 * 1000) - last.timestamp <= lagLimit
         }
     }
 
-    private func apply(_ batch: [RecordedEvent]) throws {
-        try database.write { db in try engine.apply(batch, db) }
+    /// The same, blocking the calling thread (the background executor's).
+    private func applyBlocking(_ first: [RecordedEvent], then tail: Tail) throws -> RecordedEvent {
+        try database.write { db in try apply(first, then: tail, db) }
+    }
+
+    /// Applies `first` and what follows it in one transaction: chunk after chunk while whole
+    /// chunks are waiting, for up to `maxTransactionDuration`. Returns the last event applied.
+    private func apply(_ first: [RecordedEvent], then tail: Tail, _ db: Database) throws -> RecordedEvent {
+        let start = ContinuousClock.now
+        var chunk = first
+        while true {
+            while chunk.count < configuration.maxBatchEvents, let more = try tail.iterator.availableBatch() { chunk += more }
+            try engine.apply(chunk, db)
+            let full = chunk.count >= configuration.maxBatchEvents
+            let last = chunk[chunk.count - 1]
+            guard full, ContinuousClock.now - start < configuration.maxTransactionDuration,
+                let next = try tail.iterator.availableBatch()
+            else { return last }
+            chunk = next
+        }
+    }
+
+    /// The log subscription, shared with the transaction closure (used by one task at a time).
+    private final class Tail: @unchecked Sendable {
+        var iterator: EventSubscription.Iterator
+        init(_ iterator: EventSubscription.Iterator) { self.iterator = iterator }
     }
 
     /// How far behind the log the projections are.
