@@ -36,7 +36,16 @@ echo "| route | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---:|---:|---:|---:|"
 run "GET /healthz (trivial)" "$URL/healthz"
 CORPUS=$WORK/corpus.tsv TARGET_PATH=/_bench/read-body run "POST /_bench/read-body (reads the body only)" -s Benchmarks/ingest.lua "$URL"
-CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook run "POST /webhook (verify, parse, dedupe, durable append)" -s Benchmarks/ingest.lua "$URL"
+# The server's CPU time and write() bytes over the /webhook run (Linux /proc), per request.
+cpu_ticks() { awk '{print $14 + $15}' /proc/$SERVER/stat; }
+written() { awk '/^wchar/ {print $2}' /proc/$SERVER/io; }
+TICKS0=$(cpu_ticks); WRITTEN0=$(written)
+WEBHOOK=$(CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook run "POST /webhook (verify, parse, dedupe, durable append)" -s Benchmarks/ingest.lua "$URL")
+TICKS1=$(cpu_ticks); WRITTEN1=$(written)
+echo "$WEBHOOK"
+REQUESTS=$(echo "$WEBHOOK" | awk -F'|' -v s="$SECONDS_PER_RUN" '{printf "%d", $3 * s}')
+echo
+echo "server during /webhook: $(( (TICKS1 - TICKS0) * 1000000 / $(getconf CLK_TCK) / REQUESTS )) µs CPU per webhook (all threads, projector included); $(( (WRITTEN1 - WRITTEN0) / 1000000 )) MB written (log, projections, responses)"
 # The projector yields the CPU to acknowledgements under load: how far behind it ended, and how
 # long it took to catch up once the load stopped.
 if command -v sqlite3 >/dev/null; then

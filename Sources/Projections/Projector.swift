@@ -15,7 +15,7 @@ public final class Projector: Sendable {
         /// projections' keys (message ids, contacts) are random: under a burst, commits of 2,000
         /// events each made it write ~250 MB/s for ~30 MB of tables, which slowed the log's
         /// fsyncs. A projector keeping up commits at once, whatever this says.
-        public var maxTransactionDuration: Duration = .seconds(1)
+        public var maxTransactionDuration: Duration = .milliseconds(250)
         /// Where the projector runs: `nil` on the default executor; a `BackgroundExecutor`
         /// leaves the CPU to ingestion under load (the projections lag behind a burst and catch
         /// up after it).
