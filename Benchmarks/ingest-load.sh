@@ -38,14 +38,28 @@ run "GET /healthz (trivial)" "$URL/healthz"
 CORPUS=$WORK/corpus.tsv TARGET_PATH=/_bench/read-body run "POST /_bench/read-body (reads the body only)" -s Benchmarks/ingest.lua "$URL"
 # The server's CPU time and write() bytes over the /webhook run (Linux /proc), per request.
 cpu_ticks() { awk '{print $14 + $15}' /proc/$SERVER/stat; }
+# Per thread name: the projector and log-writer threads, the rest (NIO event loops, Swift's pool).
+thread_ticks() { for task in /proc/$SERVER/task/*; do echo "$(tr ' ' _ < "$task/comm") $(awk '{print $14 + $15}' "$task/stat")"; done; }
 written() { awk '/^wchar/ {print $2}' /proc/$SERVER/io; }
-TICKS0=$(cpu_ticks); WRITTEN0=$(written)
+TICKS0=$(cpu_ticks); WRITTEN0=$(written); thread_ticks > "$WORK/threads0"
 WEBHOOK=$(CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook run "POST /webhook (verify, parse, dedupe, durable append)" -s Benchmarks/ingest.lua "$URL")
-TICKS1=$(cpu_ticks); WRITTEN1=$(written)
+TICKS1=$(cpu_ticks); WRITTEN1=$(written); thread_ticks > "$WORK/threads1"
 echo "$WEBHOOK"
 REQUESTS=$(echo "$WEBHOOK" | awk -F'|' -v s="$SECONDS_PER_RUN" '{printf "%d", $3 * s}')
 echo
 echo "server during /webhook: $(( (TICKS1 - TICKS0) * 1000000 / $(getconf CLK_TCK) / REQUESTS )) µs CPU per webhook (all threads, projector included); $(( (WRITTEN1 - WRITTEN0) / 1000000 )) MB written (log, projections, responses)"
+awk -v hz="$(getconf CLK_TCK)" -v n="$REQUESTS" '
+  FNR == NR { before[$1] += $2; next }
+  { after[$1] += $2 }
+  END {
+    for (name in after) {
+      group = (name == "projector" || name == "log-writer") ? name : "requests (NIO, Swift pool)"
+      spent[group] += after[name] - before[name]
+    }
+    line = "  of which"
+    for (group in spent) line = line sprintf(" %s %d µs;", group, spent[group] * 1000000 / hz / n)
+    print line
+  }' "$WORK/threads0" "$WORK/threads1"
 # The projector yields the CPU to acknowledgements under load: how far behind it ended, and how
 # long it took to catch up once the load stopped.
 if command -v sqlite3 >/dev/null; then

@@ -53,7 +53,10 @@ final class LogWriter: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            Thread.current.name = "log-writer"  // on the thread itself, so that top -H and perf show it
+            run()
+        }
         thread.name = "clickunlock-log-writer"
         thread.qualityOfService = .userInitiated
         thread.start()

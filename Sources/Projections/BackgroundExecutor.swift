@@ -19,6 +19,7 @@ public final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     public init(name: String) {
         let started = NSCondition()
         let thread = Thread { [self] in
+            Thread.current.name = name  // on the thread itself, so that top -H and perf show it
             started.lock()
             self.thread = pthread_self()
             started.signal()
