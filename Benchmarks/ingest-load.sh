@@ -40,7 +40,7 @@ CORPUS=$WORK/corpus.tsv TARGET_PATH=/_bench/read-body run "POST /_bench/read-bod
 cpu_ticks() { awk '{print $14 + $15}' /proc/$SERVER/stat; }
 # Per thread name: the projector and log-writer threads, the rest (NIO event loops, Swift's pool).
 thread_ticks() { for task in /proc/$SERVER/task/*; do echo "$(tr ' ' _ < "$task/comm") $(awk '{print $14 + $15}' "$task/stat")"; done; }
-written() { awk '/^wchar/ {print $2}' /proc/$SERVER/io; }
+written() { awk '/^wchar/ {print $2}' /proc/$SERVER/io 2>/dev/null || echo 0; }  # 0 where /proc/PID/io is not readable
 TICKS0=$(cpu_ticks); WRITTEN0=$(written); thread_ticks > "$WORK/threads0"
 WEBHOOK=$(CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook run "POST /webhook (verify, parse, dedupe, durable append)" -s Benchmarks/ingest.lua "$URL")
 TICKS1=$(cpu_ticks); WRITTEN1=$(written); thread_ticks > "$WORK/threads1"
