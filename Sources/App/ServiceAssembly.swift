@@ -106,16 +106,21 @@ struct ServiceAssembly {
         // flight, then the projector, and the log closes last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: EventLogService(log: log)),
-            // Its end (or failure) must not stop ingestion: projections are derived, webhooks are not.
-            .init(
-                service: ProjectorService(projector: projector, logger: logger), successTerminationBehavior: .ignore,
-                failureTerminationBehavior: .ignore),
+            // Their end (or failure) must not stop ingestion: projections and deliveries are
+            // derived from the log, webhooks are not.
+            DerivedWorkService(
+                name: "projector",
+                afterFailure: "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` to bring projections up to date",
+                logger: logger, work: { try await projector.run() }
+            ).configuration,
         ]
         if let saga {
             services.append(
-                .init(
-                    service: DeliverySagaService(saga: saga, logger: logger), successTerminationBehavior: .ignore,
-                    failureTerminationBehavior: .ignore))
+                DerivedWorkService(
+                    name: "delivery saga",
+                    afterFailure: "clicks are still stored in the log and unfinished deliveries continue at the next start",
+                    logger: logger, work: { try await saga.run() }
+                ).configuration)
         }
         services.append(.init(service: app))
         if let token = settings.dashboardToken {

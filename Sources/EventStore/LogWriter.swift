@@ -57,7 +57,6 @@ final class LogWriter: @unchecked Sendable {
             Thread.current.name = "log-writer"  // on the thread itself, so that top -H and perf show it
             run()
         }
-        thread.name = "clickunlock-log-writer"
         thread.qualityOfService = .userInitiated
         thread.start()
     }

@@ -12,48 +12,22 @@ import Glibc
 public final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
-    private var thread: pthread_t?
     private var idle = true
 
     /// The thread lives as long as the process.
     public init(name: String) {
-        let started = NSCondition()
         let thread = Thread { [self] in
             Thread.current.name = name  // on the thread itself, so that top -H and perf show it
-            started.lock()
-            self.thread = pthread_self()
-            started.signal()
-            started.unlock()
             run()
         }
-        thread.name = name
-        started.lock()
         thread.start()
-        while self.thread == nil { started.wait() }
-        started.unlock()
-        setPolicy(idle: true)
     }
 
-    /// Whether the thread only takes otherwise idle CPU (initially `true`).
+    /// Whether the thread only takes otherwise idle CPU (initially `true`). The thread applies a
+    /// change itself, before the next jobs it runs.
     public var runsIdle: Bool {
         get { condition.withLock { idle } }
-        set {
-            let changed = condition.withLock {
-                defer { idle = newValue }
-                return idle != newValue
-            }
-            if changed { setPolicy(idle: newValue) }
-        }
-    }
-
-    private func setPolicy(idle: Bool) {
-        #if canImport(Glibc)
-        guard let thread else { return }
-        var parameters = sched_param()
-        parameters.sched_priority = 0
-        // 5 = SCHED_IDLE (not exported to Swift), 0 = SCHED_OTHER.
-        _ = pthread_setschedparam(thread, idle ? 5 : 0, &parameters)
-        #endif
+        set { condition.withLock { idle = newValue } }
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -65,13 +39,27 @@ public final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     private func run() {
+        var applied: Bool?
         while true {
             condition.lock()
             while jobs.isEmpty { condition.wait() }
             let ready = jobs
             jobs.removeAll(keepingCapacity: true)
+            let wanted = idle
             condition.unlock()
+            if applied != wanted {
+                Self.scheduleCurrentThread(idle: wanted)
+                applied = wanted
+            }
             for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }
         }
+    }
+
+    private static func scheduleCurrentThread(idle: Bool) {
+        #if canImport(Glibc)
+        var parameters = sched_param()
+        parameters.sched_priority = 0
+        _ = sched_setscheduler(0, idle ? 5 : 0, &parameters)  // 5 = SCHED_IDLE (not exported to Swift), 0 = SCHED_OTHER
+        #endif
     }
 }

@@ -14,7 +14,6 @@ public final class DedupeIndex: Sendable {
         /// Keys by the hour they were committed in, oldest first: expiry drops whole hours, so
         /// no request ever waits for a sweep of the whole index.
         var hours: [(hour: Int64, keys: [String])] = []
-        var oldestHour = 0
 
         mutating func remember(_ key: String, at time: Int64) {
             seen[key] = time
@@ -28,14 +27,9 @@ public final class DedupeIndex: Sendable {
 
         /// Forgets the hours wholly before `cutoff`, except keys seen again since.
         mutating func expire(before cutoff: Int64) {
-            while oldestHour < hours.count, (hours[oldestHour].hour + 1) * DedupeIndex.hourMilliseconds <= cutoff {
-                for key in hours[oldestHour].keys where seen[key].map({ $0 < cutoff }) == true { seen[key] = nil }
-                hours[oldestHour].keys = []
-                oldestHour += 1
-            }
-            if oldestHour > 64 {
-                hours.removeFirst(oldestHour)
-                oldestHour = 0
+            while let oldest = hours.first, (oldest.hour + 1) * DedupeIndex.hourMilliseconds <= cutoff {
+                for key in oldest.keys where seen[key].map({ $0 < cutoff }) == true { seen[key] = nil }
+                hours.removeFirst()  // a window's worth of hours: a few hundred at most
             }
         }
     }
