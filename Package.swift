@@ -116,6 +116,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "IngressBench",
+            dependencies: ["Adapters", "Domain", "EventStore", "BenchSupport"],
+            path: "Benchmarks/IngressBench",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "DeliveryBench",
             dependencies: [
                 "Adapters", "Delivery", "Domain", "EventStore", "BenchSupport",

@@ -59,7 +59,7 @@ public enum JSONParser {
         mutating func object(depth: Int) throws(Failure) -> JSONObject {
             guard depth <= JSONParser.maxDepth else { throw fail() }
             index += 1
-            var fields: [(key: String, value: JSONValue)] = []
+            var fields: [JSONObject.Field] = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -73,7 +73,7 @@ public enum JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail() }
                 index += 1
                 skipWhitespace()
-                fields.append((key, try value(depth: depth)))
+                fields.append(JSONObject.Field(key, try value(depth: depth)))
                 skipWhitespace()
                 guard index < bytes.count else { throw fail() }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -116,15 +116,21 @@ public enum JSONParser {
             index += 1
             let start = index
             // Fast path: no escapes.
+            var ascii: UInt8 = 0
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                    let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    index += 1
+                    // ASCII needs no validation (and `String(validating:)` is generic, looked up per call).
+                    if ascii < 0x80 { return String(decoding: raw, as: UTF8.self) }
+                    guard let text = String(validating: raw, as: UTF8.self) else {
+                        index -= 1
                         throw fail()
                     }
-                    index += 1
                     return text
                 }
+                ascii |= byte
                 if byte == UInt8(ascii: "\\") { break }
                 guard byte >= 0x20 else { throw fail() }
                 index += 1
@@ -198,13 +204,25 @@ public enum JSONParser {
         mutating func number() throws(Failure) -> JSONValue {
             let start = index
             var integral = true
-            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            let negative = index < bytes.count && bytes[index] == UInt8(ascii: "-")
+            if negative { index += 1 }
             // Integer part: 0, or a non-zero digit and more digits.
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail() }
+            let digitsStart = index
+            var magnitude: Int64 = 0
             if bytes[index] == UInt8(ascii: "0") {
                 index += 1
             } else {
-                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+                while index < bytes.count, isDigit(bytes[index]) {
+                    magnitude = magnitude &* 10 &+ Int64(bytes[index] - UInt8(ascii: "0"))
+                    index += 1
+                }
+            }
+            let plainInteger = index >= bytes.count || (bytes[index] != UInt8(ascii: ".") && bytes[index] | 0x20 != UInt8(ascii: "e"))
+            if plainInteger && index - digitsStart <= 18 {
+                // Up to 18 digits cannot overflow; Double of the exact value rounds as Double(text) does.
+                let exact = negative ? -magnitude : magnitude
+                return .number(negative && magnitude == 0 ? -0.0 : Double(exact), exact: exact)
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
                 integral = false

@@ -45,17 +45,23 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 public struct JSONObject: Sendable, Equatable {
-    public var fields: [(key: String, value: JSONValue)]
+    /// A struct rather than a tuple: arrays of tuples look their type up at run time, per array.
+    public struct Field: Sendable, Equatable {
+        public var key: String
+        public var value: JSONValue
 
-    public init(fields: [(key: String, value: JSONValue)]) { self.fields = fields }
+        public init(_ key: String, _ value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public var fields: [Field]
+
+    public init(fields: [Field]) { self.fields = fields }
 
     public subscript(key: String) -> JSONValue? {
         for index in fields.indices.reversed() where fields[index].key == key { return fields[index].value }
         return nil
-    }
-
-    public static func == (left: JSONObject, right: JSONObject) -> Bool {
-        left.fields.count == right.fields.count
-            && zip(left.fields, right.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }

@@ -17,7 +17,7 @@ import Testing
         case let text as String: return .string(text)
         case let array as [Any]: return .array(array.map(convert))
         case let dictionary as [String: Any]:
-            return .object(JSONObject(fields: dictionary.sorted { $0.key < $1.key }.map { ($0.key, convert($0.value)) }))
+            return .object(JSONObject(fields: dictionary.sorted { $0.key < $1.key }.map { JSONObject.Field($0.key, convert($0.value)) }))
         case let number as NSNumber:
             if String(describing: type(of: number)).contains("Boolean") { return .bool(number.boolValue) }
             return .number(number.doubleValue, exact: Int64("\(number)"))
@@ -31,8 +31,8 @@ import Testing
         case .array(let items): return .array(items.map(normalised))
         case .object(let object):
             var last: [String: JSONValue] = [:]
-            for (key, value) in object.fields { last[key] = normalised(value) }
-            return .object(JSONObject(fields: last.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+            for field in object.fields { last[field.key] = normalised(field.value) }
+            return .object(JSONObject(fields: last.sorted { $0.key < $1.key }.map { JSONObject.Field($0.key, $0.value) }))
         default: return value
         }
     }

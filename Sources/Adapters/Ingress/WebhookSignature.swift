@@ -14,16 +14,23 @@ public struct WebhookSignature: Sendable {
         case mismatch
     }
 
-    private let key: SymmetricKey
+    /// Keyed once: each check copies it (the key's two hash blocks are not hashed again).
+    private let keyed: HMAC<SHA256>
 
     public init(appSecret: String) {
-        key = SymmetricKey(data: Array(appSecret.utf8))
+        keyed = HMAC(key: SymmetricKey(data: Array(appSecret.utf8)))
     }
 
     public func check(header: String?, body: [UInt8]) -> Check {
         guard let header else { return .missing }
         guard let digest = Self.digest(header: header) else { return .malformed }
-        return HMAC<SHA256>.isValidAuthenticationCode(digest, authenticating: body, using: key) ? .valid : .mismatch
+        return authenticationCode(for: body) == digest ? .valid : .mismatch  // swift-crypto's == is constant-time
+    }
+
+    private func authenticationCode(for body: [UInt8]) -> HMAC<SHA256>.MAC {
+        var mac = keyed
+        mac.update(data: body)
+        return mac.finalize()
     }
 
     /// The 32 bytes of `sha256=<64 hex digits>` (prefix in any case, blanks around allowed).
@@ -44,7 +51,7 @@ public struct WebhookSignature: Sendable {
 
     /// The header value for `body` (what Meta, or the simulator, sends).
     public func header(for body: [UInt8]) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: body, using: key)
+        let mac = authenticationCode(for: body)
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
