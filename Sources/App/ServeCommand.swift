@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
             Settings come from --config FILE (JSON: data_dir, host, webhook_port, app_secret, verify_token, \
             access_token, phone_number_ids, authorized_contacts, body_limit_bytes, dedupe_window_days, graph_base_url, graph_api_version, \
             manifest, messages_per_second, strict_order, reconcile_wait_ms, confirmation_wait_ms, once_per_contact_and_pack, api_host, \
-            api_port, dashboard_token), then the environment \
+            api_port, dashboard_token, projections_yield_above, projections_max_yield_seconds), then the environment \
             (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID (comma-separated), \
             CLICKUNLOCK_AUTHORIZED_CONTACTS (comma-separated wa_ids), CLICKUNLOCK_GRAPH_BASE_URL, CLICKUNLOCK_DASHBOARD_TOKEN), then these flags. \
             Delivery runs when an access token and a phone number id are set; it then needs a valid content manifest. Without an app secret the \
@@ -55,6 +55,10 @@ struct ServeCommand: AsyncParsableCommand {
     var reconcileWaitMs: Int64?
     @Option(name: .customLong("confirmation-wait-ms"), help: "How long a delivery waits for its messages' `delivered` statuses before completing (default 60000; 0 completes on acceptance).")
     var confirmationWaitMs: Int64?
+    @Option(name: .customLong("projections-yield-above"), help: "While the log grows faster than this many events/s, projections wait for the burst to pass (default 10000; 0 keeps them always live).")
+    var projectionsYieldAbove: Int?
+    @Option(name: .customLong("projections-max-yield"), help: "The longest projections wait out a burst, in seconds behind the log (default 30).")
+    var projectionsMaxYieldSeconds: Int?
 
     func settings() throws -> ServeSettings {
         var settings = ServeSettings()
@@ -76,13 +80,16 @@ struct ServeCommand: AsyncParsableCommand {
         settings.apiHost = apiHost ?? settings.apiHost
         settings.reconcileWaitMs = reconcileWaitMs ?? settings.reconcileWaitMs
         settings.confirmationWaitMs = confirmationWaitMs ?? settings.confirmationWaitMs
+        settings.projectionsYieldAbove = projectionsYieldAbove ?? settings.projectionsYieldAbove
+        settings.projectionsMaxYieldSeconds = projectionsMaxYieldSeconds ?? settings.projectionsMaxYieldSeconds
         // A body must fit in one log event (16 MiB with its facts), or it could never be stored.
         guard settings.dedupeWindowDays > 0, (1...(12 << 20)).contains(settings.bodyLimit),
             (0...65535).contains(settings.webhookPort), (0...65535).contains(settings.apiPort), settings.messagesPerSecond >= 0, settings.reconcileWaitMs >= 0,
-            settings.confirmationWaitMs >= 0, settings.graphBaseURL.hasPrefix("http")
+            settings.confirmationWaitMs >= 0, settings.graphBaseURL.hasPrefix("http"), settings.projectionsYieldAbove >= 0,
+            (1...3600).contains(settings.projectionsMaxYieldSeconds)
         else {
             throw ServeSettings.Failure(
-                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the Graph base URL http(s)")
+                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the projections' longest wait 1-3600 s, the Graph base URL http(s)")
         }
         return settings
     }

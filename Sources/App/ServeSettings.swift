@@ -25,6 +25,10 @@ struct ServeSettings: CustomStringConvertible {
     var confirmationWaitMs: Int64 = 60_000
     /// A second tap for a pack already delivered to the contact starts nothing (the default).
     var oncePerContactAndPack = true
+    /// Above this many log events per second the projector waits for the burst to pass (0: never).
+    var projectionsYieldAbove = 10_000
+    /// ...for at most this long behind the log.
+    var projectionsMaxYieldSeconds = 30
 
     /// The operator API (template sends now; the dashboard API later), on loopback by default.
     var apiHost = "127.0.0.1"
@@ -63,6 +67,8 @@ struct ServeSettings: CustomStringConvertible {
         var apiHost: String?
         var apiPort: Int?
         var dashboardToken: String?
+        var projectionsYieldAbove: Int?
+        var projectionsMaxYieldSeconds: Int?
 
         enum CodingKeys: String, CodingKey {
             case dataDir = "data_dir", host, webhookPort = "webhook_port", appSecret = "app_secret",
@@ -72,7 +78,8 @@ struct ServeSettings: CustomStringConvertible {
                 manifest, messagesPerSecond = "messages_per_second", strictOrder = "strict_order",
                 reconcileWaitMs = "reconcile_wait_ms", confirmationWaitMs = "confirmation_wait_ms",
                 oncePerContactAndPack = "once_per_contact_and_pack", apiHost = "api_host", apiPort = "api_port",
-                dashboardToken = "dashboard_token"
+                dashboardToken = "dashboard_token", projectionsYieldAbove = "projections_yield_above",
+                projectionsMaxYieldSeconds = "projections_max_yield_seconds"
         }
     }
 
@@ -114,6 +121,8 @@ struct ServeSettings: CustomStringConvertible {
         apiHost = file.apiHost ?? apiHost
         apiPort = file.apiPort ?? apiPort
         dashboardToken = file.dashboardToken ?? dashboardToken
+        projectionsYieldAbove = file.projectionsYieldAbove ?? projectionsYieldAbove
+        projectionsMaxYieldSeconds = file.projectionsMaxYieldSeconds ?? projectionsMaxYieldSeconds
     }
 
     mutating func apply(environment: [String: String]) {
@@ -137,7 +146,7 @@ struct ServeSettings: CustomStringConvertible {
         verify token \(verifyToken == nil ? "not set" : "set"); access token \(accessToken == nil ? "not set" : "set"); \
         phone number ids \(phoneNumberIds.isEmpty ? "none" : phoneNumberIds.joined(separator: ",")); \
         authorized contacts \(authorizedContacts.isEmpty ? "everyone" : "\(authorizedContacts.count)"); body limit \(bodyLimit) bytes; \
-        dedupe window \(dedupeWindowDays) days; delivery \(deliveryEnabled ? "through \(graphBaseURL)/\(graphAPIVersion), manifest \(resolvedManifestPath), \(messagesPerSecond) msg/s\(strictOrder ? ", strict order" : "")" : "disabled (needs an access token and a phone number id)")
+        dedupe window \(dedupeWindowDays) days; projections \(projectionsYieldAbove == 0 ? "always live" : "wait out bursts above \(projectionsYieldAbove) events/s for up to \(projectionsMaxYieldSeconds) s"); delivery \(deliveryEnabled ? "through \(graphBaseURL)/\(graphAPIVersion), manifest \(resolvedManifestPath), \(messagesPerSecond) msg/s\(strictOrder ? ", strict order" : "")" : "disabled (needs an access token and a phone number id)")
         """
     }
 }

@@ -66,6 +66,8 @@ struct ServiceAssembly {
             // Projections yield the CPU to webhook acknowledgements under load, and catch up after.
             var configuration = Projector.Configuration()
             configuration.executor = BackgroundExecutor(name: "projector")
+            configuration.yieldAboveEventsPerSecond = settings.projectionsYieldAbove > 0 ? settings.projectionsYieldAbove : nil
+            configuration.maxYield = .seconds(settings.projectionsMaxYieldSeconds)
             projector = try Projector(
                 log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()),
                 configuration: configuration)

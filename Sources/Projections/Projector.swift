@@ -23,6 +23,13 @@ public final class Projector: Sendable {
         /// Once the last event applied is older than this, the background executor's thread
         /// runs at normal priority until it has caught up, so that sustained load cannot starve it.
         public var maxBackgroundLag: Duration = .seconds(5)
+        /// While the log grows faster than this (events per second), the projector waits instead
+        /// of applying: a burst of webhooks has the CPU to itself, and the projector catches up
+        /// after it, in large transactions that cost less per event. `nil` never waits.
+        public var yieldAboveEventsPerSecond: Int?
+        /// The longest it waits: once the oldest unapplied event is this old it applies, burst or
+        /// not (under sustained load the projections stay about this far behind).
+        public var maxYield: Duration = .seconds(30)
         public init() {}
     }
 
@@ -31,6 +38,7 @@ public final class Projector: Sendable {
     public let engine: ProjectionEngine
     private let configuration: Configuration
     private let applied: Mutex<(position: UInt64, batches: UInt64)>
+    private let yielding = Atomic(false)
 
     /// Prepares the database (creating projections, rebuilding those whose version or settings
     /// changed: `resets` says which) and positions the projector at the lowest checkpoint.
@@ -58,6 +66,7 @@ public final class Projector: Sendable {
         while true {
             let applied: RecordedEvent? = try await withTaskExecutorPreference(executor) {
                 guard let first = try await tail.iterator.nextBatch() else { return nil }
+                try await yieldWhileBusy(oldest: first[0], tail)
                 if executor != nil {
                     // On the background thread (at its priority), the SQLite work included.
                     return try applyBlocking(first, then: tail)
@@ -93,10 +102,27 @@ public final class Projector: Sendable {
         }
     }
 
-    /// The log subscription, shared with the transaction closure (used by one task at a time).
+    /// The log subscription, shared with the transaction closure, and the log's growth rate (used
+    /// by one task at a time).
     private final class Tail: @unchecked Sendable {
         var iterator: EventSubscription.Iterator
+        var rate = AppendRate()
         init(_ iterator: EventSubscription.Iterator) { self.iterator = iterator }
+    }
+
+    /// Waits while the log grows faster than `yieldAboveEventsPerSecond`, as long as `oldest` (the
+    /// first event not applied) is younger than `maxYield`.
+    private func yieldWhileBusy(oldest: RecordedEvent, _ tail: Tail) async throws {
+        guard let threshold = configuration.yieldAboveEventsPerSecond else { return }
+        let clock = ContinuousClock()
+        let limit = Int64(configuration.maxYield / .milliseconds(1))
+        tail.rate.observe(log.lastPosition, at: clock.now)
+        defer { yielding.store(false, ordering: .relaxed) }
+        while tail.rate.eventsPerSecond > Double(threshold), Int64(Date().timeIntervalSince1970 * 1000) - oldest.timestamp < limit {
+            yielding.store(true, ordering: .relaxed)
+            try await Task.sleep(for: AppendRate.window)
+            tail.rate.observe(log.lastPosition, at: clock.now)
+        }
     }
 
     /// How far behind the log the projections are.
@@ -109,7 +135,8 @@ public final class Projector: Sendable {
             oldestUnapplied = (try? iterator.nextEvent())?.timestamp
         }
         return ProjectorStatus(
-            logPosition: logPosition, appliedPosition: position, oldestUnappliedTimestamp: oldestUnapplied, batches: batches)
+            logPosition: logPosition, appliedPosition: position, oldestUnappliedTimestamp: oldestUnapplied, batches: batches,
+            yielding: yielding.load(ordering: .relaxed))
     }
 }
 
@@ -120,6 +147,8 @@ public struct ProjectorStatus: Sendable, Equatable {
     /// Log time (ms) of the first event not yet applied; `nil` when caught up.
     public var oldestUnappliedTimestamp: Int64?
     public var batches: UInt64
+    /// Waiting for a burst of ingestion to pass (`Projector.Configuration.yieldAboveEventsPerSecond`).
+    public var yielding: Bool
 
     public var lag: UInt64 { logPosition > appliedPosition ? logPosition - appliedPosition : 0 }
 }

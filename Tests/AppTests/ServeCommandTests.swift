@@ -24,6 +24,9 @@ import Testing
         let tooBig = try CLI.run(["serve", "--data-dir", data.path, "--body-limit", "\(64 << 20)"])
         #expect(tooBig.status == 78)
         #expect(tooBig.stderr.contains("body limit"))
+        let noWait = try CLI.run(["serve", "--data-dir", data.path, "--projections-max-yield", "0"])
+        #expect(noWait.status == 78)
+        #expect(noWait.stderr.contains("projections' longest wait"))
         let missing = try CLI.run(["serve", "--config", data.path + "/nope.json"])
         #expect(missing.status == 78)
         #expect(missing.stderr.contains("cannot read the config file"))
@@ -36,7 +39,8 @@ import Testing
         let path = data.path + "/config.json"
         let config = """
             {"data_dir": "\(data.path)", "host": "127.0.0.1", "webhook_port": 0, "app_secret": "SECRET-app-4242",
-             "verify_token": "SECRET-verify-4242", "access_token": "SECRET-access-4242", "phone_number_ids": ["106540352242922"]}
+             "verify_token": "SECRET-verify-4242", "access_token": "SECRET-access-4242", "phone_number_ids": ["106540352242922"],
+             "projections_yield_above": 500, "projections_max_yield_seconds": 7}
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: path))
         // A token and a number turn delivery on, which needs a content manifest.
@@ -71,6 +75,7 @@ import Testing
         #expect(process.terminationStatus == 0)
         let logs = String(decoding: errors.wait(), as: UTF8.self)
         #expect(logs.contains("app secret set"))
+        #expect(logs.contains("projections wait out bursts above 500 events/s for up to 7 s"))
         #expect(logs.contains("stopped: log closed"))
         #expect(logs.contains("reason=mismatch"))
         #expect(!logs.contains("SECRET-"))
