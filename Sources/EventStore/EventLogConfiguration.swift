@@ -28,6 +28,12 @@ public struct EventLogConfiguration: Sendable {
     public var compressionLevel: Int = 3
     /// The active segment's index is saved after this many new bytes (and on close).
     public var indexSaveInterval: Int64 = 8 << 20
+    /// How far ahead of its last batch the active segment is extended with zeros (0: never).
+    /// A sync that grows a file must also write its new size, a second device write waited for
+    /// (ext4); within space already written, a sync writes the data only. The zeros are cut when
+    /// a segment is sealed and when the log closes; after a crash, opening the log cuts them
+    /// (a tail of zeros is never taken for a torn batch).
+    public var preallocationBytes: Int64 = 1 << 20
     /// Failure injection for tests; `nil` in production.
     public var faults: IOFaults?
 

@@ -70,6 +70,17 @@ struct FrameReader: ~Copyable {
         return .frame(header, stored: Array(frame.dropFirst(BatchHeader.size)), offset: start)
     }
 
+    /// Whether every byte from `offset` to `limit` is zero (space written ahead of the batches).
+    mutating func onlyZeros(from offset: Int64) throws(EventLogError) -> Bool {
+        var start = offset
+        while start < limit {
+            let window = try bytes(at: start, count: Int(min(Int64(FrameReader.readAhead), limit - start)))
+            guard window.allSatisfy({ $0 == 0 }) else { return false }
+            start += Int64(window.count)
+        }
+        return true
+    }
+
     /// The offset of the next sound frame after `offset`, if any, before `limit`.
     mutating func findNextSoundFrame(after offset: Int64) throws(EventLogError) -> Int64? {
         var candidate = offset + 1

@@ -72,6 +72,24 @@ struct LogFile: ~Copyable {
         if let failure { throw failure }
     }
 
+    /// Writes `count` zero bytes at `offset` (space ahead of the data; never fault-injected: it
+    /// holds no data, and a failure only means the space is not there yet).
+    func writeZeros(count: Int, at offset: Int64) throws(EventLogError) {
+        let chunk = [UInt8](repeating: 0, count: min(count, 1 << 20))
+        var done = 0
+        while done < count {
+            let size = min(chunk.count, count - done)
+            var failure: EventLogError?
+            chunk.withUnsafeBytes { raw in
+                do throws(EventLogError) {
+                    try writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<size]), at: offset + Int64(done))
+                } catch { failure = error }
+            }
+            if let failure { throw failure }
+            done += size
+        }
+    }
+
     private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(EventLogError) {
         var done = 0
         while done < bytes.count {

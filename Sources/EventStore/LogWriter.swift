@@ -38,6 +38,8 @@ final class LogWriter: @unchecked Sendable {
     private var needsRollback = false
     private var unsyncedSince: Int64?
     private var indexSavedAt: Int64
+    /// End of the zeros written ahead of the committed bytes (the file's size, as far as known).
+    private var allocatedEnd: Int64
 
     init(catalog: LogCatalog, active: consuming LogFile, configuration: EventLogConfiguration) {
         let segments = catalog.snapshot()
@@ -50,6 +52,7 @@ final class LogWriter: @unchecked Sendable {
         self.encoder = BatchEncoder(dictionary: segment.header.dictionary, level: configuration.compressionLevel)
         self.notifier = CommitNotifier(committed: nextPosition - 1)
         self.indexSavedAt = segment.committedLength
+        self.allocatedEnd = segment.committedLength
     }
 
     func start() {
@@ -111,6 +114,10 @@ final class LogWriter: @unchecked Sendable {
             if !requests.isEmpty { process(requests) }
             syncIfDue()
             if exit { break }
+        }
+        if allocatedEnd > segment.committedLength, (try? active.truncate(to: segment.committedLength)) != nil {
+            allocatedEnd = segment.committedLength
+            unsyncedSince = unsyncedSince ?? LogFS.now()
         }
         if unsyncedSince != nil { try? active.sync() }
         saveIndex()
@@ -200,6 +207,19 @@ final class LogWriter: @unchecked Sendable {
         for (request, range) in zip(requests, ranges) { request.continuation.resume(returning: range) }
         notifier.advance(to: position - 1)
         if segment.committedLength - indexSavedAt >= configuration.indexSaveInterval { saveIndex() }
+        preallocateIfDue()
+    }
+
+    /// Once fewer than half of `preallocationBytes` of zeros are left ahead of the committed bytes,
+    /// writes zeros up to `preallocationBytes` ahead (after the acknowledgements: the next sync
+    /// writes them, and the new size, once for many batches).
+    private func preallocateIfDue() {
+        let ahead = configuration.preallocationBytes
+        let committed = segment.committedLength
+        guard ahead > 0, allocatedEnd - committed < ahead / 2 else { return }
+        let start = max(allocatedEnd, committed)
+        let end = committed + ahead
+        if (try? active.writeZeros(count: Int(end - start), at: start)) != nil { allocatedEnd = end }
     }
 
     private func fail(_ requests: [Request], _ error: any Error) {
@@ -211,6 +231,7 @@ final class LogWriter: @unchecked Sendable {
     private func rollBackIfNeeded() throws(EventLogError) {
         guard needsRollback else { return }
         try active.truncate(to: segment.committedLength)
+        allocatedEnd = segment.committedLength
         try active.sync()
         needsRollback = false
     }
@@ -234,6 +255,11 @@ final class LogWriter: @unchecked Sendable {
 
     /// Seals the active segment and starts the next one at `nextPosition`.
     private func roll() throws(EventLogError) {
+        if allocatedEnd > segment.committedLength {
+            // A sealed segment ends with its last batch.
+            try active.truncate(to: segment.committedLength)
+            unsyncedSince = unsyncedSince ?? LogFS.now()
+        }
         if unsyncedSince != nil {
             try active.sync()
             unsyncedSince = nil
@@ -248,6 +274,7 @@ final class LogWriter: @unchecked Sendable {
         }
         segment = file.state
         indexSavedAt = segment.committedLength
+        allocatedEnd = segment.committedLength
         let state = segment
         catalog.update { $0.append(state) }
     }

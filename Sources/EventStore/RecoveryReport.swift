@@ -12,6 +12,9 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
     public var rebuiltIndexes: [String] = []
     /// Bytes read and verified while opening (the unverified tail).
     public var verifiedBytes: Int64 = 0
+    /// Zeros found after the last batch (space the writer prepared ahead; a crash leaves them):
+    /// cut (or, read-only, ignored), never counted as a torn batch.
+    public var preallocatedBytes: Int64 = 0
     /// Whether the log was opened read-only (nothing was changed on disk).
     public var readOnly = false
 

@@ -95,6 +95,11 @@ struct SegmentLoader {
                         "expected position \(state.index.lastPosition + 1), found \(header.basePosition)")
                 }
                 state.index.add(header, at: offset)
+            case .truncated(let offset, _) where try frames.onlyZeros(from: offset),
+                .invalid(let offset, _) where try frames.onlyZeros(from: offset):
+                // Space the writer had filled with zeros ahead of its batches: not a torn batch.
+                try cutZeros(of: state, file: file, at: offset, size: size)
+                return
             case .truncated(let offset, let header):
                 guard isLast else { throw .corruption(segment: state.name, offset: offset, "batch cut short") }
                 try cutTail(of: state, file: file, at: offset, size: size, header: header)
@@ -119,6 +124,16 @@ struct SegmentLoader {
         if let header, header.lastPosition >= header.basePosition {
             report.truncatedPositions = header.basePosition...header.lastPosition
         }
+        if mode == .write {
+            try file.truncate(to: offset)
+            try file.sync()
+        }
+    }
+
+    private mutating func cutZeros(of state: SegmentState, file: borrowing LogFile, at offset: Int64, size: Int64)
+        throws(EventLogError)
+    {
+        report.preallocatedBytes += size - offset
         if mode == .write {
             try file.truncate(to: offset)
             try file.sync()
