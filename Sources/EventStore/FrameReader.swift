@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads batch frames sequentially from one segment file through a read-ahead buffer,
 /// verifying each one, never reading past `limit`.
 struct FrameReader: ~Copyable {
@@ -17,13 +23,17 @@ struct FrameReader: ~Copyable {
     private let file: LogFile
     private(set) var offset: Int64
     var limit: Int64
+    /// Whether the file may get shorter while it is read: an active segment read beside its
+    /// writer, which cuts the zeros it wrote ahead when it seals the segment or closes the log.
+    private let mayShrink: Bool
     private var buffer: [UInt8] = []
     private var bufferStart: Int64 = 0
 
-    init(file: consuming LogFile, offset: Int64, limit: Int64) {
+    init(file: consuming LogFile, offset: Int64, limit: Int64, mayShrink: Bool = false) {
         self.file = file
         self.offset = offset
         self.limit = limit
+        self.mayShrink = mayShrink
     }
 
     var path: String { file.path }
@@ -31,8 +41,9 @@ struct FrameReader: ~Copyable {
     /// Moves to `offset` (e.g. to look past a damaged frame).
     mutating func seek(to offset: Int64) { self.offset = offset }
 
-    /// Bytes `[start, start + count)`, from the buffer or the file.
-    private mutating func bytes(at start: Int64, count: Int) throws(EventLogError) -> ArraySlice<UInt8> {
+    /// Bytes `[start, start + count)`, from the buffer or the file; `nil` when the file turned out
+    /// shorter and `mayShrink` (`limit` is then its end).
+    private mutating func bytes(at start: Int64, count: Int) throws(EventLogError) -> ArraySlice<UInt8>? {
         let bufferEnd = bufferStart + Int64(buffer.count)
         if start >= bufferStart, start + Int64(count) <= bufferEnd {
             let from = Int(start - bufferStart)
@@ -42,7 +53,11 @@ struct FrameReader: ~Copyable {
         buffer = try file.read(count: Int(want), at: start)
         bufferStart = start
         guard buffer.count >= count else {
-            throw EventLogError(.io, "\(file.path) is shorter than expected (was it truncated by another program?)")
+            guard mayShrink else {
+                throw EventLogError(.io, "\(file.path) is shorter than expected (was it truncated by another program?)")
+            }
+            limit = start + Int64(buffer.count)
+            return nil
         }
         return buffer[0..<count]
     }
@@ -51,7 +66,9 @@ struct FrameReader: ~Copyable {
         let start = offset
         if start >= limit { return .end }
         guard limit - start >= Int64(BatchHeader.size) else { return .truncated(offset: start, header: nil) }
-        let headerBytes = try bytes(at: start, count: BatchHeader.size)
+        guard let headerBytes = try bytes(at: start, count: BatchHeader.size) else {
+            return start >= limit ? .end : .truncated(offset: start, header: nil)
+        }
         let parsed = headerBytes.withUnsafeBytes { BatchHeader.parse($0) }
         let header: BatchHeader
         switch parsed {
@@ -59,7 +76,9 @@ struct FrameReader: ~Copyable {
         case .success(let value): header = value
         }
         guard limit - start >= Int64(header.frameLength) else { return .truncated(offset: start, header: header) }
-        let frame = try bytes(at: start, count: header.frameLength)
+        guard let frame = try bytes(at: start, count: header.frameLength) else {
+            return start >= limit ? .end : .truncated(offset: start, header: header)
+        }
         let sound = frame.withUnsafeBytes { raw in
             header.verify(
                 headerBytes: UnsafeRawBufferPointer(rebasing: raw[0..<BatchHeader.size]),
@@ -74,11 +93,27 @@ struct FrameReader: ~Copyable {
     mutating func onlyZeros(from offset: Int64) throws(EventLogError) -> Bool {
         var start = offset
         while start < limit {
-            let window = try bytes(at: start, count: Int(min(Int64(FrameReader.readAhead), limit - start)))
+            guard let window = try bytes(at: start, count: Int(min(Int64(FrameReader.readAhead), limit - start))) else { continue }
             guard window.allSatisfy({ $0 == 0 }) else { return false }
             start += Int64(window.count)
         }
         return true
+    }
+
+    /// Whether the frame at `offset`, read again from the file a few times over ~50 ms, turns out
+    /// sound (it was being written); positioned there when it does.
+    mutating func becomesSound(at offset: Int64) throws(EventLogError) -> Bool {
+        for _ in 0..<5 {
+            usleep(10_000)
+            buffer = []
+            self.offset = offset
+            if case .frame = try next() {
+                self.offset = offset
+                return true
+            }
+        }
+        self.offset = offset
+        return false
     }
 
     /// The offset of the next sound frame after `offset`, if any, before `limit`.
@@ -87,7 +122,9 @@ struct FrameReader: ~Copyable {
         let saved = self.offset
         defer { self.offset = saved }
         while candidate + Int64(BatchHeader.size) <= limit {
-            let window = try bytes(at: candidate, count: Int(min(Int64(FrameReader.readAhead), limit - candidate)))
+            guard let window = try bytes(at: candidate, count: Int(min(Int64(FrameReader.readAhead), limit - candidate))) else {
+                continue
+            }
             var found: Int64?
             window.withUnsafeBytes { raw in
                 var index = 0

@@ -43,13 +43,14 @@ public final class LogReader: Sendable {
     public func refresh() throws(EventLogError) {
         var loader = SegmentLoader(directory: directory, mode: .read)
         var segments = catalog.snapshot()
-        if var last = segments.popLast() {
-            let file = try LogFile(path: last.path, create: false, readOnly: true)
-            try loader.verifyTail(of: &last, file: file, size: try file.size(), isLast: false)
-            segments.append(last)
-        }
         let known = segments.last?.firstPosition ?? 0
         let names = try loader.segmentNames().filter { $0.firstPosition > known }
+        if var last = segments.popLast() {
+            // Still the last segment: a batch being written is incomplete, not corrupt.
+            let file = try LogFile(path: last.path, create: false, readOnly: true)
+            try loader.verifyTail(of: &last, file: file, size: try file.size(), isLast: names.isEmpty)
+            segments.append(last)
+        }
         for (ordinal, entry) in names.enumerated() {
             guard let segment = try loader.load(name: entry.name, firstPosition: entry.firstPosition, isLast: ordinal == names.count - 1) else { continue }
             segments.append(segment)

@@ -82,7 +82,7 @@ struct SegmentLoader {
         let start = state.index.coveredLength
         guard size > start else { return }
         let reader = try LogFile(path: state.path, create: false, readOnly: true)
-        var frames = FrameReader(file: reader, offset: start, limit: size)
+        var frames = FrameReader(file: reader, offset: start, limit: size, mayShrink: mode == .read)
         report.verifiedBytes += size - start
         while true {
             switch try frames.next() {
@@ -106,8 +106,11 @@ struct SegmentLoader {
                 return
             case .invalid(let offset, let reason):
                 // A torn write leaves garbage only at the very end; a sound batch after a bad one means
-                // the bad one was once sound, so it is corruption.
+                // the bad one was once sound, so it is corruption. Except read beside the writer: a
+                // batch being written into the zeros ahead can look damaged while the next one is
+                // already readable; read again, it is whole.
                 guard isLast, try frames.findNextSoundFrame(after: offset) == nil else {
+                    if mode == .read, isLast, try frames.becomesSound(at: offset) { continue }
                     throw .corruption(segment: state.name, offset: offset, reason)
                 }
                 try cutTail(of: state, file: file, at: offset, size: size, header: nil)
