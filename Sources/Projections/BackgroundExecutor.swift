@@ -14,8 +14,9 @@ public final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var idle = true
 
-    /// The thread lives as long as the process.
-    public init(name: String) {
+    /// The thread lives as long as the process; `runsIdle` is its initial scheduling.
+    public init(name: String, runsIdle: Bool = true) {
+        idle = runsIdle
         let thread = Thread { [self] in
             Thread.current.name = name  // on the thread itself, so that top -H and perf show it
             run()
