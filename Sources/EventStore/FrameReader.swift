@@ -19,6 +19,7 @@ struct FrameReader: ~Copyable {
     }
 
     static let readAhead = 1 << 20
+    private static let zeros = [UInt8](repeating: 0, count: readAhead)
 
     private let file: LogFile
     private(set) var offset: Int64
@@ -94,17 +95,20 @@ struct FrameReader: ~Copyable {
         var start = offset
         while start < limit {
             guard let window = try bytes(at: start, count: Int(min(Int64(FrameReader.readAhead), limit - start))) else { continue }
-            guard window.allSatisfy({ $0 == 0 }) else { return false }
+            let zero = window.withUnsafeBytes { raw in
+                Self.zeros.withUnsafeBytes { memcmp(raw.baseAddress!, $0.baseAddress!, raw.count) == 0 }
+            }
+            guard zero else { return false }
             start += Int64(window.count)
         }
         return true
     }
 
-    /// Whether the frame at `offset`, read again from the file a few times over ~50 ms, turns out
-    /// sound (it was being written); positioned there when it does.
+    /// Whether the frame at `offset`, read again from the file every millisecond for up to ~50 ms,
+    /// turns out sound (it was being written); positioned there when it does.
     mutating func becomesSound(at offset: Int64) throws(EventLogError) -> Bool {
-        for _ in 0..<5 {
-            usleep(10_000)
+        for _ in 0..<50 {
+            usleep(1000)
             buffer = []
             self.offset = offset
             if case .frame = try next() {
