@@ -1,7 +1,7 @@
 # The two commands a newcomer runs: `make demo` and `make test` (see README.md).
 SWIFT ?= swift
 
-.PHONY: setup build demo test bench bench-projections bench-ingest bench-delivery clean
+.PHONY: setup build demo test bench bench-projections bench-ingest bench-ingress bench-delivery clean
 
 setup:
 	@bash scripts/setup.sh
@@ -30,6 +30,10 @@ bench-delivery: setup
 
 bench-ingest: setup
 	bash Benchmarks/ingest-load.sh
+
+bench-ingress: setup
+	$(SWIFT) build -c release --product IngressBench
+	.build/release/IngressBench
 
 clean:
 	rm -rf .build data
