@@ -36,13 +36,14 @@ func measure(_ name: String, _ body: () -> Int) {
         sink &+= body()
         samples.append(seconds(ContinuousClock.now - start) * 1e9 / Double(count))
     }
-    print("| \(name) | \(median(samples), digits: 0) | \(samples.min()!, digits: 0) | \(sink % 2) |")
+    print("| \(name) | \(median(samples), digits: 0) | \(samples.min()!, digits: 0) |")
+    if sink == 42 { print("") }  // keeps the work from being optimised away
 }
 
 print("# IngressBench — \(count) webhooks (\(recorded.count) log events), \(rounds) rounds, ns per webhook")
 print()
-print("| step | median | best | - |")
-print("|---|---:|---:|---:|")
+print("| step | median | best |")
+print("|---|---:|---:|")
 measure("check signature (HMAC-SHA256 of the body)") {
     zip(headers, bodies).reduce(0) { $0 + (signature.check(header: $1.0, body: $1.1) == .valid ? 1 : 0) }
 }
