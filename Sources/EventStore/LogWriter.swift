@@ -115,10 +115,7 @@ final class LogWriter: @unchecked Sendable {
             syncIfDue()
             if exit { break }
         }
-        if allocatedEnd > segment.committedLength, (try? active.truncate(to: segment.committedLength)) != nil {
-            allocatedEnd = segment.committedLength
-            unsyncedSince = unsyncedSince ?? LogFS.now()
-        }
+        try? cutZerosAhead()
         if unsyncedSince != nil { try? active.sync() }
         saveIndex()
         notifier.close()
@@ -222,6 +219,15 @@ final class LogWriter: @unchecked Sendable {
         if (try? active.writeZeros(count: Int(end - start), at: start)) != nil { allocatedEnd = end }
     }
 
+    /// Cuts the zeros written ahead, to be synced next: a sealed segment, and a closed log, end
+    /// with their last batch.
+    private func cutZerosAhead() throws(EventLogError) {
+        guard allocatedEnd > segment.committedLength else { return }
+        try active.truncate(to: segment.committedLength)
+        allocatedEnd = segment.committedLength
+        unsyncedSince = unsyncedSince ?? LogFS.now()
+    }
+
     private func fail(_ requests: [Request], _ error: any Error) {
         for request in requests { request.continuation.resume(throwing: error) }
     }
@@ -255,11 +261,7 @@ final class LogWriter: @unchecked Sendable {
 
     /// Seals the active segment and starts the next one at `nextPosition`.
     private func roll() throws(EventLogError) {
-        if allocatedEnd > segment.committedLength {
-            // A sealed segment ends with its last batch.
-            try active.truncate(to: segment.committedLength)
-            unsyncedSince = unsyncedSince ?? LogFS.now()
-        }
+        try cutZerosAhead()
         if unsyncedSince != nil {
             try active.sync()
             unsyncedSince = nil
