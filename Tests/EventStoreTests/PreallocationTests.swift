@@ -13,6 +13,16 @@ import Testing
         try handle.close()
     }
 
+    /// A closed log of five events in one segment, and where that segment ends.
+    private func closedLog() async throws -> (dir: TempDirectory, segment: String, end: Int64) {
+        let dir = TempDirectory()
+        let log = try EventLog.open(directory: dir.path)
+        for tag in 0..<5 { try await log.append(sampleEvent(tag)) }
+        await log.close()
+        let segment = dir.segmentFiles[0]
+        return (dir, segment, dir.size(of: segment))
+    }
+
     @Test func theActiveSegmentHasZerosAheadWhileOpenAndEndsWithItsLastBatchOnceClosed() async throws {
         let dir = TempDirectory()
         let log = try EventLog.open(directory: dir.path)
@@ -28,12 +38,7 @@ import Testing
     }
 
     @Test func aTailOfZerosIsCutWithoutBeingCalledATornBatch() async throws {
-        let dir = TempDirectory()
-        let log = try EventLog.open(directory: dir.path)
-        for tag in 0..<5 { try await log.append(sampleEvent(tag)) }
-        await log.close()
-        let segment = dir.segmentFiles[0]
-        let end = dir.size(of: segment)
+        let (dir, segment, end) = try await closedLog()
         try appendZeros(700_000, to: dir.file(segment))  // what a crash leaves
 
         let reader = try LogReader.open(directory: dir.path)
@@ -52,12 +57,7 @@ import Testing
     }
 
     @Test func aTornBatchFollowedByZerosIsStillATornBatch() async throws {
-        let dir = TempDirectory()
-        let log = try EventLog.open(directory: dir.path)
-        for tag in 0..<5 { try await log.append(sampleEvent(tag)) }
-        await log.close()
-        let segment = dir.segmentFiles[0]
-        let end = dir.size(of: segment)
+        let (dir, segment, end) = try await closedLog()
         // A batch written into the zeros ahead, cut short by a crash.
         try appendZeros(4096, to: dir.file(segment), after: (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) })
         let reopened = try EventLog.open(directory: dir.path)

@@ -54,18 +54,37 @@ import Testing
         return configuration
     }
 
+    /// A fresh log (appends not synced) and a projector following it.
+    private struct Running {
+        let data = TempData()
+        let log: EventLog
+        let projector: Projector
+        let task: Task<Void, any Error>
+
+        init(_ configuration: Projector.Configuration) throws {
+            log = try EventLog.open(directory: data.log, configuration: .init { $0.durability = .unsafeNone })
+            let projector = try Projector(
+                log: log, database: try ProjectionDatabase.openPool(path: data.file("projections.sqlite")), engine: engine,
+                configuration: configuration)
+            self.projector = projector
+            task = Task { try await projector.run() }
+        }
+
+        func stop() async {
+            task.cancel()
+            _ = try? await task.value
+            await log.close()
+        }
+    }
+
     private func waitUntilCaughtUp(_ projector: Projector) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
         while projector.status().lag > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
     }
 
     @Test func aBurstIsWaitedOutThenCaughtUp() async throws {
-        let data = TempData()
-        let log = try EventLog.open(directory: data.log, configuration: .init { $0.durability = .unsafeNone })
-        let projector = try Projector(
-            log: log, database: try ProjectionDatabase.openPool(path: data.file("projections.sqlite")), engine: engine,
-            configuration: configuration(yieldAbove: 1000, maxYield: .seconds(60)))
-        let task = Task { try await projector.run() }
+        let running = try Running(configuration(yieldAbove: 1000, maxYield: .seconds(60)))
+        let (log, projector) = (running.log, running.projector)
         // A trickle is applied as it comes.
         try await log.append(NewEvent(type: "test.trickle", stream: "s", data: Array("{}".utf8)))
         try await waitUntilCaughtUp(projector)
@@ -82,18 +101,12 @@ import Testing
         try await waitUntilCaughtUp(projector)
         #expect(projector.status().lag == 0)
         #expect(projector.status().yielding == false)
-        task.cancel()
-        _ = try? await task.value
-        await log.close()
+        await running.stop()
     }
 
     @Test func aLongBurstWaitsNoLongerThanMaxYield() async throws {
-        let data = TempData()
-        let log = try EventLog.open(directory: data.log, configuration: .init { $0.durability = .unsafeNone })
-        let projector = try Projector(
-            log: log, database: try ProjectionDatabase.openPool(path: data.file("projections.sqlite")), engine: engine,
-            configuration: configuration(yieldAbove: 1000, maxYield: .milliseconds(200)))
-        let task = Task { try await projector.run() }
+        let running = try Running(configuration(yieldAbove: 1000, maxYield: .milliseconds(200)))
+        let (log, projector) = (running.log, running.projector)
         let (appended, duringBurst, firstYielding) = try await burst(log, projector, for: .milliseconds(1500))
         // It waited, but went on applying (events older than 200 ms) while the burst went on.
         #expect(appended >= 1000, "the burst itself was too slow to test anything: \(appended) events")
@@ -101,24 +114,16 @@ import Testing
         #expect(duringBurst > waitedFrom, "applied \(duringBurst) of \(appended) during the burst, \(waitedFrom) when it first waited")
         try await waitUntilCaughtUp(projector)
         #expect(projector.status().lag == 0)
-        task.cancel()
-        _ = try? await task.value
-        await log.close()
+        await running.stop()
     }
 
     @Test func withoutAThresholdTheProjectorNeverWaits() async throws {
-        let data = TempData()
-        let log = try EventLog.open(directory: data.log, configuration: .init { $0.durability = .unsafeNone })
-        let projector = try Projector(
-            log: log, database: try ProjectionDatabase.openPool(path: data.file("projections.sqlite")), engine: engine,
-            configuration: configuration(yieldAbove: nil, maxYield: .seconds(60)))
-        let task = Task { try await projector.run() }
+        let running = try Running(configuration(yieldAbove: nil, maxYield: .seconds(60)))
+        let (log, projector) = (running.log, running.projector)
         let (appended, _, firstYielding) = try await burst(log, projector, for: .milliseconds(500))
         try await waitUntilCaughtUp(projector)
         #expect(firstYielding == nil)
         #expect(projector.status().appliedPosition == UInt64(appended))
-        task.cancel()
-        _ = try? await task.value
-        await log.close()
+        await running.stop()
     }
 }
