@@ -70,6 +70,11 @@ if command -v sqlite3 >/dev/null; then
   echo
   echo "projections: $BEHIND of $LAST events behind when the load stopped; caught up $(( ($(date +%s%N) - START) / 1000000 )) ms later"
 fi
+# Latency below saturation: each connection waits 3 ms between requests (about half the rate).
+echo
+echo "| route | requests/s | p50 | p99 | non-2xx |"
+echo "|---|---:|---:|---:|---:|"
+CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook PAUSE_MS=3 run "POST /webhook, paced (3 ms between requests per connection)" -s Benchmarks/ingest.lua "$URL"
 kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
 echo
 .build/release/clickunlock log stats --data-dir "$WORK/data" | grep -E "events|batches|ratio"

@@ -17,3 +17,11 @@ function request()
   index = index % #bodies + 1
   return wrk.format("POST", target, { ["X-Hub-Signature-256"] = signatures[index], ["Content-Type"] = "application/json" }, bodies[index])
 end
+
+-- $PAUSE_MS > 0: each connection waits that long between requests (a paced, not saturating, load).
+local pause = tonumber(os.getenv("PAUSE_MS") or "0")
+if pause > 0 then
+  function delay()
+    return pause
+  end
+end
