@@ -19,7 +19,6 @@ struct FrameReader: ~Copyable {
     }
 
     static let readAhead = 1 << 20
-    private static let zeros = [UInt8](repeating: 0, count: readAhead)
 
     private let file: LogFile
     private(set) var offset: Int64
@@ -94,9 +93,9 @@ struct FrameReader: ~Copyable {
     mutating func onlyZeros(from offset: Int64) throws(EventLogError) -> Bool {
         var start = offset
         while start < limit {
-            guard let window = try bytes(at: start, count: Int(min(Int64(FrameReader.readAhead), limit - start))) else { continue }
+            guard let window = try bytes(at: start, count: Int(min(Int64(LogFile.zeros.count), limit - start))) else { continue }
             let zero = window.withUnsafeBytes { raw in
-                Self.zeros.withUnsafeBytes { memcmp(raw.baseAddress!, $0.baseAddress!, raw.count) == 0 }
+                LogFile.zeros.withUnsafeBytes { memcmp(raw.baseAddress!, $0.baseAddress!, raw.count) == 0 }
             }
             guard zero else { return false }
             start += Int64(window.count)

@@ -72,15 +72,17 @@ struct LogFile: ~Copyable {
         if let failure { throw failure }
     }
 
+    /// 1 MiB of zeros: what the writer writes ahead of its batches, what readers compare a tail with.
+    static let zeros = [UInt8](repeating: 0, count: 1 << 20)
+
     /// Writes `count` zero bytes at `offset` (space ahead of the data; never fault-injected: it
     /// holds no data, and a failure only means the space is not there yet).
     func writeZeros(count: Int, at offset: Int64) throws(EventLogError) {
-        let chunk = [UInt8](repeating: 0, count: min(count, 1 << 20))
         var done = 0
         while done < count {
-            let size = min(chunk.count, count - done)
+            let size = min(Self.zeros.count, count - done)
             var failure: EventLogError?
-            chunk.withUnsafeBytes { raw in
+            Self.zeros.withUnsafeBytes { raw in
                 do throws(EventLogError) {
                     try writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<size]), at: offset + Int64(done))
                 } catch { failure = error }

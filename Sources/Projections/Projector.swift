@@ -61,7 +61,7 @@ public final class Projector: Sendable {
     /// `onBatch` is called after each committed transaction with the last applied position.
     public func run(onBatch: @Sendable (UInt64) -> Void = { _ in }) async throws {
         let tail = Tail(log.subscribe(from: applied.withLock { $0.position } + 1).makeAsyncIterator())
-        let lagLimit = Int64(configuration.maxBackgroundLag.components.seconds * 1000)
+        let lagLimit = Int64(configuration.maxBackgroundLag / .milliseconds(1))
         let executor = configuration.executor
         while true {
             let applied: RecordedEvent? = try await withTaskExecutorPreference(executor) {
@@ -76,7 +76,7 @@ public final class Projector: Sendable {
             guard let last = applied else { return }
             self.applied.withLock { $0 = (last.position, $0.batches + 1) }
             onBatch(last.position)
-            executor?.runsIdle = Int64(Date().timeIntervalSince1970 * 1000) - last.timestamp <= lagLimit
+            executor?.runsIdle = Self.now - last.timestamp <= lagLimit
         }
     }
 
@@ -102,6 +102,9 @@ public final class Projector: Sendable {
         }
     }
 
+    /// Wall-clock milliseconds, as the log times its events.
+    private static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
     /// The log subscription, shared with the transaction closure, and the log's growth rate (used
     /// by one task at a time).
     private final class Tail: @unchecked Sendable {
@@ -118,7 +121,7 @@ public final class Projector: Sendable {
         let limit = Int64(configuration.maxYield / .milliseconds(1))
         tail.rate.observe(log.lastPosition, at: clock.now)
         defer { yielding.store(false, ordering: .relaxed) }
-        while tail.rate.eventsPerSecond > Double(threshold), Int64(Date().timeIntervalSince1970 * 1000) - oldest.timestamp < limit {
+        while tail.rate.eventsPerSecond > Double(threshold), Self.now - oldest.timestamp < limit {
             yielding.store(true, ordering: .relaxed)
             try await Task.sleep(for: AppendRate.window)
             tail.rate.observe(log.lastPosition, at: clock.now)
