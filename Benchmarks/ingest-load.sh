@@ -23,17 +23,18 @@ run() { # name, path, method args...
   local name=$1; shift
   local out
   out=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" --latency "$@")
-  local rps p50 p99 non2xx
+  local rps p50 p99 tail non2xx
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  tail=$(echo "$out" | awk '/^tail:/ {print $3 " | " $5}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  echo "| $name | $rps | $p50 | $p99 | ${non2xx:-0} |"
+  echo "| $name | $rps | $p50 | $p99 | ${tail:-– | –} | ${non2xx:-0} |"
 }
 echo "# ingest-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores, ${SECONDS_PER_RUN}s per route, wrk -t2 -c64"
 echo
-echo "| route | requests/s | p50 | p99 | non-2xx |"
-echo "|---|---:|---:|---:|---:|"
+echo "| route | requests/s | p50 | p99 | p99.9 | max | non-2xx |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 run "GET /healthz (trivial)" "$URL/healthz"
 CORPUS=$WORK/corpus.tsv TARGET_PATH=/_bench/read-body run "POST /_bench/read-body (reads the body only)" -s Benchmarks/ingest.lua "$URL"
 # The server's CPU time and write() bytes over the /webhook run (Linux /proc), per request.
@@ -72,8 +73,8 @@ if command -v sqlite3 >/dev/null; then
 fi
 # Latency below saturation: each connection waits 3 ms between requests (about half the rate).
 echo
-echo "| route | requests/s | p50 | p99 | non-2xx |"
-echo "|---|---:|---:|---:|---:|"
+echo "| route | requests/s | p50 | p99 | p99.9 | max | non-2xx |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook PAUSE_MS=3 run "POST /webhook, paced (3 ms between requests per connection)" -s Benchmarks/ingest.lua "$URL"
 kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
 echo
