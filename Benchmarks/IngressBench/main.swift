@@ -6,6 +6,7 @@ import BenchSupport
 import Domain
 import EventStore
 import Foundation
+import Synchronization
 
 let arguments = CommandLine.arguments
 let count = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
@@ -52,5 +53,51 @@ measure("decode the facts as the projector does") {
     recorded.reduce(0) { total, event in
         if case .undecodable = DomainFact(event) { return total }
         return total + 1
+    }
+}
+
+// The duplicate index while it grows: the longest single reserve + commit of one webhook's keys,
+// which every concurrent webhook waiting for the same lock waits for too. Beside it, the design
+// before (one dictionary of string keys under one lock), in the same run.
+let keyCount = 400_000
+let keys = (0..<keyCount).map { "message:wamid.HBgLMTU1NTAwMDAwMDAVAgASGBQz\($0)QTlGRjQ0NkFFQUQ4M0Q1MkRFRgA=" }
+
+/// Longest and median single call of `body(key index)`, in µs, over all keys.
+func worstCall(_ name: String, _ body: (Int) -> Void) {
+    var samples: [Double] = []
+    samples.reserveCapacity(keyCount)
+    for index in 0..<keyCount {
+        let start = ContinuousClock.now
+        body(index)
+        samples.append(seconds(ContinuousClock.now - start) * 1e6)
+    }
+    print("| \(name) | \(median(samples), digits: 2) | \(samples.max()!, digits: 0) |")
+}
+
+print()
+print("Duplicate index growing to \(keyCount) keys: one reserve + commit per key, µs")
+print()
+print("| index | median call | longest call |")
+print("|---|---:|---:|")
+let index = DedupeIndex()
+worstCall("DedupeIndex (64 shards, 128-bit fingerprints)") { position in
+    if index.reserve([keys[position]], now: now)[0] { index.commit([keys[position]], at: now) }
+}
+/// The index before: the same reserve and commit steps on string keys, all under one lock.
+struct SingleIndex {
+    var seen: [String: Int64] = [:]
+    var reserved: Set<String> = []
+    var hour: [String] = []
+}
+let single = Mutex(SingleIndex())
+worstCall("one dictionary, string keys, one lock (before)") { position in
+    let key = keys[position]
+    let fresh = single.withLock { $0.seen[key] == nil && $0.reserved.insert(key).inserted }
+    if fresh {
+        single.withLock { state in
+            state.reserved.remove(key)
+            state.seen[key] = now
+            state.hour.append(key)
+        }
     }
 }

@@ -36,4 +36,17 @@ import Testing
         index.release(["status:x:sent"])
         #expect(index.reserve(["status:x:sent"], now: 6) == [true])
     }
+
+    /// Keys spread over the shards: each is new once, then seen, and expires with its hour.
+    @Test func manyKeysAreEachNewOnceAndExpireTogether() {
+        let index = DedupeIndex(windowMilliseconds: Self.hour)
+        let keys = (0..<5000).map { "message:wamid.\($0)" }
+        #expect(index.reserve(keys, now: 0).allSatisfy { $0 })
+        index.commit(keys, at: 0)
+        #expect(index.count == keys.count)
+        #expect(index.reserve(keys + ["message:new"], now: 1) == Array(repeating: false, count: keys.count) + [true])
+        index.commit(["message:new"], at: 2 * Self.hour)
+        #expect(index.count == 1)
+        #expect(index.reserve(keys, now: 2 * Self.hour).allSatisfy { $0 })
+    }
 }

@@ -7,52 +7,36 @@ import Synchronization
 ///
 /// Keys are reserved before an append and committed or released after it, so two concurrent
 /// deliveries of the same message yield one fact.
+///
+/// Every request goes through here, so no request may wait for the whole index: keys are kept as
+/// 128-bit fingerprints in 64 shards, each with its own lock. Growing a hash table rehashes all
+/// of it at once (400,000 string keys in one dictionary took ~95 ms, with every webhook waiting);
+/// a shard holds 1/64 of the keys, and only requests whose keys fall in it wait.
 public final class DedupeIndex: Sendable {
-    private struct State {
-        var seen: [String: Int64] = [:]
-        var reserved: Set<String> = []
-        /// Keys by the hour they were committed in, oldest first: expiry drops whole hours, so
-        /// no request ever waits for a sweep of the whole index.
-        var hours: [(hour: Int64, keys: [String])] = []
-
-        mutating func remember(_ key: String, at time: Int64) {
-            seen[key] = time
-            let hour = time / DedupeIndex.hourMilliseconds
-            if let last = hours.last, last.hour >= hour {
-                hours[hours.count - 1].keys.append(key)
-            } else {
-                hours.append((hour, [key]))
-            }
-        }
-
-        /// Forgets the hours wholly before `cutoff`, except keys seen again since.
-        mutating func expire(before cutoff: Int64) {
-            while let oldest = hours.first, (oldest.hour + 1) * DedupeIndex.hourMilliseconds <= cutoff {
-                for key in oldest.keys where seen[key].map({ $0 < cutoff }) == true { seen[key] = nil }
-                hours.removeFirst()  // a window's worth of hours: a few hundred at most
-            }
-        }
-    }
-
     static let hourMilliseconds: Int64 = 3_600_000
+    static let shardCount = 64
 
     public let windowMilliseconds: Int64
-    private let state = Mutex(State())
+    private let shards: [Shard]
+    /// The last hour (of `time - window`, floored) whose expired keys were dropped from every
+    /// shard: keys expire an hour at a time, so a sweep is due only when this hour moves on.
+    private let sweptHour = Atomic<Int64>(.min)
 
     public init(windowMilliseconds: Int64 = 8 * 24 * 3600 * 1000) {
         self.windowMilliseconds = windowMilliseconds
+        shards = (0..<Self.shardCount).map { _ in Shard() }
     }
 
-    public var count: Int { state.withLock { $0.seen.count } }
+    public var count: Int { shards.reduce(0) { total, shard in total + shard.state.withLock { $0.seen.count } } }
 
     /// Loads the keys of the facts recorded in the window before `now` (ms).
     public func load(from log: EventLog, now: Int64) throws(EventLogError) {
         var iterator = log.events(since: now - windowMilliseconds).makeAsyncIterator()
         while let batch = try iterator.nextBatch() {
-            state.withLock { state in
-                for event in batch {
-                    if let key = Self.key(of: event) { state.remember(key, at: event.timestamp) }
-                }
+            for event in batch {
+                guard let key = Self.key(of: event) else { continue }
+                let print = Fingerprint(key)
+                shard(print).state.withLock { $0.remember(print, at: event.timestamp) }
             }
         }
     }
@@ -70,28 +54,102 @@ public final class DedupeIndex: Sendable {
     /// For each key: `true` when it is new (and now reserved), `false` when seen, reserved by a
     /// concurrent request, or repeated earlier in `keys`. `nil` keys are always new.
     public func reserve(_ keys: [String?], now: Int64) -> [Bool] {
-        state.withLock { state in
-            keys.map { key in
-                guard let key else { return true }
-                if let seenAt = state.seen[key], now - seenAt < windowMilliseconds { return false }
-                return state.reserved.insert(key).inserted
+        keys.map { key in
+            guard let key else { return true }
+            let print = Fingerprint(key)
+            return shard(print).state.withLock { state in
+                if let seenAt = state.seen[print], now - seenAt < windowMilliseconds { return false }
+                return state.reserved.insert(print).inserted
             }
         }
     }
 
     /// The reserved keys are now in the log.
     public func commit(_ keys: [String], at time: Int64) {
-        state.withLock { state in
-            for key in keys {
-                state.reserved.remove(key)
-                state.remember(key, at: time)
+        for key in keys {
+            let print = Fingerprint(key)
+            shard(print).state.withLock { state in
+                state.reserved.remove(print)
+                state.remember(print, at: time)
             }
-            state.expire(before: time - windowMilliseconds)
+        }
+        expireIfDue(before: time - windowMilliseconds)
+    }
+
+    /// Drops, shard by shard, the hours wholly before `cutoff`, once per hour of `cutoff`.
+    private func expireIfDue(before cutoff: Int64) {
+        let hour = cutoff >= 0 ? cutoff / Self.hourMilliseconds : (cutoff + 1) / Self.hourMilliseconds - 1
+        var swept = sweptHour.load(ordering: .relaxed)
+        while hour > swept {
+            let (exchanged, current) = sweptHour.compareExchange(expected: swept, desired: hour, ordering: .relaxed)
+            if exchanged {
+                for shard in shards { shard.state.withLock { $0.expire(before: cutoff) } }
+                return
+            }
+            swept = current
         }
     }
 
     /// The append failed: the keys are free again (Meta will redeliver).
     public func release(_ keys: [String]) {
-        state.withLock { state in for key in keys { state.reserved.remove(key) } }
+        for key in keys {
+            let print = Fingerprint(key)
+            _ = shard(print).state.withLock { $0.reserved.remove(print) }
+        }
     }
+
+    private func shard(_ print: Fingerprint) -> Shard {
+        shards[Int(truncatingIfNeeded: print.low) & (Self.shardCount - 1)]
+    }
+
+    private final class Shard: Sendable {
+        let state = Mutex(State())
+    }
+
+    private struct State {
+        var seen: [Fingerprint: Int64] = [:]
+        var reserved: Set<Fingerprint> = []
+        /// Keys by the hour they were committed in, oldest first: expiry drops whole hours, so
+        /// no request ever waits for a sweep of the whole shard.
+        var hours: [(hour: Int64, keys: [Fingerprint])] = []
+
+        mutating func remember(_ key: Fingerprint, at time: Int64) {
+            seen[key] = time
+            let hour = time / DedupeIndex.hourMilliseconds
+            if let last = hours.last, last.hour >= hour {
+                hours[hours.count - 1].keys.append(key)
+            } else {
+                hours.append((hour, [key]))
+            }
+        }
+
+        /// Forgets the hours wholly before `cutoff`, except keys seen again since.
+        mutating func expire(before cutoff: Int64) {
+            while let oldest = hours.first, (oldest.hour + 1) * DedupeIndex.hourMilliseconds <= cutoff {
+                for key in oldest.keys where seen[key].map({ $0 < cutoff }) == true { seen[key] = nil }
+                hours.removeFirst()  // a window's worth of hours: a few hundred at most
+            }
+        }
+    }
+}
+
+/// A key as two independent 64-bit hashes (process-seeded SipHash with two salts): 16 bytes
+/// instead of a ~60-character string, cheap to rehash. Two keys collide with odds of about
+/// 2⁻¹²⁸ per pair; the index is rebuilt from the log at each start, so the seed may change.
+struct Fingerprint: Hashable {
+    let high: UInt64
+    let low: UInt64
+
+    init(_ key: String) {
+        var first = Hasher()
+        first.combine(0 as UInt8)
+        first.combine(key)
+        var second = Hasher()
+        second.combine(1 as UInt8)
+        second.combine(key)
+        high = UInt64(bitPattern: Int64(first.finalize()))
+        low = UInt64(bitPattern: Int64(second.finalize()))
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(high) }
 }
