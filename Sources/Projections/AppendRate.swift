@@ -16,8 +16,7 @@ struct AppendRate {
         }
         let elapsed = now - last.at
         guard elapsed >= Self.window else { return }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        eventsPerSecond = Double(position >= last.position ? position - last.position : 0) / seconds
+        eventsPerSecond = Double(position >= last.position ? position - last.position : 0) / (elapsed / .seconds(1))
         self.last = (position, now)
     }
 }

@@ -40,7 +40,7 @@ import Testing
     /// Keys spread over the shards: each is new once, then seen, and expires with its hour.
     @Test func manyKeysAreEachNewOnceAndExpireTogether() {
         let index = DedupeIndex(windowMilliseconds: Self.hour)
-        let keys = (0..<5000).map { "message:wamid.\($0)" }
+        let keys = (0..<5000).map { DedupeIndex.Key("message:wamid.\($0)") }
         #expect(index.reserve(keys, now: 0).allSatisfy { $0 })
         index.commit(keys, at: 0)
         #expect(index.count == keys.count)

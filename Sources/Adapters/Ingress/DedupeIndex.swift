@@ -9,7 +9,7 @@ import Synchronization
 /// deliveries of the same message yield one fact.
 ///
 /// Every request goes through here, so no request may wait for the whole index: keys are kept as
-/// 128-bit fingerprints in 64 shards, each with its own lock. Growing a hash table rehashes all
+/// 128-bit fingerprints (`Key`) in 64 shards, each with its own lock. Growing a hash table rehashes all
 /// of it at once (400,000 string keys in one dictionary took ~95 ms, with every webhook waiting);
 /// a shard holds 1/64 of the keys, and only requests whose keys fall in it wait.
 public final class DedupeIndex: Sendable {
@@ -34,9 +34,9 @@ public final class DedupeIndex: Sendable {
         var iterator = log.events(since: now - windowMilliseconds).makeAsyncIterator()
         while let batch = try iterator.nextBatch() {
             for event in batch {
-                guard let key = Self.key(of: event) else { continue }
-                let print = Fingerprint(key)
-                shard(print).state.withLock { $0.remember(print, at: event.timestamp) }
+                guard let name = Self.key(of: event) else { continue }
+                let key = Key(name)
+                shard(key).state.withLock { $0.remember(key, at: event.timestamp) }
             }
         }
     }
@@ -53,24 +53,22 @@ public final class DedupeIndex: Sendable {
 
     /// For each key: `true` when it is new (and now reserved), `false` when seen, reserved by a
     /// concurrent request, or repeated earlier in `keys`. `nil` keys are always new.
-    public func reserve(_ keys: [String?], now: Int64) -> [Bool] {
+    public func reserve(_ keys: [Key?], now: Int64) -> [Bool] {
         keys.map { key in
             guard let key else { return true }
-            let print = Fingerprint(key)
-            return shard(print).state.withLock { state in
-                if let seenAt = state.seen[print], now - seenAt < windowMilliseconds { return false }
-                return state.reserved.insert(print).inserted
+            return shard(key).state.withLock { state in
+                if let seenAt = state.seen[key], now - seenAt < windowMilliseconds { return false }
+                return state.reserved.insert(key).inserted
             }
         }
     }
 
     /// The reserved keys are now in the log.
-    public func commit(_ keys: [String], at time: Int64) {
+    public func commit(_ keys: [Key], at time: Int64) {
         for key in keys {
-            let print = Fingerprint(key)
-            shard(print).state.withLock { state in
-                state.reserved.remove(print)
-                state.remember(print, at: time)
+            shard(key).state.withLock { state in
+                state.reserved.remove(key)
+                state.remember(key, at: time)
             }
         }
         expireIfDue(before: time - windowMilliseconds)
@@ -91,15 +89,14 @@ public final class DedupeIndex: Sendable {
     }
 
     /// The append failed: the keys are free again (Meta will redeliver).
-    public func release(_ keys: [String]) {
+    public func release(_ keys: [Key]) {
         for key in keys {
-            let print = Fingerprint(key)
-            _ = shard(print).state.withLock { $0.reserved.remove(print) }
+            _ = shard(key).state.withLock { $0.reserved.remove(key) }
         }
     }
 
-    private func shard(_ print: Fingerprint) -> Shard {
-        shards[Int(truncatingIfNeeded: print.low) & (Self.shardCount - 1)]
+    private func shard(_ key: Key) -> Shard {
+        shards[Int(truncatingIfNeeded: key.low) & (Self.shardCount - 1)]
     }
 
     private final class Shard: Sendable {
@@ -107,13 +104,13 @@ public final class DedupeIndex: Sendable {
     }
 
     private struct State {
-        var seen: [Fingerprint: Int64] = [:]
-        var reserved: Set<Fingerprint> = []
+        var seen: [Key: Int64] = [:]
+        var reserved: Set<Key> = []
         /// Keys by the hour they were committed in, oldest first: expiry drops whole hours, so
         /// no request ever waits for a sweep of the whole shard.
-        var hours: [(hour: Int64, keys: [Fingerprint])] = []
+        var hours: [(hour: Int64, keys: [Key])] = []
 
-        mutating func remember(_ key: Fingerprint, at time: Int64) {
+        mutating func remember(_ key: Key, at time: Int64) {
             seen[key] = time
             let hour = time / DedupeIndex.hourMilliseconds
             if let last = hours.last, last.hour >= hour {
@@ -131,25 +128,28 @@ public final class DedupeIndex: Sendable {
             }
         }
     }
-}
 
-/// A key as two independent 64-bit hashes (process-seeded SipHash with two salts): 16 bytes
-/// instead of a ~60-character string, cheap to rehash. Two keys collide with odds of about
-/// 2⁻¹²⁸ per pair; the index is rebuilt from the log at each start, so the seed may change.
-struct Fingerprint: Hashable {
-    let high: UInt64
-    let low: UInt64
+    /// A key (`message:<wamid>`, `status:<wamid>:<status>`) as two independent 64-bit hashes
+    /// (process-seeded SipHash with two salts): 16 bytes instead of a ~60-character string, cheap
+    /// to rehash, hashed once per request. Two keys collide with odds of about 2⁻¹²⁸ per pair;
+    /// the index is rebuilt from the log at each start, so the seed may change.
+    public struct Key: Hashable, Sendable, ExpressibleByStringLiteral {
+        let high: UInt64
+        let low: UInt64
 
-    init(_ key: String) {
-        var first = Hasher()
-        first.combine(0 as UInt8)
-        first.combine(key)
-        var second = Hasher()
-        second.combine(1 as UInt8)
-        second.combine(key)
-        high = UInt64(bitPattern: Int64(first.finalize()))
-        low = UInt64(bitPattern: Int64(second.finalize()))
+        public init(_ key: String) {
+            var first = Hasher()
+            first.combine(0 as UInt8)
+            first.combine(key)
+            var second = Hasher()
+            second.combine(1 as UInt8)
+            second.combine(key)
+            high = UInt64(bitPattern: Int64(first.finalize()))
+            low = UInt64(bitPattern: Int64(second.finalize()))
+        }
+
+        public init(stringLiteral key: String) { self.init(key) }
+
+        public func hash(into hasher: inout Hasher) { hasher.combine(high) }
     }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(high) }
 }

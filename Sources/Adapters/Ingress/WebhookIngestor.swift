@@ -65,9 +65,10 @@ public final class WebhookIngestor: Sendable {
             authorizedContacts.isEmpty || sender.waId.map(authorizedContacts.contains) == true
                 || sender.userId.map(authorizedContacts.contains) == true
         }
-        let fresh = dedupe.reserve(parsed.items.map(\.key), now: now)
+        let keys = parsed.items.map { item in item.key.map { DedupeIndex.Key($0) } }
+        let fresh = dedupe.reserve(keys, now: now)
         let kept = zip(parsed.items, fresh).filter(\.1).map(\.0)
-        let reservedKeys = kept.compactMap(\.key)
+        let reservedKeys = zip(keys, fresh).compactMap { key, isFresh in isFresh ? key : nil }
         let duplicates = parsed.items.count - kept.count
         let hit = WebhookReceived(
             receivedAt: now, remoteAddress: remoteAddress, signature: signatureStatus, parse: parsed.understood ? .parsed : .unparsed,
