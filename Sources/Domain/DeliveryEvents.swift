@@ -165,6 +165,8 @@ public struct DeliverySkipped: DomainEvent {
         case alreadyDelivered = "already_delivered"
         /// The tap is older than the 24-hour window: free-form messages would be refused.
         case stale
+        /// The tap reached a business phone number that is not among those configured to send.
+        case unknownNumber = "unknown_number"
     }
 
     public static let type = EventType.deliverySkipped

@@ -111,7 +111,7 @@ extension MessageReceived {
         self.init(
             wamid: fields.string("wamid"), sender: sender, messageType: fields.string("message_type"),
             timestamp: fields.int64("timestamp"), textPreview: fields.optionalString("text_preview"),
-            contextId: fields.optionalString("context_id"))
+            contextId: fields.optionalString("context_id"), timestampRaw: fields.optionalString("timestamp_raw"))
         if fields.failed { return nil }
     }
 }
@@ -124,7 +124,8 @@ extension ButtonClicked {
         self.init(
             wamid: fields.string("wamid"), sender: sender, kind: kind, payload: fields.string("payload"),
             text: fields.optionalString("text"), contextId: fields.optionalString("context_id"),
-            timestamp: fields.int64("timestamp"), authorized: fields.bool("authorized"))
+            timestamp: fields.int64("timestamp"), authorized: fields.bool("authorized"),
+            timestampRaw: fields.optionalString("timestamp_raw"))
         if fields.failed { return nil }
     }
 }
@@ -143,7 +144,7 @@ extension StatusUpdated {
             recipientId: fields.string("recipient_id"), errors: errors, pricingCategory: fields.optionalString("pricing_category"),
             conversationId: fields.optionalString("conversation_id"),
             bizOpaqueCallbackData: fields.optionalString("biz_opaque_callback_data"),
-            phoneNumberId: fields.optionalString("phone_number_id"))
+            phoneNumberId: fields.optionalString("phone_number_id"), timestampRaw: fields.optionalString("timestamp_raw"))
         if fields.failed { return nil }
     }
 }

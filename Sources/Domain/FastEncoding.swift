@@ -134,6 +134,7 @@ extension MessageReceived: FastJSONEncodable {
             w.field("sender", sender)
             w.field("text_preview", textPreview)
             w.field("timestamp", timestamp)
+            w.field("timestamp_raw", timestampRaw)
             w.field("wamid", wamid)
         }
     }
@@ -149,6 +150,7 @@ extension ButtonClicked: FastJSONEncodable {
             w.field("sender", sender)
             w.field("text", text)
             w.field("timestamp", timestamp)
+            w.field("timestamp_raw", timestampRaw)
             w.field("wamid", wamid)
         }
     }
@@ -165,6 +167,7 @@ extension StatusUpdated: FastJSONEncodable {
             w.field("recipient_id", recipientId)
             w.field("status", status)
             w.field("timestamp", timestamp)
+            w.field("timestamp_raw", timestampRaw)
             w.field("wamid", wamid)
         }
     }

@@ -1,5 +1,9 @@
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes: invalid UTF-8 in strings, trailing bytes,
 /// and nesting deeper than `maxDepth` are errors, as they are for `JSONSerialization`.
+///
+/// One liberty: `\u0000` is read as U+FFFD. SQLite's text binding (and C strings generally) ends
+/// a string at NUL, so two ids differing only after one would be one row live and two in a
+/// rebuild; no fact carries a NUL.
 public enum JSONParser {
     public struct Failure: Error, Equatable {
         public var offset: Int
@@ -174,6 +178,7 @@ public enum JSONParser {
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         throw fail()
                     }
+                    if scalar == 0 { scalar = 0xFFFD }
                     guard let unicode = Unicode.Scalar(scalar) else { throw fail() }
                     scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default:

@@ -75,27 +75,34 @@ public struct MessageReceived: DomainEvent {
     public var wamid: String
     public var sender: Sender
     public var messageType: String
+    /// When the contact sent it (Unix seconds, as Meta says); 0 when unknown or implausible.
     public var timestamp: Int64
+    /// The timestamp as sent, when it was not a plausible time (see `WebhookTime`).
+    public var timestampRaw: String?
     public var textPreview: String?
     public var contextId: String?
     public var stream: String { sender.contactKey }
 
     enum CodingKeys: String, CodingKey {
-        case wamid, sender, messageType = "message_type", timestamp, textPreview = "text_preview",
-            contextId = "context_id"
+        case wamid, sender, messageType = "message_type", timestamp, timestampRaw = "timestamp_raw",
+            textPreview = "text_preview", contextId = "context_id"
     }
 
     public init(
         wamid: String, sender: Sender, messageType: String, timestamp: Int64, textPreview: String? = nil,
-        contextId: String? = nil
+        contextId: String? = nil, timestampRaw: String? = nil
     ) {
         self.wamid = wamid
         self.sender = sender
         self.messageType = messageType
         self.timestamp = timestamp
+        self.timestampRaw = timestampRaw
         self.textPreview = textPreview
         self.contextId = contextId
     }
+
+    /// `timestamp` in milliseconds, when it is a plausible time.
+    public var sentAtMilliseconds: Int64? { WebhookTime.milliseconds(fromSeconds: timestamp) }
 }
 
 /// A tap on a button: a template quick reply, an interactive reply button, or a list row.
@@ -115,18 +122,22 @@ public struct ButtonClicked: DomainEvent {
     public var text: String?
     /// wamid of the message that carried the button (absent in some payloads).
     public var contextId: String?
+    /// When the contact tapped (Unix seconds, as Meta says); 0 when unknown or implausible.
     public var timestamp: Int64
+    /// The timestamp as sent, when it was not a plausible time (see `WebhookTime`).
+    public var timestampRaw: String?
     /// `false` when an authorized-contacts list is configured and the sender is not on it.
     public var authorized: Bool
     public var stream: String { sender.contactKey }
 
     enum CodingKeys: String, CodingKey {
-        case wamid, sender, kind, payload, text, contextId = "context_id", timestamp, authorized
+        case wamid, sender, kind, payload, text, contextId = "context_id", timestamp, timestampRaw = "timestamp_raw",
+            authorized
     }
 
     public init(
         wamid: String, sender: Sender, kind: Kind, payload: String, text: String?, contextId: String?, timestamp: Int64,
-        authorized: Bool = true
+        authorized: Bool = true, timestampRaw: String? = nil
     ) {
         self.wamid = wamid
         self.sender = sender
@@ -135,8 +146,12 @@ public struct ButtonClicked: DomainEvent {
         self.text = text
         self.contextId = contextId
         self.timestamp = timestamp
+        self.timestampRaw = timestampRaw
         self.authorized = authorized
     }
+
+    /// `timestamp` in milliseconds, when it is a plausible time.
+    public var tappedAtMilliseconds: Int64? { WebhookTime.milliseconds(fromSeconds: timestamp) }
 }
 
 /// An error as Meta reports it (`code`, `title`, `message`, `error_data.details`).
@@ -163,7 +178,10 @@ public struct StatusUpdated: DomainEvent {
     public static let type = EventType.statusUpdated
     public var wamid: String
     public var status: String
+    /// When Meta saw the status (Unix seconds); 0 when unknown or implausible.
     public var timestamp: Int64
+    /// The timestamp as sent, when it was not a plausible time (see `WebhookTime`).
+    public var timestampRaw: String?
     public var recipientId: String
     public var errors: [MetaError]
     public var pricingCategory: String?
@@ -173,7 +191,7 @@ public struct StatusUpdated: DomainEvent {
     public var stream: String { recipientId }
 
     enum CodingKeys: String, CodingKey {
-        case wamid, status, timestamp, recipientId = "recipient_id", errors,
+        case wamid, status, timestamp, timestampRaw = "timestamp_raw", recipientId = "recipient_id", errors,
             pricingCategory = "pricing_category", conversationId = "conversation_id",
             bizOpaqueCallbackData = "biz_opaque_callback_data", phoneNumberId = "phone_number_id"
     }
@@ -181,11 +199,12 @@ public struct StatusUpdated: DomainEvent {
     public init(
         wamid: String, status: String, timestamp: Int64, recipientId: String, errors: [MetaError] = [],
         pricingCategory: String? = nil, conversationId: String? = nil, bizOpaqueCallbackData: String? = nil,
-        phoneNumberId: String? = nil
+        phoneNumberId: String? = nil, timestampRaw: String? = nil
     ) {
         self.wamid = wamid
         self.status = status
         self.timestamp = timestamp
+        self.timestampRaw = timestampRaw
         self.recipientId = recipientId
         self.errors = errors
         self.pricingCategory = pricingCategory
@@ -193,6 +212,9 @@ public struct StatusUpdated: DomainEvent {
         self.bizOpaqueCallbackData = bizOpaqueCallbackData
         self.phoneNumberId = phoneNumberId
     }
+
+    /// `timestamp` in milliseconds, when it is a plausible time.
+    public var seenAtMilliseconds: Int64? { WebhookTime.milliseconds(fromSeconds: timestamp) }
 }
 
 /// An item of a webhook's `value.errors` (system, app or account level).

@@ -61,13 +61,15 @@ public enum WebhookParser {
                 parsed.unknownItems += 1
                 continue
             }
+            let time = WebhookTime.parse(status["timestamp"])
             let fact = StatusUpdated(
-                wamid: id, status: state, timestamp: int(status["timestamp"]),
+                wamid: id, status: state, timestamp: time.seconds,
                 recipientId: status["recipient_id"]?.string ?? status["recipient_user_id"]?.string ?? "unknown",
                 errors: errors(status["errors"]),
                 pricingCategory: status["pricing"]?["category"]?.string,
                 conversationId: status["conversation"]?["id"]?.string,
-                bizOpaqueCallbackData: status["biz_opaque_callback_data"]?.string, phoneNumberId: phoneNumberId)
+                bizOpaqueCallbackData: status["biz_opaque_callback_data"]?.string, phoneNumberId: phoneNumberId,
+                timestampRaw: time.raw)
             parsed.items.append(Item(event: fact.newEvent(), key: "status:\(id):\(state)"))
         }
         for error in errors(value["errors"]) {
@@ -84,7 +86,7 @@ public enum WebhookParser {
         let userId = message["from_user_id"]?.string ?? from.flatMap { profiles[$0]?.userId }
         let profile = from.flatMap { profiles[$0] } ?? userId.flatMap { profiles[$0] }
         let sender = Sender(waId: from, userId: userId, profileName: profile?.name, phoneNumberId: phoneNumberId)
-        let timestamp = int(message["timestamp"])
+        let time = WebhookTime.parse(message["timestamp"])
         let contextId = message["context"]?["id"]?.string
         let key = "message:\(id)"
         if type == "button", let button = message["button"], button.object != nil {
@@ -93,7 +95,7 @@ public enum WebhookParser {
             return (
                 ButtonClicked(
                     wamid: id, sender: sender, kind: .templateQuickReply, payload: payload, text: text,
-                    contextId: contextId, timestamp: timestamp, authorized: isAuthorized(sender)
+                    contextId: contextId, timestamp: time.seconds, authorized: isAuthorized(sender), timestampRaw: time.raw
                 ).newEvent(), key
             )
         }
@@ -103,7 +105,8 @@ public enum WebhookParser {
                     return (
                         ButtonClicked(
                             wamid: id, sender: sender, kind: kind, payload: replyId, text: reply["title"]?.string,
-                            contextId: contextId, timestamp: timestamp, authorized: isAuthorized(sender)
+                            contextId: contextId, timestamp: time.seconds, authorized: isAuthorized(sender),
+                            timestampRaw: time.raw
                         ).newEvent(), key
                     )
                 }
@@ -111,8 +114,8 @@ public enum WebhookParser {
         }
         return (
             MessageReceived(
-                wamid: id, sender: sender, messageType: type, timestamp: timestamp, textPreview: preview(message, type: type),
-                contextId: contextId
+                wamid: id, sender: sender, messageType: type, timestamp: time.seconds,
+                textPreview: preview(message, type: type), contextId: contextId, timestampRaw: time.raw
             ).newEvent(), key
         )
     }
@@ -137,10 +140,5 @@ public enum WebhookParser {
     private static func exactInt(_ value: JSONValue?) -> Int64? {
         guard case .number(let double, let exact)? = value else { return nil }
         return exact ?? Int64(exactly: double)
-    }
-
-    private static func int(_ value: JSONValue?) -> Int64 {
-        if let text = value?.string { return Int64(text) ?? 0 }
-        return exactInt(value) ?? 0
     }
 }
