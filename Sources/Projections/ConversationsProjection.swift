@@ -6,7 +6,7 @@ public import GRDB
 /// status (`sent` < `delivered` < `read`, `failed` terminal; `read` implies delivered).
 public struct ConversationsProjection: Projection {
     public let name = "conversations"
-    public let version = 1
+    public let version = 2
     public var tables: [String] { ["conversations", "conversation_messages", "conversation_deliveries"] }
 
     /// The customer service window opened by an inbound message.
@@ -61,9 +61,11 @@ public struct ConversationsProjection: Projection {
         case .messageReceived(let message):
             try inbound(
                 message.wamid, sender: message.sender, type: message.messageType, preview: message.textPreview,
-                sentAt: message.timestamp, event, db)
+                sentAt: message.sentAtMilliseconds ?? event.timestamp, event, db)
         case .buttonClicked(let click):
-            try inbound(click.wamid, sender: click.sender, type: "button", preview: click.text ?? click.payload, sentAt: click.timestamp, event, db)
+            try inbound(
+                click.wamid, sender: click.sender, type: "button", preview: click.text ?? click.payload,
+                sentAt: click.tappedAtMilliseconds ?? event.timestamp, event, db)
         case .templateSent(let sent):
             try outbound(sent.wamid, contact: sent.recipient, type: "template", preview: sent.template, event, db)
         case .deliveryStepSent(let sent):
@@ -101,7 +103,7 @@ public struct ConversationsProjection: Projection {
             sql: "INSERT OR IGNORE INTO conversation_messages (wamid, contact, direction, type, preview, position, time) VALUES (?, ?, 'in', ?, ?, ?, ?)"
         ).execute(arguments: [wamid, contact, type, preview, Int64(event.position), event.timestamp])
         guard db.changesCount > 0 else { return }  // the same message again: counted once
-        let at = sentAt * 1000
+        let at = sentAt
         try db.cachedStatement(
             sql: """
                 INSERT INTO conversations (contact, user_id, profile_name, first_seen, last_seen, last_inbound_type,
@@ -139,7 +141,7 @@ public struct ConversationsProjection: Projection {
 
     private func status(_ status: StatusUpdated, _ event: RecordedEvent, _ db: Database) throws {
         let rank = MessageStatus.rank(status.status)
-        let at = status.timestamp * 1000
+        let at = status.seenAtMilliseconds ?? event.timestamp
         let code = status.errors.first?.code
         try db.cachedStatement(
             sql: """

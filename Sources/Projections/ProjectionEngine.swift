@@ -52,23 +52,94 @@ public struct ProjectionEngine: Sendable {
     }
 
     /// The same, with the events already decoded (`facts[i]` of `events[i]`).
+    ///
+    /// An event a projection cannot apply is recorded in `projection_skips` with the reason, and
+    /// the rest goes on: each projection's share of the batch runs in a savepoint; when it fails
+    /// for something in the data (not the disk), it is rolled back and applied again one event
+    /// at a time, each in its own savepoint and batch, so that only the event that fails is skipped.
     public func apply(_ events: [RecordedEvent], facts: [DomainFact], _ db: Database, limits: [String: UInt64] = [:]) throws {
         guard !events.isEmpty else { return }
         let states = try ProjectionState.all(db)
         for projection in projections {
             let checkpoint = states[projection.name]?.checkpoint ?? 0
             let limit = limits[projection.name] ?? .max
-            var applied = 0
-            var skipped = 0
-            var lastApplied: RecordedEvent?
-            let batch = BatchContext(lastPosition: min(limit, events[events.count - 1].position))
-            for (event, fact) in zip(events, facts) where event.position > checkpoint && event.position <= limit {
-                if try projection.apply(event, fact, batch, db) { applied += 1 } else { skipped += 1 }
-                lastApplied = event
+            // Events are in log order: the share is one contiguous range.
+            let start = events.firstIndex { $0.position > checkpoint } ?? events.endIndex
+            let end = events[start...].firstIndex { $0.position > limit } ?? events.endIndex
+            guard start < end else { continue }
+            let last = events[end - 1]
+            var counts = Counts()
+            do {
+                try db.inSavepoint {
+                    let batch = BatchContext(lastPosition: last.position)
+                    for index in start..<end { try counts.add(apply(events[index], facts[index], projection, batch, db)) }
+                    try projection.finishBatch(last: last, batch, db)
+                    return .commit
+                }
+            } catch where Self.isCausedByData(error) {
+                counts = Counts()
+                for index in start..<end { try counts.add(applyAlone(events[index], facts[index], projection, last, db)) }
             }
-            guard let lastApplied else { continue }
-            try projection.finishBatch(last: lastApplied, batch, db)
-            try ProjectionState.advance(db, name: projection.name, checkpoint: lastApplied.position, applied: applied, skipped: skipped)
+            try ProjectionState.advance(
+                db, name: projection.name, checkpoint: last.position, applied: counts.applied, skipped: counts.skipped)
+        }
+    }
+
+    private struct Counts {
+        var applied = 0
+        var skipped = 0
+
+        mutating func add(_ skip: ProjectionSkip?) throws {
+            if skip == nil { applied += 1 } else { skipped += 1 }
+        }
+    }
+
+    /// Applies one event; the skip it recorded, if it did not apply it.
+    private func apply(
+        _ event: RecordedEvent, _ fact: DomainFact, _ projection: any Projection, _ batch: BatchContext, _ db: Database
+    ) throws -> ProjectionSkip? {
+        var reason = EventScreen.problem(event)
+        if reason == nil, try !projection.apply(event, fact, batch, db) { reason = Self.notApplied(event, fact) }
+        return try reason.map { try record($0, event, projection, db) }
+    }
+
+    /// Applies one event in a savepoint and a batch of its own; one that fails in its data is skipped.
+    private func applyAlone(
+        _ event: RecordedEvent, _ fact: DomainFact, _ projection: any Projection, _ last: RecordedEvent, _ db: Database
+    ) throws -> ProjectionSkip? {
+        var skip: ProjectionSkip?
+        do {
+            try db.inSavepoint {
+                let batch = BatchContext(lastPosition: last.position)
+                skip = try apply(event, fact, projection, batch, db)
+                try projection.finishBatch(last: event, batch, db)
+                return .commit
+            }
+        } catch where Self.isCausedByData(error) {
+            skip = try record("could not be applied: \(error)", event, projection, db)
+        }
+        return skip
+    }
+
+    private func record(_ reason: String, _ event: RecordedEvent, _ projection: any Projection, _ db: Database) throws
+        -> ProjectionSkip
+    {
+        let skip = ProjectionSkip(projection: projection.name, position: event.position, type: event.type, reason: reason)
+        try skip.insert(db)
+        return skip
+    }
+
+    static func notApplied(_ event: RecordedEvent, _ fact: DomainFact) -> String {
+        EventScreen.problem(event, fact) ?? "not applied by this projection"
+    }
+
+    /// Whether `error` came from the event's data (a constraint, a value SQLite refuses, a fold's
+    /// own error) rather than from the database or the disk, which must stop the projector.
+    static func isCausedByData(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return true }
+        switch error.resultCode {
+        case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE: return true
+        default: return false
         }
     }
 }

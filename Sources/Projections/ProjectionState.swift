@@ -22,6 +22,7 @@ public struct ProjectionState: Sendable, Equatable {
                     skipped INTEGER NOT NULL DEFAULT 0
                 ) WITHOUT ROWID
                 """)
+        try ProjectionSkip.createTable(db)
     }
 
     public static func all(_ db: Database) throws -> [String: ProjectionState] {
@@ -40,6 +41,7 @@ public struct ProjectionState: Sendable, Equatable {
         try db.execute(
             sql: "INSERT OR REPLACE INTO projection_state (name, version, settings, checkpoint, applied, skipped) VALUES (?, ?, ?, 0, 0, 0)",
             arguments: [name, version, settings])
+        try ProjectionSkip.deleteAll(of: name, db)
     }
 
     static func advance(_ db: Database, name: String, checkpoint: UInt64, applied: Int, skipped: Int) throws {

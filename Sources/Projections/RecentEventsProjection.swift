@@ -29,7 +29,7 @@ public struct RecentEventsProjection: Projection {
 
     public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
         // Rows the end-of-batch trim would delete are not written at all (a rebuild's big batches).
-        guard event.position + UInt64(limit) > batch.lastPosition else { return fact.isUnderstood }
+        guard batch.lastPosition - event.position < UInt64(limit) else { return fact.isUnderstood }
         let (contact, summary) = EventSummary.describe(event, fact)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO recent_events (position, time, type, contact, summary) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [Int64(event.position), event.timestamp, event.type, contact, summary])
@@ -38,6 +38,6 @@ public struct RecentEventsProjection: Projection {
 
     public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM recent_events WHERE position <= ?")
-            .execute(arguments: [Int64(event.position) - Int64(limit)])
+            .execute(arguments: [Int64(clamping: event.position) - Int64(limit)])
     }
 }

@@ -14,6 +14,7 @@ final class MemoryBuild {
     }
 
     private var parts: [Part]
+    private var skips: [ProjectionSkip] = []
 
     init(_ projections: [any Projection], limits: [String: UInt64]) {
         parts = projections.map { Part(projection: $0, rebuild: $0.memoryRebuild(), limit: limits[$0.name] ?? .max) }
@@ -27,8 +28,17 @@ final class MemoryBuild {
             var skipped = 0
             var last: RecordedEvent?
             for (event, fact) in zip(events, facts) where event.position <= limit {
-                if rebuild.apply(event, fact) { applied += 1 } else { skipped += 1 }
                 last = event
+                var reason = EventScreen.problem(event)
+                if reason == nil, !rebuild.apply(event, fact) { reason = ProjectionEngine.notApplied(event, fact) }
+                guard let reason else {
+                    applied += 1
+                    continue
+                }
+                skipped += 1
+                skips.append(
+                    ProjectionSkip(
+                        projection: parts[index].projection.name, position: event.position, type: event.type, reason: reason))
             }
             parts[index].applied += applied
             parts[index].skipped += skipped
@@ -49,5 +59,6 @@ final class MemoryBuild {
             try ProjectionState.advance(db, name: part.projection.name, checkpoint: last.position, applied: part.applied, skipped: part.skipped)
         }
         for index in indexes { try db.execute(sql: index["sql"] as String) }
+        for skip in skips { try skip.insert(db) }
     }
 }

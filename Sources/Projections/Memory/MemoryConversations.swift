@@ -24,9 +24,13 @@ final class MemoryConversations: MemoryRebuild {
     func apply(_ event: RecordedEvent, _ fact: DomainFact) -> Bool {
         switch fact {
         case .messageReceived(let message):
-            inbound(message.wamid, message.sender, message.messageType, message.textPreview, message.timestamp, event)
+            inbound(
+                message.wamid, message.sender, message.messageType, message.textPreview,
+                message.sentAtMilliseconds ?? event.timestamp, event)
         case .buttonClicked(let click):
-            inbound(click.wamid, click.sender, "button", click.text ?? click.payload, click.timestamp, event)
+            inbound(
+                click.wamid, click.sender, "button", click.text ?? click.payload,
+                click.tappedAtMilliseconds ?? event.timestamp, event)
         case .templateSent(let sent):
             outbound(sent.wamid, sent.recipient, "template", sent.template, event)
         case .deliveryStepSent(let sent):
@@ -41,7 +45,7 @@ final class MemoryConversations: MemoryRebuild {
             }
             let rank = MessageStatus.rank(status.status)
             if var message = messages[status.wamid], message.statusRank < rank, message.statusRank < MessageStatus.failed {
-                let at = status.timestamp * 1000
+                let at = status.seenAtMilliseconds ?? event.timestamp
                 message.status = status.status
                 message.statusRank = rank
                 if (2...3).contains(rank) { message.deliveredAt = message.deliveredAt ?? at }
@@ -70,7 +74,7 @@ final class MemoryConversations: MemoryRebuild {
         guard messages[wamid] == nil else { return }
         let contact = sender.contactKey
         messages[wamid] = Message(contact: contact, direction: "in", type: type, preview: preview, position: event.position, time: event.timestamp)
-        let at = sentAt * 1000
+        let at = sentAt
         let until = at + ConversationsProjection.windowMilliseconds
         guard var row = contacts[contact] else {
             contacts[contact] = Contact(

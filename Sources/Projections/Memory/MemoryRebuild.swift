@@ -30,9 +30,22 @@ final class RowWriter {
         self.table = table
     }
 
+    /// Binds all of `value`'s UTF-8 bytes (a length of -1 would stop at a NUL character, which
+    /// a webhook may carry: two ids would then collide, and differ from the live projection's).
     func text(_ value: String?) {
         column += 1
-        if let value { sqlite3_bind_text(handle, column, value, -1, transient) } else { sqlite3_bind_null(handle, column) }
+        guard var value else {
+            sqlite3_bind_null(handle, column)
+            return
+        }
+        value.withUTF8 { bytes in
+            // An empty buffer may have no address, which SQLite would bind as NULL.
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                _ = sqlite3_bind_text(handle, column, "", 0, transient)
+                return
+            }
+            _ = sqlite3_bind_text(handle, column, base, Int32(bytes.count), transient)
+        }
     }
 
     func int(_ value: Int64?) {
