@@ -19,8 +19,10 @@ public struct ClickDecider: Sendable {
     }
 
     public func decide(_ clicks: [ButtonClicked], state: SagaState, now: Int64) -> [NewEvent] {
-        var contexts = state.startedContexts
-        var packs = state.packsByContact
+        // Decisions of this call, beside the state's (copying the state's sets would cost their
+        // whole size per call: quadratic over a backlog decided click by click).
+        var contexts: Set<String> = []
+        var packs: Set<String> = []
         var events: [NewEvent] = []
         for click in clicks where !state.isDecided(click.wamid) {
             let contact = click.sender.contactKey
@@ -33,20 +35,27 @@ public struct ClickDecider: Sendable {
                 skip(.unauthorized, "the contact is not on the authorized-contacts list")
                 continue
             }
+            let number = click.sender.phoneNumberId ?? settings.phoneNumberId
+            guard settings.sendsFrom(number) else {
+                skip(
+                    .unknownNumber,
+                    "the tap reached business number \(EventScreen.printable(number)), which this service does not send from")
+                continue
+            }
             guard let pack = manifest.resolve(payload: click.payload) else {
                 skip(.noPack, "no content pack in the manifest matches the payload")
                 continue
             }
-            if click.timestamp > 0, now - click.timestamp * 1000 > settings.clickMaxAgeMs {
+            if let tappedAt = click.tappedAtMilliseconds, now - tappedAt > settings.clickMaxAgeMs {
                 skip(.stale, "the tap is older than \(settings.clickMaxAgeMs / 3_600_000) hours; the 24-hour window has closed")
                 continue
             }
-            if let context = click.contextId, contexts.contains(context) {
+            if let context = click.contextId, state.startedContexts.contains(context) || contexts.contains(context) {
                 skip(.repeatedClick, "a tap on the same template message already started a delivery")
                 continue
             }
             let packKey = contact + "|" + pack.name
-            if settings.oncePerContactAndPack, packs.contains(packKey) {
+            if settings.oncePerContactAndPack, state.packsByContact.contains(packKey) || packs.contains(packKey) {
                 skip(.alreadyDelivered, "pack \(pack.name) was already delivered, or is being delivered, to this contact")
                 continue
             }

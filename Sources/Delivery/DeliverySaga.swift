@@ -14,7 +14,9 @@ public actor DeliverySaga {
     let settings: SagaSettings
     let logger: Logger
     let throughput: TokenBucket
-    private var state = SagaState()
+    private var state: SagaState
+    /// Skipped events already reported in the service's log (the rest are counted).
+    private var reportedSkips = 0
     private var planner: DeliveryPlanner
     private var workers: [String: Task<Void, Never>] = [:]
     private var wakeups: [String: CheckedContinuation<Void, Never>] = [:]
@@ -33,6 +35,7 @@ public actor DeliverySaga {
         self.logger = logger
         self.throughput = TokenBucket(rate: settings.messagesPerSecond)
         self.planner = DeliveryPlanner(settings: settings, startedAt: Self.now())
+        self.state = SagaState(memoryWindowMilliseconds: settings.memoryWindowMs)
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -45,7 +48,7 @@ public actor DeliverySaga {
             while let batch = try iterator.availableBatch() { fold(batch) }
             caughtUp = true
             logger.info(
-                "delivery saga: \(state.active.count) unfinished deliveries and \(state.undecided.count) undecided clicks recovered from the log up to position \(state.position)"
+                "delivery saga: \(state.active.count) unfinished deliveries and \(state.undecidedCount) undecided clicks recovered from the log up to position \(state.position)"
             )
             for id in state.active { startWorker(id) }
             decideClicks()
@@ -74,6 +77,7 @@ public actor DeliverySaga {
         for event in batch {
             if let id = state.apply(event) { touched.insert(id) }
         }
+        reportSkips()
         let position = state.position
         if !positionWaiters.isEmpty {
             var waiting: [(UInt64, CheckedContinuation<Void, Never>)] = []
@@ -90,21 +94,45 @@ public actor DeliverySaga {
                 wake(id)
             }
         }
-        if !state.undecided.isEmpty { decideClicks() }
+        if state.undecidedCount > 0 { decideClicks() }
+    }
+
+    /// Says which events the fold skipped and why: the first ten one by one, then a count.
+    private func reportSkips() {
+        guard state.skipCount > reportedSkips else { return }
+        for (position, reason) in state.skips.suffix(min(state.skipCount - reportedSkips, state.skips.count))
+        where reportedSkips < 10 {
+            logger.warning("delivery saga: skipped the event at position \(position): \(reason)")
+            reportedSkips += 1
+        }
+        if state.skipCount > reportedSkips {
+            logger.warning("delivery saga: \(state.skipCount) events skipped so far (`clickunlock replay` shows why)")
+            reportedSkips = state.skipCount
+        }
     }
 
     /// A snapshot for status lines and tests.
-    public var summary: (active: Int, undecided: Int, position: UInt64) { (state.active.count, state.undecided.count, state.position) }
+    public var summary: (active: Int, undecided: Int, position: UInt64) { (state.active.count, state.undecidedCount, state.position) }
+
+    /// How many clicks, template messages and packs the fold remembers (bounded by its window).
+    public var remembered: Int { state.rememberedCount }
 
     // MARK: clicks
 
     private func decideClicks() {
-        guard !deciding, !state.undecided.isEmpty else { return }
-        let events = decider.decide(state.undecided, state: state, now: Self.now())
+        guard !deciding, state.undecidedCount > 0 else { return }
+        let clicks = state.undecided
+        let events = decider.decide(clicks, state: state, now: Self.now())
         guard !events.isEmpty else { return }
         deciding = true
         Task {
-            await self.record(events)
+            if case .refused(let error) = await self.recordOutcome(events) {
+                // The log can never take these decisions: forget the clicks rather than decide
+                // them again forever (they stay in the log; a restart tries once more).
+                self.logger.error(
+                    "delivery saga: \(clicks.count) click decisions cannot be stored (\(error.message)); those clicks are left undecided until the next start")
+                self.state.abandon(clicks.map(\.wamid), at: Self.now())
+            }
             self.finishDeciding()
         }
     }
@@ -195,21 +223,39 @@ public actor DeliverySaga {
     }
 
     /// Appends `events` durably and waits until the fold has applied them. Retries while the log
-    /// cannot take them (disk full); `false` when cancelled or closed.
+    /// cannot take them (disk full); `false` when cancelled or closed, or when the log can never
+    /// take them.
     @discardableResult
     private func record(_ events: [NewEvent]) async -> Bool {
+        if case .recorded = await recordOutcome(events) { return true }
+        return false
+    }
+
+    private enum RecordOutcome {
+        case recorded
+        /// Cancelled, or the log closed.
+        case stopped
+        /// The log can never take these events (too large, say): retrying would loop forever.
+        case refused(EventLogError)
+    }
+
+    private func recordOutcome(_ events: [NewEvent]) async -> RecordOutcome {
         while !Task.isCancelled {
             do {
                 let positions = try await log.append(events)
                 if !stopping { await waitForPosition(positions.upperBound - 1) }
-                return true
+                return .recorded
             } catch {
-                if error.code == .closed { return false }
+                if error.code == .closed { return .stopped }
+                if error.code == .invalidEvent {
+                    logger.error("delivery saga: the log refuses its events: \(error.message)")
+                    return .refused(error)
+                }
                 logger.error("delivery saga cannot record its events (\(error.code)); retrying in 1 s")
                 try? await Task.sleep(for: .seconds(1))
             }
         }
-        return false
+        return .stopped
     }
 
     private func waitForPosition(_ position: UInt64) async {

@@ -25,8 +25,21 @@ public struct SagaSettings: Sendable {
     public var clickMaxAgeMs: Int64 = 24 * 3600_000
     /// Sending number when a click does not name one.
     public var phoneNumberId: String
+    /// Every business number the service sends from (`phoneNumberId` among them): a tap that
+    /// reached another number is recorded and skipped, never answered from ours.
+    public var phoneNumberIds: Set<String>
+    /// How long the saga remembers decided clicks, started template messages and delivered
+    /// packs, in log time (the dedupe window: older clicks come back only as new, stale taps).
+    public var memoryWindowMs: Int64 = Self.defaultMemoryWindowMs
+    public static let defaultMemoryWindowMs: Int64 = 8 * 24 * 3600_000
 
-    public init(phoneNumberId: String) { self.phoneNumberId = phoneNumberId }
+    public init(phoneNumberId: String, phoneNumberIds: [String] = []) {
+        self.phoneNumberId = phoneNumberId
+        self.phoneNumberIds = Set(phoneNumberIds + [phoneNumberId])
+    }
+
+    /// Whether deliveries may go out from `number`.
+    public func sendsFrom(_ number: String) -> Bool { phoneNumberIds.contains(number) }
 
     /// The delay before attempt `attempt + 1` after `attempt` failed, with full jitter.
     public func backoff(afterAttempt attempt: Int, random: Double) -> Int64 {

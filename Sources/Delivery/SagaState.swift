@@ -7,15 +7,20 @@ public struct SagaState: Sendable {
     public internal(set) var deliveries: [String: DeliveryProgress] = [:]
     /// Deliveries not yet completed or failed.
     public internal(set) var active: Set<String> = []
-    /// Clicks with no decision (started or skipped) yet, in log order.
-    public internal(set) var undecided: [ButtonClicked] = []
     public internal(set) var templates = TemplateLedger()
+    /// Clicks in log order; those still in `undecidedIndex` have no decision yet (decided ones
+    /// are dropped in bulk, so deciding a backlog stays linear).
+    private var pending: [ButtonClicked] = []
     private var undecidedIndex: Set<String> = []
-    private var decidedClicks: Set<String> = []
-    /// Template messages whose tap already started a delivery.
-    var startedContexts: Set<String> = []
-    /// `contact|pack` delivered or being delivered (a failed delivery frees it).
-    var packsByContact: Set<String> = []
+    /// Clicks decided (a delivery started, or skipped with a reason), within the memory window.
+    private var decidedClicks: ExpiringSet
+    /// Template messages whose tap already started a delivery, within the memory window.
+    var startedContexts: ExpiringSet
+    /// `contact|pack` delivered or being delivered (a failed delivery frees it), within the window.
+    var packsByContact: ExpiringSet
+    /// Events the fold could not use, with their positions and reasons (the latest 100).
+    public private(set) var skips: [(position: UInt64, reason: String)] = []
+    public private(set) var skipCount = 0
     /// Callback data of every attempt → (delivery, step).
     private var byCallback: [String: (String, Int)] = [:]
     /// wamid of every sent step → (delivery, step).
@@ -24,7 +29,20 @@ public struct SagaState: Sendable {
     public internal(set) var evidence: [String: String] = [:]
     public private(set) var position: UInt64 = 0
 
-    public init() {}
+    /// - Parameter memoryWindowMilliseconds: how long decided clicks, started template messages
+    ///   and delivered packs are remembered (log time); the dedupe window by default, since a
+    ///   click older than that can reach the log again only as a new, stale tap.
+    public init(memoryWindowMilliseconds: Int64 = SagaSettings.defaultMemoryWindowMs) {
+        decidedClicks = ExpiringSet(windowMilliseconds: memoryWindowMilliseconds)
+        startedContexts = ExpiringSet(windowMilliseconds: memoryWindowMilliseconds)
+        packsByContact = ExpiringSet(windowMilliseconds: memoryWindowMilliseconds)
+    }
+
+    /// Clicks with no decision (started or skipped) yet, in log order.
+    public var undecided: [ButtonClicked] { pending.filter { undecidedIndex.contains($0.wamid) } }
+    public var undecidedCount: Int { undecidedIndex.count }
+    /// How many clicks, template messages and packs the saga remembers (bounded by the window).
+    public var rememberedCount: Int { decidedClicks.count + startedContexts.count + packsByContact.count }
 
     /// The event types the fold reads; others are skipped without decoding.
     public static let relevantTypes: Set<String> = Set(
@@ -37,17 +55,25 @@ public struct SagaState: Sendable {
     public mutating func apply(_ event: RecordedEvent) -> String? {
         position = max(position, event.position)
         guard Self.relevantTypes.contains(event.type) else { return nil }
+        let fact = DomainFact(event)
+        if let problem = EventScreen.problem(event, fact) {
+            skip(event.position, problem)
+            return nil
+        }
         let time = event.timestamp
-        switch DomainFact(event) {
+        decidedClicks.expire(now: time)
+        startedContexts.expire(now: time)
+        packsByContact.expire(now: time)
+        switch fact {
         case .buttonClicked(let click):
             guard !decidedClicks.contains(click.wamid), undecidedIndex.insert(click.wamid).inserted else { return nil }
-            undecided.append(click)
+            pending.append(click)
         case .deliverySkipped(let skipped):
-            decide(skipped.clickWamid)
+            decide(skipped.clickWamid, at: time)
         case .deliveryStarted(let started):
-            decide(started.clickWamid)
-            if let context = started.contextId { startedContexts.insert(context) }
-            packsByContact.insert(started.contact + "|" + started.pack)
+            decide(started.clickWamid, at: time)
+            if let context = started.contextId { startedContexts.insert(context, at: time) }
+            packsByContact.insert(started.contact + "|" + started.pack, at: time)
             if deliveries[started.deliveryId] == nil {
                 deliveries[started.deliveryId] = DeliveryProgress(started, at: time)
                 active.insert(started.deliveryId)
@@ -131,9 +157,25 @@ public struct SagaState: Sendable {
         return id
     }
 
-    private mutating func decide(_ click: String) {
-        decidedClicks.insert(click)
-        if undecidedIndex.remove(click) != nil { undecided.removeAll { $0.wamid == click } }
+    private mutating func decide(_ click: String, at time: Int64) {
+        decidedClicks.insert(click, at: time)
+        guard undecidedIndex.remove(click) != nil else { return }
+        // Decided clicks leave `pending` in bulk, once they are most of it: linear overall.
+        if pending.count > 64, pending.count > 2 * undecidedIndex.count {
+            pending.removeAll { !undecidedIndex.contains($0.wamid) }
+        }
+    }
+
+    /// Marks clicks decided without an event in the log (their decision could not be recorded),
+    /// so that they are not decided again and again.
+    mutating func abandon(_ clicks: [String], at time: Int64) {
+        for click in clicks { decide(click, at: time) }
+    }
+
+    private mutating func skip(_ position: UInt64, _ reason: String) {
+        skipCount += 1
+        skips.append((position, reason))
+        if skips.count > 100 { skips.removeFirst(skips.count - 100) }
     }
 
     private mutating func finish(_ id: String, freePack: Bool) {
