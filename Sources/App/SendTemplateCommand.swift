@@ -90,6 +90,15 @@ struct SendTemplateCommand: AsyncParsableCommand {
             printError("set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (or access_token and phone_number_ids in --config)")
             throw ExitCode(78)
         }
+        do {
+            if let problem = GraphBaseURL.problem(settings.graphBaseURL) {
+                throw ServeSettings.Failure(description: "\(problem) (graph_base_url, CLICKUNLOCK_GRAPH_BASE_URL or --graph-base-url)")
+            }
+            try settings.validateSecrets()
+        } catch let failure as ServeSettings.Failure {
+            printError(failure.description)
+            throw ExitCode(78)
+        }
         let log: EventLog
         do {
             log = try EventLog.open(directory: settings.dataDirectory + "/log")

@@ -85,12 +85,16 @@ struct ServeCommand: AsyncParsableCommand {
         // A body must fit in one log event (16 MiB with its facts), or it could never be stored.
         guard settings.dedupeWindowDays > 0, (1...(12 << 20)).contains(settings.bodyLimit),
             (0...65535).contains(settings.webhookPort), (0...65535).contains(settings.apiPort), settings.messagesPerSecond >= 0, settings.reconcileWaitMs >= 0,
-            settings.confirmationWaitMs >= 0, settings.graphBaseURL.hasPrefix("http"), settings.projectionsYieldAbove >= 0,
+            settings.confirmationWaitMs >= 0, settings.projectionsYieldAbove >= 0,
             (1...3600).contains(settings.projectionsMaxYieldSeconds)
         else {
             throw ServeSettings.Failure(
-                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the projections' longest wait 1-3600 s, the Graph base URL http(s)")
+                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the projections' longest wait 1-3600 s")
         }
+        if let problem = GraphBaseURL.problem(settings.graphBaseURL) {
+            throw ServeSettings.Failure(description: "\(problem) (graph_base_url, CLICKUNLOCK_GRAPH_BASE_URL or --graph-base-url)")
+        }
+        try settings.validateSecrets()
         return settings
     }
 

@@ -36,6 +36,10 @@ struct ServeSettings: CustomStringConvertible {
     /// Bearer token of the operator API; without one the API does not listen.
     var dashboardToken: String?
 
+    /// Where each secret that is set came from (a file and key, an environment variable), for
+    /// error messages; never the value.
+    var secretSources: [SecretSetting: String] = [:]
+
     var resolvedManifestPath: String { manifestPath ?? dataDirectory + "/content.yaml" }
     /// Delivery needs a token and a number to send from.
     var deliveryEnabled: Bool { accessToken != nil && !phoneNumberIds.isEmpty }
@@ -100,6 +104,12 @@ struct ServeSettings: CustomStringConvertible {
         } catch {
             throw Failure(description: "config file \(path) could not be read as settings")
         }
+        for (setting, value) in [
+            (SecretSetting.appSecret, file.appSecret), (.verifyToken, file.verifyToken), (.accessToken, file.accessToken),
+            (.dashboardToken, file.dashboardToken),
+        ] where value != nil {
+            secretSources[setting] = "the config file \(path) (key \(setting.rawValue))"
+        }
         dataDirectory = file.dataDir ?? dataDirectory
         host = file.host ?? host
         webhookPort = file.webhookPort ?? webhookPort
@@ -127,13 +137,33 @@ struct ServeSettings: CustomStringConvertible {
 
     mutating func apply(environment: [String: String]) {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        appSecret = value("WHATSAPP_APP_SECRET") ?? appSecret
-        verifyToken = value("WHATSAPP_VERIFY_TOKEN") ?? verifyToken
-        accessToken = value("WHATSAPP_ACCESS_TOKEN") ?? accessToken
+        // A secret variable that is set counts even when empty: it then stops the start, rather
+        // than leave a setting from the config file (or none) in force unnoticed.
+        func secret(_ setting: SecretSetting) -> String? {
+            guard let value = environment[setting.environmentName] else { return nil }
+            secretSources[setting] = "the environment variable \(setting.environmentName)"
+            return value
+        }
+        appSecret = secret(.appSecret) ?? appSecret
+        verifyToken = secret(.verifyToken) ?? verifyToken
+        accessToken = secret(.accessToken) ?? accessToken
         if let ids = value("WHATSAPP_PHONE_NUMBER_ID") { phoneNumberIds = Self.list(ids) }
         if let contacts = value("CLICKUNLOCK_AUTHORIZED_CONTACTS") { authorizedContacts = Set(Self.list(contacts)) }
         graphBaseURL = value("CLICKUNLOCK_GRAPH_BASE_URL") ?? graphBaseURL
-        dashboardToken = value("CLICKUNLOCK_DASHBOARD_TOKEN") ?? dashboardToken
+        dashboardToken = secret(.dashboardToken) ?? dashboardToken
+    }
+
+    /// The secrets that are set, each checked by `SecretSetting`'s rule; the first problem found.
+    func validateSecrets() throws(Failure) {
+        for (setting, value) in [
+            (SecretSetting.appSecret, appSecret), (.verifyToken, verifyToken), (.accessToken, accessToken),
+            (.dashboardToken, dashboardToken),
+        ] {
+            guard let value else { continue }
+            if let problem = setting.problem(with: value, from: secretSources[setting] ?? "the settings") {
+                throw Failure(description: problem)
+            }
+        }
     }
 
     static func list(_ text: String) -> [String] {

@@ -34,7 +34,8 @@ struct ServiceAssembly {
                 printError("content manifest \(settings.resolvedManifestPath): \(error)")
                 throw ExitCode(78)
             }
-            var saga = SagaSettings(phoneNumberId: settings.phoneNumberIds[0])
+            var saga = SagaSettings(phoneNumberId: settings.phoneNumberIds[0], phoneNumberIds: settings.phoneNumberIds)
+            saga.memoryWindowMs = Int64(settings.dedupeWindowDays) * 24 * 3600_000
             saga.messagesPerSecond = settings.messagesPerSecond
             saga.strictOrder = settings.strictOrder
             saga.reconcileWaitMs = settings.reconcileWaitMs

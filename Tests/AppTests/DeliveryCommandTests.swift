@@ -51,7 +51,7 @@ import Testing
 
     @Test func sendTemplateRefusesBadInputAndABusyLog() async throws {
         let data = TempDataDirectory()
-        let environment = ["WHATSAPP_ACCESS_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1"]
+        let environment = ["WHATSAPP_ACCESS_TOKEN": "test-access-token", "WHATSAPP_PHONE_NUMBER_ID": "1"]
         let noToken = try Self.run(["send-template", "--data-dir", data.path, "15551230000"], environment: [:])
         #expect(noToken.status == 78)
         #expect(noToken.stderr.contains("WHATSAPP_ACCESS_TOKEN"))
@@ -79,18 +79,18 @@ import Testing
         let server = try ServeProcess(
             dataDirectory: data.path, secret: Self.secret, port: port,
             arguments: sim.serveArguments + ["--api-port", String(apiPort), "--confirmation-wait-ms", "300"],
-            environment: sim.serveEnvironment.merging(["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"]) { $1 })
+            environment: sim.serveEnvironment.merging(["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"]) { $1 })
         let arguments = ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "--day", "2026-11-24"] + contacts
         let wrongToken = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "nope"])
         #expect(wrongToken.status == 78)
         #expect(wrongToken.stderr.contains("bearer token"))
         let badRecipient = try Self.run(
-            ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "12ab"], environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"])
+            ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "12ab"], environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"])
         #expect(badRecipient.status == 64)
-        let sent = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"])
+        let sent = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"])
         #expect(sent.status == 0, "\(sent.stderr)")
         #expect(sent.stdout.contains("sent 3, already sent (skipped) 0, failed 0"), "\(sent.stdout)")
-        let again = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token"])
+        let again = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"])
         #expect(again.stdout.contains("sent 0, already sent (skipped) 3, failed 0"), "\(again.stdout)")
         let events = try await waitForLog(data.logPath, seconds: 30) { count($0, .deliveryCompleted) == 3 }
         server.kill(SIGTERM)
@@ -106,7 +106,7 @@ import Testing
             contents: Data("packs:\n  - name: a\n    payload: p\n    items:\n      - type: gif\n".utf8))
         let result = try Self.run(
             ["serve", "--data-dir", data.path, "--webhook-port", "0"],
-            environment: ["WHATSAPP_APP_SECRET": "s", "WHATSAPP_ACCESS_TOKEN": "secret-token-value", "WHATSAPP_PHONE_NUMBER_ID": "1"])
+            environment: ["WHATSAPP_APP_SECRET": Self.secret, "WHATSAPP_ACCESS_TOKEN": "secret-token-value", "WHATSAPP_PHONE_NUMBER_ID": "1"])
         #expect(result.status == 78)
         #expect(result.stderr.contains("line 5: unknown item type `gif`"), "\(result.stderr)")
         #expect(!result.stderr.contains("secret-token-value"))

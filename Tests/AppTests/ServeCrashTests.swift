@@ -20,7 +20,7 @@ final class ServeProcess: @unchecked Sendable {
     ) throws {
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = ["serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1"] + arguments
-        process.environment = ["WHATSAPP_APP_SECRET": secret, "WHATSAPP_VERIFY_TOKEN": "token", "LOG_LEVEL": "error"]
+        process.environment = ["WHATSAPP_APP_SECRET": secret, "WHATSAPP_VERIFY_TOKEN": "crash-test-verify-token", "LOG_LEVEL": "error"]
             .merging(environment) { _, new in new }
         process.standardOutput = output
         if let stderr, FileManager.default.createFile(atPath: stderr, contents: nil), let handle = FileHandle(forWritingAtPath: stderr) {

@@ -29,6 +29,7 @@ public enum WebhookRoutes {
         router.get("/webhook") { request, _ -> Response in
             let query = request.uri.queryParameters
             guard query["hub.mode"] == "subscribe", let expected = configuration.verifyToken,
+                !expected.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,  // an empty token opens nothing
                 let presented = query["hub.verify_token"].map(String.init),
                 constantTimeEqual(Array(presented.utf8), Array(expected.utf8)),
                 let challenge = query["hub.challenge"].map(String.init)

@@ -16,14 +16,18 @@ public struct WebhookSignature: Sendable {
 
     /// Keyed once: each check copies it (the key's two hash blocks are not hashed again).
     private let keyed: HMAC<SHA256>
+    /// A blank secret authenticates nothing: anyone could sign with it.
+    private let usable: Bool
 
     public init(appSecret: String) {
         keyed = HMAC(key: SymmetricKey(data: Array(appSecret.utf8)))
+        usable = !appSecret.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
     }
 
     public func check(header: String?, body: [UInt8]) -> Check {
         guard let header else { return .missing }
         guard let digest = Self.digest(header: header) else { return .malformed }
+        guard usable else { return .mismatch }
         return authenticationCode(for: body) == digest ? .valid : .mismatch  // swift-crypto's == is constant-time
     }
 
