@@ -33,7 +33,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...100_000).contains(contacts) else { throw ValidationError("--contacts must be 1 to 100000") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let duration, !(duration > 0 && duration <= 31_536_000) {
+            throw ValidationError("--duration must be a number of seconds, more than 0 and at most 31536000 (a year)")
+        }
+        guard (0...3_600_000).contains(tapAfterMs) else { throw ValidationError("--tap-after-ms must be 0 to 3600000") }
     }
 
     func run() async throws {

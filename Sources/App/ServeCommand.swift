@@ -82,14 +82,19 @@ struct ServeCommand: AsyncParsableCommand {
         settings.confirmationWaitMs = confirmationWaitMs ?? settings.confirmationWaitMs
         settings.projectionsYieldAbove = projectionsYieldAbove ?? settings.projectionsYieldAbove
         settings.projectionsMaxYieldSeconds = projectionsMaxYieldSeconds ?? settings.projectionsMaxYieldSeconds
-        // A body must fit in one log event (16 MiB with its facts), or it could never be stored.
-        guard settings.dedupeWindowDays > 0, (1...(12 << 20)).contains(settings.bodyLimit),
-            (0...65535).contains(settings.webhookPort), (0...65535).contains(settings.apiPort), settings.messagesPerSecond >= 0, settings.reconcileWaitMs >= 0,
-            settings.confirmationWaitMs >= 0, settings.projectionsYieldAbove >= 0,
+        // A body must fit in one log event (16 MiB with its facts), or it could never be stored. Every
+        // number has an upper bound too: the saga adds waits to log times, and the dedupe window is
+        // scaled to milliseconds, so no setting may overflow either.
+        guard (1...365).contains(settings.dedupeWindowDays), (1...(12 << 20)).contains(settings.bodyLimit),
+            (0...65535).contains(settings.webhookPort), (0...65535).contains(settings.apiPort),
+            (0...100_000).contains(settings.messagesPerSecond), (0...86_400_000).contains(settings.reconcileWaitMs),
+            (0...86_400_000).contains(settings.confirmationWaitMs), settings.projectionsYieldAbove >= 0,
             (1...3600).contains(settings.projectionsMaxYieldSeconds)
         else {
             throw ServeSettings.Failure(
-                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window at least a day, rates and waits not negative, the projections' longest wait 1-3600 s")
+                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window 1-365 days, "
+                    + "messages per second 0-100000, the reconcile and confirmation waits 0-86400000 ms, the projections' "
+                    + "yield threshold not negative, the projections' longest wait 1-3600 s")
         }
         if let problem = GraphBaseURL.problem(settings.graphBaseURL) {
             throw ServeSettings.Failure(description: "\(problem) (graph_base_url, CLICKUNLOCK_GRAPH_BASE_URL or --graph-base-url)")

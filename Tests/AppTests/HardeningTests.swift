@@ -94,6 +94,25 @@ import Testing
         }
     }
 
+    /// Settings that the service scales or adds to times: out of range is refused, never overflowed.
+    @Test func numbersOutOfRangeAreRefusedAtStart() throws {
+        let data = TempDataDirectory()
+        let environment = ["WHATSAPP_APP_SECRET": Self.secret]
+        for (flag, value) in [
+            ("--dedupe-window-days", "9223372036854775807"), ("--confirmation-wait-ms", "9223372036854775807"),
+            ("--reconcile-wait-ms", "-1"), ("--messages-per-second", "inf"), ("--messages-per-second", "nan"),
+        ] {
+            let result = try CLI.run(
+                ["serve", "--data-dir", data.path, "--webhook-port", "0", "\(flag)=\(value)"], environment: environment)
+            #expect(result.status == 78, "\(flag) \(value): \(result.stderr)")
+            #expect(!result.stdout.contains("ready"))
+        }
+        for duration in ["inf", "1e300", "nan"] {
+            let demo = try CLI.run(["demo", "--data-dir", data.path + "/demo", "--duration", duration])
+            #expect(demo.status == 64, "--duration \(duration): \(demo.stderr)")
+        }
+    }
+
     @Test func theGraphBaseURLMustBeHTTPSUnlessLoopback() throws {
         let data = TempDataDirectory()
         let result = try CLI.run(
