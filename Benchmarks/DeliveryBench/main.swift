@@ -12,6 +12,10 @@ import Foundation
 import Histogram
 
 let quick = CommandLine.arguments.contains("--quick")
+if CommandLine.arguments.contains("--backlog") {
+    BacklogBench.run()
+    exit(0)
+}
 let root = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-dbench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: root) }
