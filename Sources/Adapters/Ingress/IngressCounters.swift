@@ -7,7 +7,8 @@ public struct IngressCounters: Sendable, Equatable {
     public var duplicateItems = 0
     /// Items of kinds the parser does not know (kept in the raw body).
     public var unknownItems = 0
-    /// Rejected before anything was stored, by reason (`missing`, `malformed`, `mismatch`, `too_large`).
+    /// Rejected before anything was stored, by reason (`missing`, `malformed`, `mismatch`, `too_large`,
+    /// `body_timeout`, `body_incomplete`: the connection ended mid-body).
     public var rejected: [String: Int] = [:]
     /// Answered 503: the log could not take the batch.
     public var unavailable = 0
