@@ -28,7 +28,7 @@ final class PortHarness: @unchecked Sendable {
     }
 
     static func start(
-        limits: WebhookServer.Limits = .init(),
+        limits: WebhookServer.Limits = .init(), ingestorLimits: WebhookIngestor.Limits = .init(),
         bodyLimit: Int = 3 * 1024 * 1024, logConfiguration: EventLogConfiguration = .init(),
         secret: String? = fixtureSecret,
         logger: Logger = quietLogger()
@@ -37,7 +37,8 @@ final class PortHarness: @unchecked Sendable {
         let temp = TempLog()
         let log = try EventLog.open(directory: temp.log, configuration: logConfiguration)
         let ingestor = WebhookIngestor(
-            log: log, signature: secret.map(WebhookSignature.init(appSecret:)), dedupe: DedupeIndex(), logger: logger)
+            log: log, signature: secret.map(WebhookSignature.init(appSecret:)), dedupe: DedupeIndex(), logger: logger,
+            limits: ingestorLimits)
         var routes = WebhookRoutes.Configuration(verifyToken: "verify-me")
         routes.bodyLimit = bodyLimit
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))

@@ -5,7 +5,8 @@ import Foundation
 import Synchronization
 
 /// Turns one webhook POST into one atomic append: the raw hit, then the facts derived from it that
-/// are not already in the log. Knows nothing of HTTP beyond status codes.
+/// are not already in the log. Knows nothing of HTTP beyond status codes. Lines about refused
+/// requests are written at a bounded rate (`BoundedLog`).
 public final class WebhookIngestor: Sendable {
     public struct Result: Sendable, Equatable {
         /// 200, 401 or 503.
@@ -18,33 +19,53 @@ public final class WebhookIngestor: Sendable {
         public var reason: String
     }
 
+    public struct Limits: Sendable {
+        /// How many lines about refused or unstored webhooks are written, per kind and interval.
+        public var logLines = BoundedLog.Limits()
+
+        public init() {}
+    }
+
     public let log: EventLog
     public let dedupe: DedupeIndex
     private let signature: WebhookSignature?
     private let authorizedContacts: Set<String>
     private let logger: Logger
+    private let limits: Limits
     private let counters = Mutex(IngressCounters())
+    /// 401, 408, 413: requests refused before anything was stored.
+    private let rejections: BoundedLog
+    /// 503: the log could not take the append now.
+    private let failures: BoundedLog
 
     /// - Parameters:
     ///   - signature: `nil` only in the explicit insecure development mode: nothing is checked.
     ///   - authorizedContacts: wa_ids or BSUIDs allowed to unlock content; empty means everyone.
     public init(
         log: EventLog, signature: WebhookSignature?, dedupe: DedupeIndex, authorizedContacts: Set<String> = [],
-        logger: Logger
+        logger: Logger, limits: Limits = Limits()
     ) {
         self.log = log
         self.signature = signature
         self.dedupe = dedupe
         self.authorizedContacts = authorizedContacts
         self.logger = logger
+        self.limits = limits
+        rejections = BoundedLog(logger: logger, level: .warning, what: "rejected", limits: limits.logLines)
+        failures = BoundedLog(logger: logger, level: .error, what: "not stored", limits: limits.logLines)
     }
 
     public var statistics: IngressCounters { counters.withLock { $0 } }
 
-    /// Counts a request refused before its body was read (too large).
+    /// Counts a request refused before anything was stored (bad signature, too large, body too
+    /// slow); its log line is subject to the rate bound.
     public func reject(_ reason: String, requestId: String, bytes: Int?) {
         counters.withLock { $0.rejected[reason, default: 0] += 1 }
-        logger.warning("webhook rejected", metadata: ["request_id": "\(requestId)", "reason": "\(reason)", "bytes": "\(bytes.map(String.init) ?? "?")"])
+        rejections.log(
+            "webhook rejected", reason: reason,
+            metadata: [
+                "request_id": "\(requestId)", "reason": "\(reason)", "bytes": "\(bytes.map(String.init) ?? "?")",
+            ])
     }
 
     public func ingest(body: [UInt8], signatureHeader: String?, remoteAddress: String?, requestId: String) async -> Result {
@@ -91,9 +112,21 @@ public final class WebhookIngestor: Sendable {
             return Result(status: 200, retryAfter: nil, positions: positions, reason: parsed.understood ? "stored" : "stored unparsed")
         } catch {
             dedupe.release(reservedKeys)
-            counters.withLock { $0.unavailable += 1 }
-            logger.error("webhook not stored: the log cannot take it", metadata: ["request_id": "\(requestId)", "reason": "\(error.message)"])
-            return Result(status: 503, retryAfter: error.code == .closed ? 5 : 30, positions: nil, reason: "log unavailable")
+            return unavailable(because: error, requestId: requestId)
         }
+    }
+
+    /// The log cannot take the append now: 503, sooner again when it is only closing.
+    private func unavailable(because error: EventLogError, requestId: String) -> Result {
+        let reason = error.code == .closed ? "closed" : error.isDiskFull ? "disk_full" : error.code.name
+        return unavailable(reason, requestId: requestId, retryAfter: error.code == .closed ? 5 : 30, why: error.message)
+    }
+
+    private func unavailable(_ reason: String, requestId: String, retryAfter: Int, why: String) -> Result {
+        counters.withLock { $0.unavailable += 1 }
+        failures.log(
+            "webhook not stored: answered 503 for Meta to redeliver", reason: reason,
+            metadata: ["request_id": "\(requestId)", "reason": "\(reason)", "why": "\(why)"])
+        return Result(status: 503, retryAfter: retryAfter, positions: nil, reason: "log unavailable")
     }
 }
