@@ -10,7 +10,8 @@ public struct IngressCounters: Sendable, Equatable {
     /// Rejected before anything was stored, by reason (`missing`, `malformed`, `mismatch`, `too_large`,
     /// `body_timeout`, `body_incomplete`: the connection ended mid-body).
     public var rejected: [String: Int] = [:]
-    /// Answered 503: the log could not take the batch.
+    /// Answered 503: the log could not take the batch now, or a concurrent request with the same
+    /// message was not stored in time.
     public var unavailable = 0
 
     public init() {}

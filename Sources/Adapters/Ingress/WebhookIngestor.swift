@@ -20,6 +20,9 @@ public final class WebhookIngestor: Sendable {
     }
 
     public struct Limits: Sendable {
+        /// How long a request waits for a concurrent one carrying the same message (or status) to
+        /// be stored or fail, before it answers 503 (default 5 s).
+        public var duplicateWait: Duration = .seconds(5)
         /// How many lines about refused or unstored webhooks are written, per kind and interval.
         public var logLines = BoundedLog.Limits()
 
@@ -87,7 +90,11 @@ public final class WebhookIngestor: Sendable {
                 || sender.userId.map(authorizedContacts.contains) == true
         }
         let keys = parsed.items.map { item in item.key.map { DedupeIndex.Key($0) } }
-        let fresh = dedupe.reserve(keys, now: now)
+        guard let fresh = await dedupe.reserve(keys, now: now, waitingUpTo: limits.duplicateWait) else {
+            return unavailable(
+                "duplicate_in_flight", requestId: requestId, retryAfter: 5,
+                why: "a concurrent request with the same message is still being stored")
+        }
         let kept = zip(parsed.items, fresh).filter(\.1).map(\.0)
         let reservedKeys = zip(keys, fresh).compactMap { key, isFresh in isFresh ? key : nil }
         let duplicates = parsed.items.count - kept.count
