@@ -99,21 +99,27 @@ struct ServeCommand: AsyncParsableCommand {
         settings.projectionsYieldAbove = projectionsYieldAbove ?? settings.projectionsYieldAbove
         settings.projectionsMaxYieldSeconds = projectionsMaxYieldSeconds ?? settings.projectionsMaxYieldSeconds
         try Self.checkPortLimits(settings)
-        // A body must fit in one log event (16 MiB with its facts), or it could never be stored.
-        guard settings.dedupeWindowDays > 0, (1...(12 << 20)).contains(settings.bodyLimit),
+        guard settings.dedupeWindowDays > 0,
             (0...65535).contains(settings.webhookPort), (0...65535).contains(settings.apiPort), settings.messagesPerSecond >= 0, settings.reconcileWaitMs >= 0,
             settings.confirmationWaitMs >= 0, settings.graphBaseURL.hasPrefix("http"), settings.projectionsYieldAbove >= 0,
             (1...3600).contains(settings.projectionsMaxYieldSeconds)
         else {
             throw ServeSettings.Failure(
-                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window "
-                    + "at least a day, rates and waits not negative, the projections' longest wait 1-3600 s, the Graph base URL http(s)")
+                description: "webhook and API ports must be 0-65535, the dedupe window at least a day, rates and waits "
+                    + "not negative, the projections' longest wait 1-3600 s, the Graph base URL http(s)")
         }
         return settings
     }
 
-    /// The public port's limits, each named when it is wrong.
+    /// The public port's limits, each named when it is wrong. The body limit is checked against
+    /// the log's largest event: a signed body must always be storable, at least raw.
     static func checkPortLimits(_ settings: ServeSettings) throws {
+        let largest = WebhookIngestor.largestStorableBody(in: EventLogConfiguration())
+        guard (1...largest).contains(settings.bodyLimit) else {
+            throw ServeSettings.Failure(
+                description: "the body limit (--body-limit, body_limit_bytes) is \(settings.bodyLimit) bytes; "
+                    + "it must be 1 to \(largest) bytes, the largest webhook body the event log stores as one event")
+        }
         guard (1...3600).contains(settings.idleTimeoutSeconds) else {
             throw ServeSettings.Failure(
                 description: "the idle timeout (--idle-timeout, idle_timeout_seconds) must be 1 to 3600 s, "

@@ -3,6 +3,15 @@ import Testing
 
 /// The public port's settings are checked at start, each named when wrong (exit 78).
 @Suite struct ServePortSettingsTests {
+    @Test func aBodyLimitTheLogCannotStoreIsRefusedNamingTheSetting() throws {
+        let data = TempDataDirectory()
+        // The log's events are at most 16 MiB; the body needs room beside it for the hit's fields.
+        let result = try CLI.run(["serve", "--data-dir", data.path, "--body-limit", "\(16 << 20)"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("--body-limit"))
+        #expect(result.stderr.contains("\((16 << 20) - 4096) bytes"))
+    }
+
     @Test func badPortLimitsAreRefusedNamingTheSetting() throws {
         let data = TempDataDirectory()
         for (flag, key) in [

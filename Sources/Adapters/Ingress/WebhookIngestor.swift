@@ -5,11 +5,15 @@ import Foundation
 import Synchronization
 
 /// Turns one webhook POST into one atomic append: the raw hit, then the facts derived from it that
-/// are not already in the log. Knows nothing of HTTP beyond status codes. Lines about refused
-/// requests are written at a bounded rate (`BoundedLog`).
+/// are not already in the log. Knows nothing of HTTP beyond status codes.
+///
+/// What the log can never take (a fact with a field past one of its limits, e.g. a 5,000-character
+/// contact id as stream) is told from what it cannot take now (disk full, closing): the first is
+/// stored raw as unparsed and acknowledged, so that Meta does not retry it for a week; the second
+/// answers 503. Lines about refused requests are written at a bounded rate (`BoundedLog`).
 public final class WebhookIngestor: Sendable {
     public struct Result: Sendable, Equatable {
-        /// 200, 401 or 503.
+        /// 200, 401, 413 or 503.
         public var status: Int
         /// Seconds, with 503.
         public var retryAfter: Int?
@@ -29,6 +33,16 @@ public final class WebhookIngestor: Sendable {
         public init() {}
     }
 
+    /// Room kept in a log event for the raw hit's own fields (type, stream, JSON data, record
+    /// header: a few hundred bytes) beside the body.
+    static let rawHitReserve = 4096
+
+    /// The largest body that a log with `configuration` stores as one `webhook.received` event:
+    /// a body limit above it would let a signed webhook be unstorable even raw.
+    public static func largestStorableBody(in configuration: EventLogConfiguration) -> Int {
+        configuration.maxEventBytes - rawHitReserve
+    }
+
     public let log: EventLog
     public let dedupe: DedupeIndex
     private let signature: WebhookSignature?
@@ -40,6 +54,8 @@ public final class WebhookIngestor: Sendable {
     private let rejections: BoundedLog
     /// 503: the log could not take the append now.
     private let failures: BoundedLog
+    /// Signed bodies whose facts the log can never take, stored raw.
+    private let storedRaw: BoundedLog
 
     /// - Parameters:
     ///   - signature: `nil` only in the explicit insecure development mode: nothing is checked.
@@ -56,6 +72,7 @@ public final class WebhookIngestor: Sendable {
         self.limits = limits
         rejections = BoundedLog(logger: logger, level: .warning, what: "rejected", limits: limits.logLines)
         failures = BoundedLog(logger: logger, level: .error, what: "not stored", limits: limits.logLines)
+        storedRaw = BoundedLog(logger: logger, level: .warning, what: "stored raw", limits: limits.logLines)
     }
 
     public var statistics: IngressCounters { counters.withLock { $0 } }
@@ -117,8 +134,45 @@ public final class WebhookIngestor: Sendable {
                     "facts": "\(kept.count)", "duplicates": "\(duplicates)", "parsed": "\(parsed.understood)",
                 ])
             return Result(status: 200, retryAfter: nil, positions: positions, reason: parsed.understood ? "stored" : "stored unparsed")
+        } catch where error.code == .invalidEvent {
+            dedupe.release(reservedKeys)
+            var raw = hit
+            raw.parse = .unparsed
+            raw.duplicates = 0
+            return await storeRaw(raw, body: body, requestId: requestId, because: error)
         } catch {
             dedupe.release(reservedKeys)
+            return unavailable(because: error, requestId: requestId)
+        }
+    }
+
+    /// The facts can never be stored as they are: the raw body alone, marked unparsed, and a 200.
+    /// When even that is refused (a body bigger than the log's events; `largestStorableBody` keeps
+    /// valid settings from it), 413: retrying could not help.
+    private func storeRaw(
+        _ hit: WebhookReceived, body: [UInt8], requestId: String, because: EventLogError
+    ) async -> Result {
+        do {
+            let positions = try await log.append(hit.newEvent(attachment: body))
+            counters.withLock {
+                $0.accepted += 1
+                $0.unparsed += 1
+                $0.unstorableFacts += 1
+            }
+            storedRaw.log(
+                "webhook stored raw, unparsed: the log can never take its facts", reason: "fact_past_log_limit",
+                metadata: ["request_id": "\(requestId)", "position": "\(positions)", "why": "\(because.message)"])
+            return Result(
+                status: 200, retryAfter: nil, positions: positions..<(positions + 1), reason: "stored unparsed")
+        } catch where error.code == .invalidEvent {
+            counters.withLock { $0.rejected["unstorable", default: 0] += 1 }
+            let advice = "lower the body limit to at most \(Self.largestStorableBody(in: log.configuration)) bytes"
+            rejections.log(
+                "webhook NOT stored: the log cannot store this body even raw; \(advice)",
+                reason: "unstorable",
+                metadata: ["request_id": "\(requestId)", "bytes": "\(body.count)", "why": "\(error.message)"])
+            return Result(status: 413, retryAfter: nil, positions: nil, reason: "unstorable")
+        } catch {
             return unavailable(because: error, requestId: requestId)
         }
     }
