@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the service: the public webhook listener, the projector and the delivery saga (SIGTERM/SIGINT stop it gracefully).",
         discussion: """
             Settings come from --config FILE (JSON: data_dir, host, webhook_port, app_secret, verify_token, \
-            access_token, phone_number_ids, authorized_contacts, body_limit_bytes, dedupe_window_days, graph_base_url, graph_api_version, \
+            access_token, phone_number_ids, authorized_contacts, body_limit_bytes, idle_timeout_seconds, \
+            body_timeout_seconds, max_connections, dedupe_window_days, graph_base_url, graph_api_version, \
             manifest, messages_per_second, strict_order, reconcile_wait_ms, confirmation_wait_ms, once_per_contact_and_pack, api_host, \
             api_port, dashboard_token, projections_yield_above, projections_max_yield_seconds), then the environment \
             (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID (comma-separated), \
@@ -33,6 +34,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("authorized-contact"), help: "A wa_id or BSUID allowed to unlock content; repeatable.")
     var authorizedContacts: [String] = []
     @Option(name: .customLong("body-limit"), help: "Largest webhook body in bytes (default 3 MiB).") var bodyLimit: Int?
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds before the webhook port closes a connection idle or with headers unfinished (default 15).")
+    var idleTimeoutSeconds: Int?
+    @Option(
+        name: .customLong("body-timeout"),
+        help: "Seconds a webhook body may take after its headers; slower ones are cut, nothing stored (default 20).")
+    var bodyTimeoutSeconds: Int?
+    @Option(
+        name: .customLong("max-connections"),
+        help: "Connections open at once on the webhook port; past it new ones wait to be accepted (default 512).")
+    var maxConnections: Int?
     @Option(name: .customLong("dedupe-window-days"), help: "How long a message id counts as already stored (default 8).")
     var dedupeWindowDays: Int?
     @Flag(name: .customLong("insecure-skip-signature-check"), help: "DEVELOPMENT ONLY: accept webhooks without checking their signature.")
@@ -69,6 +82,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.host = host ?? settings.host
         if !authorizedContacts.isEmpty { settings.authorizedContacts = Set(authorizedContacts) }
         settings.bodyLimit = bodyLimit ?? settings.bodyLimit
+        settings.idleTimeoutSeconds = idleTimeoutSeconds ?? settings.idleTimeoutSeconds
+        settings.bodyTimeoutSeconds = bodyTimeoutSeconds ?? settings.bodyTimeoutSeconds
+        settings.maxConnections = maxConnections ?? settings.maxConnections
         settings.dedupeWindowDays = dedupeWindowDays ?? settings.dedupeWindowDays
         settings.graphBaseURL = graphBaseURL ?? settings.graphBaseURL
         settings.graphAPIVersion = graphAPIVersion ?? settings.graphAPIVersion
@@ -82,17 +98,17 @@ struct ServeCommand: AsyncParsableCommand {
         settings.confirmationWaitMs = confirmationWaitMs ?? settings.confirmationWaitMs
         settings.projectionsYieldAbove = projectionsYieldAbove ?? settings.projectionsYieldAbove
         settings.projectionsMaxYieldSeconds = projectionsMaxYieldSeconds ?? settings.projectionsMaxYieldSeconds
-        // A body must fit in one log event (16 MiB with its facts), or it could never be stored. Every
-        // number has an upper bound too: the saga adds waits to log times, and the dedupe window is
+        // Every number has an upper bound: the saga adds waits to log times, and the dedupe window is
         // scaled to milliseconds, so no setting may overflow either.
-        guard (1...365).contains(settings.dedupeWindowDays), (1...(12 << 20)).contains(settings.bodyLimit),
+        try Self.checkPortLimits(settings)
+        guard (1...365).contains(settings.dedupeWindowDays),
             (0...65535).contains(settings.webhookPort), (0...65535).contains(settings.apiPort),
             (0...100_000).contains(settings.messagesPerSecond), (0...86_400_000).contains(settings.reconcileWaitMs),
             (0...86_400_000).contains(settings.confirmationWaitMs), settings.projectionsYieldAbove >= 0,
             (1...3600).contains(settings.projectionsMaxYieldSeconds)
         else {
             throw ServeSettings.Failure(
-                description: "webhook and API ports must be 0-65535, the body limit 1 byte to 12 MiB, the dedupe window 1-365 days, "
+                description: "webhook and API ports must be 0-65535, the dedupe window 1-365 days, "
                     + "messages per second 0-100000, the reconcile and confirmation waits 0-86400000 ms, the projections' "
                     + "yield threshold not negative, the projections' longest wait 1-3600 s")
         }
@@ -101,6 +117,32 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try settings.validateSecrets()
         return settings
+    }
+
+    /// The public port's limits, each named when it is wrong. The body limit is checked against
+    /// the log's largest event: a signed body must always be storable, at least raw.
+    static func checkPortLimits(_ settings: ServeSettings) throws {
+        let largest = WebhookIngestor.largestStorableBody(in: EventLogConfiguration())
+        guard (1...largest).contains(settings.bodyLimit) else {
+            throw ServeSettings.Failure(
+                description: "the body limit (--body-limit, body_limit_bytes) is \(settings.bodyLimit) bytes; "
+                    + "it must be 1 to \(largest) bytes, the largest webhook body the event log stores as one event")
+        }
+        guard (1...3600).contains(settings.idleTimeoutSeconds) else {
+            throw ServeSettings.Failure(
+                description: "the idle timeout (--idle-timeout, idle_timeout_seconds) must be 1 to 3600 s, "
+                    + "not \(settings.idleTimeoutSeconds)")
+        }
+        guard (1...3600).contains(settings.bodyTimeoutSeconds) else {
+            throw ServeSettings.Failure(
+                description: "the body timeout (--body-timeout, body_timeout_seconds) must be 1 to 3600 s, "
+                    + "not \(settings.bodyTimeoutSeconds)")
+        }
+        guard (1...100_000).contains(settings.maxConnections) else {
+            throw ServeSettings.Failure(
+                description: "the connection limit (--max-connections, max_connections) must be 1 to 100000, "
+                    + "not \(settings.maxConnections)")
+        }
     }
 
     func run() async throws {

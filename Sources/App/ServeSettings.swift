@@ -12,6 +12,13 @@ struct ServeSettings: CustomStringConvertible {
     var phoneNumberIds: [String] = []
     var authorizedContacts: Set<String> = []
     var bodyLimit = 3 * 1024 * 1024
+    /// The public port closes a connection with no request in progress, or whose headers have not
+    /// all arrived, after this long.
+    var idleTimeoutSeconds = 15
+    /// ...and one whose request body has not all arrived this long after its headers.
+    var bodyTimeoutSeconds = 20
+    /// Connections open at once on the public port; past it, new ones wait to be accepted.
+    var maxConnections = 512
     /// How long a message id (or a status) counts as already stored: Meta redelivers for 7 days.
     var dedupeWindowDays = 8
     /// The Graph API (or the simulator) the saga sends through.
@@ -59,6 +66,9 @@ struct ServeSettings: CustomStringConvertible {
         var phoneNumberIds: [String]?
         var authorizedContacts: [String]?
         var bodyLimitBytes: Int?
+        var idleTimeoutSeconds: Int?
+        var bodyTimeoutSeconds: Int?
+        var maxConnections: Int?
         var dedupeWindowDays: Int?
         var graphBaseUrl: String?
         var graphApiVersion: String?
@@ -78,6 +88,8 @@ struct ServeSettings: CustomStringConvertible {
             case dataDir = "data_dir", host, webhookPort = "webhook_port", appSecret = "app_secret",
                 verifyToken = "verify_token", accessToken = "access_token", phoneNumberIds = "phone_number_ids",
                 authorizedContacts = "authorized_contacts", bodyLimitBytes = "body_limit_bytes",
+                idleTimeoutSeconds = "idle_timeout_seconds", bodyTimeoutSeconds = "body_timeout_seconds",
+                maxConnections = "max_connections",
                 dedupeWindowDays = "dedupe_window_days", graphBaseUrl = "graph_base_url", graphApiVersion = "graph_api_version",
                 manifest, messagesPerSecond = "messages_per_second", strictOrder = "strict_order",
                 reconcileWaitMs = "reconcile_wait_ms", confirmationWaitMs = "confirmation_wait_ms",
@@ -119,6 +131,9 @@ struct ServeSettings: CustomStringConvertible {
         phoneNumberIds = file.phoneNumberIds ?? phoneNumberIds
         authorizedContacts = file.authorizedContacts.map(Set.init) ?? authorizedContacts
         bodyLimit = file.bodyLimitBytes ?? bodyLimit
+        idleTimeoutSeconds = file.idleTimeoutSeconds ?? idleTimeoutSeconds
+        bodyTimeoutSeconds = file.bodyTimeoutSeconds ?? bodyTimeoutSeconds
+        maxConnections = file.maxConnections ?? maxConnections
         dedupeWindowDays = file.dedupeWindowDays ?? dedupeWindowDays
         graphBaseURL = file.graphBaseUrl ?? graphBaseURL
         graphAPIVersion = file.graphApiVersion ?? graphAPIVersion
@@ -176,6 +191,8 @@ struct ServeSettings: CustomStringConvertible {
         verify token \(verifyToken == nil ? "not set" : "set"); access token \(accessToken == nil ? "not set" : "set"); \
         phone number ids \(phoneNumberIds.isEmpty ? "none" : phoneNumberIds.joined(separator: ",")); \
         authorized contacts \(authorizedContacts.isEmpty ? "everyone" : "\(authorizedContacts.count)"); body limit \(bodyLimit) bytes; \
+        connections at most \(maxConnections), idle timeout \(idleTimeoutSeconds) s, \
+        body timeout \(bodyTimeoutSeconds) s; \
         dedupe window \(dedupeWindowDays) days; projections \(projectionsYieldAbove == 0 ? "always live" : "wait out bursts above \(projectionsYieldAbove) events/s for up to \(projectionsMaxYieldSeconds) s"); delivery \(deliveryEnabled ? "through \(graphBaseURL)/\(graphAPIVersion), manifest \(resolvedManifestPath), \(messagesPerSecond) msg/s\(strictOrder ? ", strict order" : "")" : "disabled (needs an access token and a phone number id)")
         """
     }

@@ -100,11 +100,14 @@ struct ServiceAssembly {
         var routes = WebhookRoutes.Configuration(verifyToken: settings.verifyToken)
         routes.bodyLimit = settings.bodyLimit
         routes.benchmarkRoutes = benchmarkRoutes
-        let app = Application(
+        var limits = WebhookServer.Limits()
+        limits.idleTimeout = .seconds(settings.idleTimeoutSeconds)
+        limits.bodyTimeout = .seconds(settings.bodyTimeoutSeconds)
+        limits.maxConnections = settings.maxConnections
+        let app = WebhookServer.application(
             router: WebhookRoutes.router(ingestor: ingestor, configuration: routes),
-            configuration: .init(address: .hostname(settings.host, port: settings.webhookPort), serverName: "clickunlock"),
-            onServerRunning: { channel in onReady(channel.localAddress?.port ?? -1) },
-            logger: logger)
+            address: .hostname(settings.host, port: settings.webhookPort), limits: limits, logger: logger,
+            onServerRunning: { channel in onReady(channel.localAddress?.port ?? -1) })
         // Shut down in reverse: the listener stops first, then the saga finishes its calls in
         // flight, then the projector, and the log closes last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

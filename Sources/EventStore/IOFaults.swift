@@ -14,6 +14,10 @@ public final class IOFaults: Sendable {
     private struct State {
         var failing: [Operation: Int32] = [:]
         var partialWriteBytes: Int?
+        /// Operations that fail a given number of times more, then succeed again.
+        var failingNext: [Operation: (count: Int, errno: Int32)] = [:]
+        var writesPaused = false
+        var pausedWrites = 0
     }
     private let state = Mutex(State())
 
@@ -33,12 +37,46 @@ public final class IOFaults: Sendable {
         }
     }
 
+    /// Makes only the next `count` `operation`s fail with `errno` (ENOSPC when not given): one
+    /// append fails, the ones after it succeed.
+    public func failNext(_ operation: Operation, count: Int = 1, errno: Int32? = nil) {
+        state.withLock { $0.failingNext[operation] = (count, errno ?? ENOSPC) }
+    }
+
+    /// Makes writes wait, on the log's writer thread, until `resumeWrites()` (they then succeed or
+    /// fail as the faults set by then say): an append stays in flight for as long as a test needs.
+    public func pauseWrites() {
+        state.withLock { $0.writesPaused = true }
+    }
+
+    public func resumeWrites() {
+        state.withLock { $0.writesPaused = false }
+    }
+
+    /// How many writes are waiting in a pause now.
+    public var pausedWrites: Int { state.withLock { $0.pausedWrites } }
+
     public func clear() {
         state.withLock { $0 = State() }
     }
 
     func error(for operation: Operation) -> Int32? {
-        state.withLock { $0.failing[operation] }
+        state.withLock { state in
+            if let code = state.failing[operation] { return code }
+            guard let next = state.failingNext[operation] else { return nil }
+            state.failingNext[operation] = next.count > 1 ? (next.count - 1, next.errno) : nil
+            return next.errno
+        }
+    }
+
+    /// Blocks the calling (writer) thread while writes are paused.
+    func waitWhileWritesPaused() {
+        guard state.withLock({ state in
+            if state.writesPaused { state.pausedWrites += 1 }
+            return state.writesPaused
+        }) else { return }
+        while state.withLock({ $0.writesPaused }) { usleep(1000) }
+        state.withLock { $0.pausedWrites -= 1 }
     }
 
     func partialWriteBytes() -> Int? {

@@ -54,6 +54,7 @@ struct LogFile: ~Copyable {
     /// Writes all of `bytes` at `offset`.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(EventLogError) {
         var limit = bytes.count
+        faults?.waitWhileWritesPaused()
         if let faults, let code = faults.error(for: .write) {
             guard let partial = faults.partialWriteBytes() else { throw .system("write", path: path, errno: code) }
             limit = min(partial, bytes.count)

@@ -45,9 +45,9 @@ func makeApp(
         logger: Logger(label: "test"))
     var configuration = WebhookRoutes.Configuration(verifyToken: verifyToken)
     configuration.bodyLimit = bodyLimit
-    return Application(
+    return WebhookServer.application(
         router: WebhookRoutes.router(ingestor: ingestor, configuration: configuration),
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        address: .hostname("127.0.0.1", port: 0), logger: Logger(label: "test"))
 }
 
 let signatureHeader = HTTPField.Name("X-Hub-Signature-256")!

@@ -6,7 +6,9 @@ import Synchronization
 /// over a window (default 8 days: Meta redelivers for up to 7). Rebuilt from the log at start.
 ///
 /// Keys are reserved before an append and committed or released after it, so two concurrent
-/// deliveries of the same message yield one fact.
+/// deliveries of the same message yield one fact. A delivery that finds its key reserved by a
+/// concurrent one waits for that one's outcome (`reserve(_:now:waitingUpTo:)`): if its append
+/// failed, the key is free again and the fact is stored by the one that waited.
 ///
 /// Every request goes through here, so no request may wait for the whole index: keys are kept as
 /// 128-bit fingerprints (`Key`) in 64 shards, each with its own lock. Growing a hash table rehashes all
@@ -28,6 +30,13 @@ public final class DedupeIndex: Sendable {
     }
 
     public var count: Int { shards.reduce(0) { total, shard in total + shard.state.withLock { $0.seen.count } } }
+
+    /// Requests waiting now for a concurrent one's outcome (see `reserve(_:now:waitingUpTo:)`).
+    public var waitingRequests: Int {
+        shards.reduce(0) { total, shard in
+            total + shard.state.withLock { $0.waiters.values.reduce(0) { $0 + $1.count } }
+        }
+    }
 
     /// Loads the keys of the facts recorded in the window before `now` (ms).
     public func load(from log: EventLog, now: Int64) throws(EventLogError) {
@@ -54,22 +63,44 @@ public final class DedupeIndex: Sendable {
     /// For each key: `true` when it is new (and now reserved), `false` when seen, reserved by a
     /// concurrent request, or repeated earlier in `keys`. `nil` keys are always new.
     public func reserve(_ keys: [Key?], now: Int64) -> [Bool] {
-        keys.map { key in
-            guard let key else { return true }
-            return shard(key).state.withLock { state in
-                if let seenAt = state.seen[key], now - seenAt < windowMilliseconds { return false }
-                return state.reserved.insert(key).inserted
+        var inFlight: [Int] = []
+        return reserve(keys, now: now, inFlight: &inFlight)
+    }
+
+    /// `reserve(_:now:)`, noting the indices of keys reserved by a concurrent request (not merely
+    /// repeated in `keys`). A new key costs what it always did: one lookup and one insert under its
+    /// shard's lock; the rest is done only when the insert finds the key taken.
+    func reserve(_ keys: [Key?], now: Int64, inFlight: inout [Int]) -> [Bool] {
+        keys.indices.map { index in
+            guard let key = keys[index] else { return true }
+            switch reserveOne(key, now: now) {
+            case .reserved: return true
+            case .seen: return false
+            case .taken:
+                if !keys[..<index].contains(key) { inFlight.append(index) }
+                return false
             }
+        }
+    }
+
+    enum Attempt { case reserved, seen, taken }
+
+    func reserveOne(_ key: Key, now: Int64) -> Attempt {
+        shard(key).state.withLock { state in
+            if let seenAt = state.seen[key], now - seenAt < windowMilliseconds { return .seen }
+            return state.reserved.insert(key).inserted ? .reserved : .taken
         }
     }
 
     /// The reserved keys are now in the log.
     public func commit(_ keys: [Key], at time: Int64) {
         for key in keys {
-            shard(key).state.withLock { state in
+            let woken = shard(key).state.withLock { state in
                 state.reserved.remove(key)
                 state.remember(key, at: time)
+                return state.takeWaiters(of: key)
             }
+            for waiter in woken { waiter.resume(settled: true) }
         }
         expireIfDue(before: time - windowMilliseconds)
     }
@@ -88,24 +119,37 @@ public final class DedupeIndex: Sendable {
         }
     }
 
-    /// The append failed: the keys are free again (Meta will redeliver).
+    /// The append failed: the keys are free again (Meta will redeliver; a request waiting for one
+    /// of them reserves it itself).
     public func release(_ keys: [Key]) {
         for key in keys {
-            _ = shard(key).state.withLock { $0.reserved.remove(key) }
+            let woken = shard(key).state.withLock { state in
+                state.reserved.remove(key)
+                return state.takeWaiters(of: key)
+            }
+            for waiter in woken { waiter.resume(settled: true) }
         }
     }
 
-    private func shard(_ key: Key) -> Shard {
+    func shard(_ key: Key) -> Shard {
         shards[Int(truncatingIfNeeded: key.low) & (Self.shardCount - 1)]
     }
 
-    private final class Shard: Sendable {
+    final class Shard: Sendable {
         let state = Mutex(State())
     }
 
-    private struct State {
+    struct State {
         var seen: [Key: Int64] = [:]
         var reserved: Set<Key> = []
+        /// Requests waiting for the outcome of a reserved key; empty but for concurrent duplicates.
+        var waiters: [Key: [OutcomeWaiter]] = [:]
+
+        /// The waiters of `key`, removed (checked only when some request waits at all).
+        mutating func takeWaiters(of key: Key) -> [OutcomeWaiter] {
+            guard !waiters.isEmpty else { return [] }
+            return waiters.removeValue(forKey: key) ?? []
+        }
         /// Keys by the hour they were committed in, oldest first: expiry drops whole hours, so
         /// no request ever waits for a sweep of the whole shard.
         var hours: [(hour: Int64, keys: [Key])] = []
@@ -133,9 +177,15 @@ public final class DedupeIndex: Sendable {
     /// (process-seeded SipHash with two salts): 16 bytes instead of a ~60-character string, cheap
     /// to rehash, hashed once per request. Two keys collide with odds of about 2⁻¹²⁸ per pair;
     /// the index is rebuilt from the log at each start, so the seed may change.
-    public struct Key: Hashable, Sendable, ExpressibleByStringLiteral {
+    public struct Key: Hashable, Sendable, Comparable, ExpressibleByStringLiteral {
         let high: UInt64
         let low: UInt64
+
+        /// An arbitrary but fixed order, in which concurrent requests wait for keys (see
+        /// `reserve(_:now:waitingUpTo:)`).
+        public static func < (left: Key, right: Key) -> Bool {
+            (left.high, left.low) < (right.high, right.low)
+        }
 
         public init(_ key: String) {
             var first = Hasher()

@@ -46,6 +46,15 @@ public enum WebhookRoutes {
             } catch is NIOTooManyBytesError {
                 ingestor.reject("too_large", requestId: requestId, bytes: nil)
                 return Response(status: .contentTooLarge)
+            } catch is RequestDeadlineExceeded {
+                // The connection is closed already; nothing was stored.
+                ingestor.reject("body_timeout", requestId: requestId, bytes: nil)
+                return Response(status: .requestTimeout)
+            } catch {
+                // The connection ended mid-body (NIO's decoder fails such a body rather than cut it
+                // short), or the body could not be parsed: nothing stored.
+                ingestor.reject("body_incomplete", requestId: requestId, bytes: nil)
+                throw error
             }
             let result = await ingestor.ingest(
                 body: Array(buffer: body), signatureHeader: request.headers[signatureHeader],
