@@ -44,6 +44,12 @@ struct SegmentHeader: Equatable {
         case invalid(String)
     }
 
+    /// Reads and decodes the header of a segment file of `size` bytes.
+    static func read(from file: borrowing LogFile, size: Int64) throws(EventLogError) -> DecodeResult {
+        let head = try file.read(count: Int(min(size, Int64(fixedSize + maxDictionary + 4))), at: 0)
+        return head.withUnsafeBytes { decode($0) }
+    }
+
     /// Decodes a header from the start of a segment file's bytes (at least the first
     /// `fixedSize + maxDictionary + 4` bytes, or the whole file when shorter).
     static func decode(_ raw: UnsafeRawBufferPointer) -> DecodeResult {

@@ -33,9 +33,11 @@ struct SegmentIndex: Equatable, Sendable {
 
     var eventCount: UInt64 { lastPosition + 1 - firstPosition }
 
-    /// Records a verified batch that starts at `offset`, directly after the covered bytes.
-    mutating func add(_ header: BatchHeader, at offset: Int64) {
-        if entries.isEmpty || offset - entries[entries.count - 1].offset >= Self.spacing {
+    /// Records a verified batch that starts at `offset`, directly after the covered bytes (or,
+    /// `afterDamage`, after damaged bytes a reader reads past: the batch then gets an entry, so
+    /// that reads from its positions on start there).
+    mutating func add(_ header: BatchHeader, at offset: Int64, afterDamage: Bool = false) {
+        if entries.isEmpty || afterDamage || offset - entries[entries.count - 1].offset >= Self.spacing {
             entries.append(Entry(basePosition: header.basePosition, offset: offset, firstTimestamp: header.firstTimestamp))
         }
         if batchCount == 0 { firstTimestamp = header.firstTimestamp }
