@@ -63,6 +63,7 @@ struct SegmentHeader: Equatable {
         guard raw.count >= end + 4 else { return .incomplete }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
         guard crc == raw.loadLittleEndian(UInt32.self, at: end) else { return .invalid("segment header checksum mismatch") }
+        guard raw.loadLittleEndian(UInt64.self, at: 16) > 0 else { return .invalid("segment header names position 0") }
         return .header(
             SegmentHeader(
                 firstPosition: raw.loadLittleEndian(UInt64.self, at: 16),

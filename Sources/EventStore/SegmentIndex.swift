@@ -107,8 +107,7 @@ struct SegmentIndex: Equatable, Sendable {
                 let covered = cursor.read(Int64.self), let last = cursor.read(UInt64.self),
                 let firstTime = cursor.read(Int64.self), let lastTime = cursor.read(Int64.self),
                 let batches = cursor.read(UInt64.self), let uncompressed = cursor.read(UInt64.self),
-                let count = cursor.read(UInt32.self), cursor.remaining == Int(count) * 24,
-                last + 1 >= firstPosition
+                let count = cursor.read(UInt32.self), cursor.remaining == Int(count) * 24
             else { return nil }
             var index = SegmentIndex(firstPosition: firstPosition, dataStart: covered)
             index.lastPosition = last
@@ -116,6 +115,7 @@ struct SegmentIndex: Equatable, Sendable {
             index.lastTimestamp = lastTime
             index.batchCount = batches
             index.uncompressedBytes = uncompressed
+            guard index.totalsArePossible, UInt64(count) <= batches else { return nil }
             index.entries.reserveCapacity(Int(count))
             for _ in 0..<count {
                 index.entries.append(
@@ -123,7 +123,34 @@ struct SegmentIndex: Equatable, Sendable {
                         basePosition: cursor.read(UInt64.self)!, offset: cursor.read(Int64.self)!,
                         firstTimestamp: cursor.read(Int64.self)!))
             }
-            return index
+            return index.entriesAreOrdered ? index : nil
         }
+    }
+
+    /// Whether the totals read from a file can describe real batches, so that no later sum or
+    /// `lastPosition + 1` overflows: every batch takes at least a header, an LZ4 block expands at
+    /// most 255 times, every event takes at least `RecordCodec.fixedBytes` uncompressed.
+    private var totalsArePossible: Bool {
+        guard coveredLength >= 0, coveredLength <= 1 << 48, lastPosition < UInt64.max,
+            lastPosition >= firstPosition - 1
+        else { return false }
+        let covered = UInt64(coveredLength)
+        return batchCount <= covered / UInt64(BatchHeader.size)
+            && uncompressedBytes <= covered * LZ4Compressor.maxExpansion
+            && eventCount <= uncompressedBytes / UInt64(RecordCodec.fixedBytes)
+            && (batchCount == 0) == (eventCount == 0)
+    }
+
+    /// Whether the entries go forward in offset and position, within the positions covered.
+    private var entriesAreOrdered: Bool {
+        var previous: Entry?
+        for entry in entries {
+            guard entry.basePosition >= firstPosition, entry.basePosition <= lastPosition else { return false }
+            if let previous, entry.offset <= previous.offset || entry.basePosition <= previous.basePosition {
+                return false
+            }
+            previous = entry
+        }
+        return true
     }
 }

@@ -177,8 +177,10 @@ struct SegmentLoader {
 
     private func loadIndex(firstPosition: UInt64, dataStart: Int64, fileSize: Int64) -> SegmentIndex? {
         let path = indexPath(firstPosition)
+        // At most one entry per batch: a larger file is not this segment's index (nor read whole).
+        let largest = 76 + 24 * (fileSize / Int64(BatchHeader.size) + 1)
         guard LogFS.exists(path), let file = try? LogFile(path: path, create: false, readOnly: true),
-            let size = try? file.size(), size < 1 << 30, let bytes = try? file.read(count: Int(size), at: 0),
+            let size = try? file.size(), size <= largest, let bytes = try? file.read(count: Int(size), at: 0),
             let index = SegmentIndex.decode(bytes), index.firstPosition == firstPosition,
             index.coveredLength >= dataStart, index.coveredLength <= fileSize,
             index.entries.allSatisfy({ $0.offset >= dataStart && $0.offset < index.coveredLength })
