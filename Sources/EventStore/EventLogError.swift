@@ -81,5 +81,6 @@ public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable
     static let corruptionRemedy =
         "Run `clickunlock log verify` to see every damaged batch, then, with the service stopped, "
         + "`clickunlock log repair`: it moves the damaged bytes into quarantine and keeps every sound batch at its "
-        + "position (or restore the segment from a backup). Until then `clickunlock replay --skip-corrupt` reads past it."
+        + "position (or restore the segment from a backup). "
+        + "Until then `clickunlock replay --skip-corrupt` reads past it."
 }

@@ -124,7 +124,8 @@ struct SegmentLoader {
             guard mode == .read else {
                 throw .damagedBeforeSoundBatches(segment: state.name, offset: offset, reason)
             }
-            damage = SkippedRange(segment: state.name, offset: offset, bytes: next - offset, positions: nil, reason: reason)
+            damage = SkippedRange(
+                segment: state.name, offset: offset, bytes: next - offset, positions: nil, reason: reason)
             frames.seek(to: next)
         }
     }
