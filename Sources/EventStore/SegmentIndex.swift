@@ -48,28 +48,30 @@ struct SegmentIndex: Equatable, Sendable {
         uncompressedBytes += UInt64(header.uncompressedLength)
     }
 
-    /// The offset of a batch at or before the one holding `position` (nil: before this segment).
+    /// The offset of a batch at or before the one holding `position` (nil: from the segment's
+    /// first batch; an entry after `position` — past damage at the start — is never the answer).
     func offset(forPosition position: UInt64) -> Int64? {
-        guard position >= firstPosition, let first = entries.first else { return nil }
+        guard position >= firstPosition, !entries.isEmpty else { return nil }
         var low = 0
         var high = entries.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if entries[mid].basePosition <= position { low = mid } else { high = mid - 1 }
         }
-        return entries[low].basePosition <= position ? entries[low].offset : first.offset
+        return entries[low].basePosition <= position ? entries[low].offset : nil
     }
 
-    /// The offset of a batch at or before the first one that may hold events at or after `time`.
+    /// The offset of a batch at or before the first one that may hold events at or after `time`
+    /// (nil: from the segment's first batch).
     func offset(forTime time: Int64) -> Int64? {
-        guard let first = entries.first else { return nil }
+        guard !entries.isEmpty else { return nil }
         var low = 0
         var high = entries.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if entries[mid].firstTimestamp < time { low = mid } else { high = mid - 1 }
         }
-        return entries[low].firstTimestamp < time ? entries[low].offset : first.offset
+        return entries[low].firstTimestamp < time ? entries[low].offset : nil
     }
 
     // MARK: File form

@@ -72,6 +72,24 @@ import Testing
         #expect(read.last == all.last)
     }
 
+    /// Found by the fuzz test: with the first batch of a segment damaged, the index a reader built
+    /// began after it, and a read from position 1 started there without a word.
+    @Test func damageInTheFirstBatchStopsAReadFromTheStart() async throws {
+        let (dir, all, frames) = try await makeLogWithUnverifiedTail()
+        for index in dir.indexFiles { try FileManager.default.removeItem(atPath: dir.file(index)) }
+        try BatchDamage.checksumMismatch.apply(to: dir.file(dir.segmentFiles[0]), at: frames[0])
+        do {
+            let read = try readAll(dir.path)
+            Issue.record("read \(read.count) events from position \(read.first?.position ?? 0) past the damage")
+        } catch let error as EventLogError {
+            #expect(error.code == .corruption && error.offset == frames[0].offset)
+        }
+        let (read, skipped) = try readAllSkippingCorrupt(dir.path)
+        #expect(read == Array(all.dropFirst(frames[0].count)))
+        #expect(skipped.contains { $0.offset == frames[0].offset })
+        #expect(try readAll(dir.path, from: 21).count == all.count - 20)
+    }
+
     @Test func aTornTailIsStillCutExactlyAsBefore() async throws {
         let (dir, all, frames) = try await makeLogWithUnverifiedTail()
         let segment = dir.segmentFiles[0]
