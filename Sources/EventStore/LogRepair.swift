@@ -43,19 +43,55 @@ public enum LogRepair {
         for (ordinal, entry) in names.enumerated() {
             let isLast = ordinal == names.count - 1
             let path = directory + "/" + entry.name
+            let indexPath = directory + "/" + SegmentName.index(entry.firstPosition)
             guard
                 let header = try header(of: path, name: entry.name, firstPosition: entry.firstPosition, isLast: isLast)
-            else { continue }
+            else {
+                report.actions.append(try removeIncomplete(entry.name, path: path, index: indexPath, quarantine))
+                continue
+            }
             let next = isLast ? nil : names[ordinal + 1].firstPosition
             report.segments += 1
+            let cached = cachedIndex(indexPath)
             let plan = try SegmentRepairPlan.scan(
-                name: entry.name, path: path, header: header, nextFirstPosition: next, previousTimestamp: &timestamp)
-            guard plan.needsRewrite else { continue }
-            report.actions += try SegmentRewriter.rewrite(
-                plan, header: header, nextFirstPosition: next, quarantine: quarantine)
-            report.rewrittenSegments.append(entry.name)
+                name: entry.name, path: path, header: header, nextFirstPosition: next, previousTimestamp: &timestamp,
+                cachedIndex: cached ?? nil)
+            if plan.needsRewrite {
+                report.actions += try SegmentRewriter.rewrite(
+                    plan, header: header, nextFirstPosition: next, quarantine: quarantine)
+                report.rewrittenSegments.append(entry.name)
+            } else if cached != nil, !plan.indexAgrees {
+                LogFS.remove(indexPath)
+                report.removedIndexes.append(SegmentName.index(entry.firstPosition))
+            }
         }
+        if !report.removedIndexes.isEmpty { try LogFS.syncDirectory(directory) }
         return report
+    }
+
+    /// The index cache at `path`: `nil` when there is none, `.some(nil)` when it does not decode.
+    private static func cachedIndex(_ path: String) -> SegmentIndex?? {
+        guard LogFS.exists(path) else { return nil }
+        guard let file = try? LogFile(path: path, create: false, readOnly: true), let size = try? file.size(),
+            size < 64 << 20, let bytes = try? file.read(count: Int(size), at: 0)
+        else { return .some(nil) }
+        return .some(SegmentIndex.decode(bytes))
+    }
+
+    /// Removes a last segment whose header is cut short, as opening the log would (a crash while
+    /// it was being created); its bytes, if any, go into quarantine first.
+    private static func removeIncomplete(
+        _ name: String, path: String, index: String, _ quarantine: Quarantine
+    ) throws(EventLogError) -> RepairReport.Action {
+        let file = try LogFile(path: path, create: false, readOnly: true)
+        let size = try file.size()
+        let stored = size > 0 ? try quarantine.store(file, segment: name, offset: 0, count: size) : nil
+        LogFS.remove(index)
+        LogFS.remove(path)
+        try LogFS.syncDirectory(quarantine.logDirectory)
+        return RepairReport.Action(
+            kind: .removedIncompleteSegment, segment: name, offset: 0, bytes: size, positions: nil,
+            quarantineFile: stored, reason: "segment header cut short")
     }
 
     /// The segment's header; `nil` for a last segment whose creation was cut short (it holds no

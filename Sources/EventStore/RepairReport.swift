@@ -12,6 +12,9 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
             /// Positions missing between sound batches, with no bytes in their place: filled with
             /// placeholder events.
             case filledGap
+            /// A last segment whose header is cut short (a crash while it was being created, so it
+            /// holds no batch): removed, as opening the log would; its bytes are kept in quarantine.
+            case removedIncompleteSegment
         }
 
         public var kind: Kind
@@ -36,6 +39,9 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
                     + "never acknowledged), as opening the log would"
             case .filledGap:
                 text = "filled missing positions at byte offset \(offset) of \(segment) (\(reason))"
+            case .removedIncompleteSegment:
+                text = "removed \(segment) (\(bytes) bytes, \(reason): a segment whose creation was cut short), "
+                    + "as opening the log would"
             }
             if let quarantineFile { text += "; the bytes are kept in \(quarantineFile)" }
             if let positions {
@@ -52,15 +58,23 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
     /// Segments rewritten (every sound batch copied byte for byte, in place of the damage
     /// placeholder batches). Their index caches were removed; opening the log rebuilds them.
     public var rewrittenSegments: [String] = []
+    /// Index caches of segments left as they were that did not describe their batches: removed
+    /// (opening the log rebuilds them).
+    public var removedIndexes: [String] = []
 
     public init() {}
 
     /// Whether the log needed nothing.
-    public var foundNothing: Bool { actions.isEmpty }
+    public var foundNothing: Bool { actions.isEmpty && removedIndexes.isEmpty }
 
     public var description: String {
         if foundNothing { return "nothing to repair in \(segments) segment(s): every batch is sound" }
-        return (actions.map(\.description) + ["rewrote \(rewrittenSegments.joined(separator: ", "))"])
-            .joined(separator: "\n")
+        var lines = actions.map(\.description)
+        if !rewrittenSegments.isEmpty { lines.append("rewrote \(rewrittenSegments.joined(separator: ", "))") }
+        if !removedIndexes.isEmpty {
+            lines.append(
+                "removed index caches that did not match their segment: \(removedIndexes.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
     }
 }

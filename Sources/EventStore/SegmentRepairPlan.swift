@@ -1,5 +1,5 @@
-/// How one segment is mended, found by reading every batch of it (its index is not trusted):
-/// which bytes are kept exactly, which go into quarantine, which positions placeholders fill.
+/// How one segment is mended, found by reading and decoding every batch of it (its index is not
+/// trusted): which bytes are kept exactly, which go into quarantine, which positions placeholders fill.
 ///
 /// Positions come only from sound batches (never from a damaged header): the positions lost in
 /// damage are those between the last sound batch before it and the first sound one after it
@@ -37,6 +37,9 @@ struct SegmentRepairPlan {
     var pieces: [Piece] = []
     /// Zeros at the end (space written ahead), dropped by a rewrite.
     var zeroBytes: Int64 = 0
+    /// Whether the segment's index cache (when given) describes its sound batches, or a prefix
+    /// of them; one that does not is removed (opening rebuilds it).
+    var indexAgrees = true
 
     /// Whether anything but sound batches (and zeros ahead, which opening cuts) was found.
     var needsRewrite: Bool {
@@ -49,10 +52,11 @@ struct SegmentRepairPlan {
     /// Reads the segment at `path` (header already decoded) from its first batch to its end.
     ///
     /// `nextFirstPosition` is the next segment's first position (`nil` for the last segment);
-    /// `previousTimestamp` is the last sound batch's time so far along the log, updated.
+    /// `previousTimestamp` is the last sound batch's time so far along the log, updated;
+    /// `cachedIndex` the segment's index cache, checked against what is found.
     static func scan(
         name: String, path: String, header: SegmentHeader, nextFirstPosition: UInt64?,
-        previousTimestamp: inout Int64?
+        previousTimestamp: inout Int64?, cachedIndex: SegmentIndex? = nil
     ) throws(EventLogError) -> SegmentRepairPlan {
         let file = try LogFile(path: path, create: false, readOnly: true)
         let size = try file.size()
@@ -61,6 +65,9 @@ struct SegmentRepairPlan {
         var frames = FrameReader(file: file, offset: dataStart, limit: size)
         var expected = header.firstPosition
         var run: Int64? = dataStart
+        // The index opening would build, while nothing is damaged yet.
+        var index: SegmentIndex? = SegmentIndex(firstPosition: header.firstPosition, dataStart: dataStart)
+        plan.indexAgrees = cachedIndex == nil || cachedIndex == index
         func closeRun(at end: Int64) {
             if let start = run, end > start { plan.pieces.append(.keep(start..<end)) }
             run = nil
@@ -72,6 +79,10 @@ struct SegmentRepairPlan {
             case .end:
                 closeRun(at: frames.offset)
                 break scan
+            case .frame(let batch, let stored, let offset)
+            where FrameReader.events(of: batch, stored: stored, dictionary: header.dictionary) == nil:
+                // Sound checksum, records that do not decode (a crafted file): damaged all the same.
+                (at, reason) = (offset, "records do not decode")
             case .frame(let batch, _, let offset):
                 guard batch.basePosition >= expected else {
                     throw .corruption(
@@ -80,6 +91,7 @@ struct SegmentRepairPlan {
                             + "is right")
                 }
                 if batch.basePosition > expected {
+                    index = nil
                     closeRun(at: offset)
                     let lost = try plan.lost(expected...(batch.basePosition - 1), bytes: nil, at: offset)
                     plan.pieces.append(
@@ -89,6 +101,8 @@ struct SegmentRepairPlan {
                                 timestamp: previousTimestamp ?? batch.firstTimestamp)))
                 }
                 if run == nil { run = offset }
+                index?.add(batch, at: offset)
+                if let cachedIndex, cachedIndex == index { plan.indexAgrees = true }
                 expected = batch.lastPosition + 1
                 previousTimestamp = batch.lastTimestamp
                 continue scan
@@ -98,6 +112,7 @@ struct SegmentRepairPlan {
                 (at, reason) = (offset, why)
             }
             closeRun(at: at)
+            index = nil
             if try frames.onlyZeros(from: at) {
                 plan.zeroBytes = size - at
                 break scan

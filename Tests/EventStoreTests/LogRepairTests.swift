@@ -127,6 +127,69 @@ import Testing
         try await expectWritable(dir, count: all.count - last.count)
     }
 
+    /// Several segments of 5-event batches; their frames.
+    private func makeSegmentedLog() async throws -> (TempDirectory, [RecordedEvent], [[FormatProbe.Frame]]) {
+        let dir = TempDirectory()
+        let log = try EventLog.open(directory: dir.path, configuration: .testing(segmentSize: 8 * 1024))
+        for batch in 0..<60 { try await log.append((0..<5).map { sampleEvent(batch * 5 + $0, size: 60) }) }
+        await log.close()
+        return (dir, try readAll(dir.path), try dir.segmentFiles.map { try FormatProbe.frames(of: dir.file($0)) })
+    }
+
+    @Test func aLastSegmentWhoseHeaderIsCutShortIsRemovedAsOpeningWould() async throws {
+        let (dir, all, frames) = try await makeSegmentedLog()
+        let last = dir.segmentFiles[dir.segmentFiles.count - 1]
+        truncateFile(dir.file(last), to: 20)
+        let head = try fileBytes(dir.file(last))
+        let report = try LogRepair.repair(directory: dir.path)
+        let action = try #require(report.actions.first)
+        #expect(report.actions.count == 1 && action.kind == .removedIncompleteSegment && action.segment == last)
+        #expect(try fileBytes(try #require(action.quarantineFile)) == head)
+        #expect(!dir.segmentFiles.contains(last))
+        let kept = all.count - frames[frames.count - 1].reduce(0) { $0 + $1.count }
+        #expect(try readAll(dir.path) == Array(all.prefix(kept)))
+        try await expectWritable(dir, count: kept)
+    }
+
+    @Test func anIndexThatDisagreesWithItsSegmentIsRemoved() async throws {
+        let (dir, all, _) = try await makeSegmentedLog()
+        // The first segment's index, with its last position (offset 24) one too far, checksum valid.
+        let index = dir.file(dir.indexFiles[0])
+        var bytes = try fileBytes(index)
+        bytes.store(UInt64(bytes.u32(at: 24)) + 1, at: 24)
+        bytes.store(TestCRC32C.checksum(bytes[0..<(bytes.count - 4)]), at: bytes.count - 4)
+        try Data(bytes).write(to: URL(fileURLWithPath: index))
+        #expect(throws: EventLogError.self) { try LogReader.open(directory: dir.path) }
+
+        let report = try LogRepair.repair(directory: dir.path)
+        #expect(report.actions.isEmpty && report.rewrittenSegments.isEmpty)
+        #expect(report.removedIndexes == ["00000000000000000001.idx"])
+        #expect(!report.foundNothing && report.description.contains("00000000000000000001.idx"))
+        #expect(try readAll(dir.path) == all)
+        try await expectWritable(dir, count: all.count)
+    }
+
+    @Test func aBatchWhoseRecordsDoNotDecodeIsQuarantinedToo() async throws {
+        let (dir, all, frames) = try await makeSegmentedLog()
+        let segment = dir.segmentFiles[1]
+        let damaged = frames[1][2]
+        // A stored byte changed and the checksum made valid again: only decoding finds it.
+        var bytes = try fileBytes(dir.file(segment))
+        bytes[Int(damaged.offset) + 48] ^= 0xFF
+        bytes.resealBatch(at: Int(damaged.offset), storedLength: Int(damaged.length) - 48)
+        try Data(bytes).write(to: URL(fileURLWithPath: dir.file(segment)))
+        #expect(try !LogReader.open(directory: dir.path).verify().isSound)
+
+        let report = try LogRepair.repair(directory: dir.path)
+        let action = try #require(report.actions.first)
+        #expect(report.actions.count == 1 && action.offset == damaged.offset && action.bytes == damaged.length)
+        #expect(action.reason == "records do not decode" && action.positions == positions(of: damaged))
+        let file = try #require(action.quarantineFile)
+        let relative = String(file.dropFirst(dir.path.count + 1))
+        try expectRepaired(dir, all, lost: [positions(of: damaged)], quarantine: [relative])
+        try await expectWritable(dir, count: all.count)
+    }
+
     @Test func aSoundLogIsLeftAlone() async throws {
         let (dir, _, _) = try await makeLogWithUnverifiedTail()
         let segment = dir.segmentFiles[0]
