@@ -97,6 +97,8 @@ struct SegmentLoader {
             var header: BatchHeader?
             switch try frames.next() {
             case .end:
+                // (A file read beside its writer can end before the sound batch found after damage.)
+                if let damage { report.damaged.append(damage) }
                 return
             case .frame(let sound, _, let at):
                 try extend(&state, with: sound, at: at, after: &damage)
