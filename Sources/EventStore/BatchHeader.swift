@@ -86,13 +86,36 @@ struct BatchHeader: Equatable {
             storedLength: raw.loadLittleEndian(UInt32.self, at: 44))
         if header.recordCount == 0 { return .failure(HeaderError(.inconsistent("record count is 0"))) }
         if header.basePosition == 0 { return .failure(HeaderError(.inconsistent("base position is 0"))) }
-        if codec == .raw && header.storedLength != header.uncompressedLength {
-            return .failure(HeaderError(.inconsistent("raw batch with stored length != uncompressed length")))
-        }
+        if let why = header.impossibleLengths { return .failure(HeaderError(.inconsistent(why))) }
         if header.lastTimestamp < header.firstTimestamp {
             return .failure(HeaderError(.inconsistent("last timestamp before first")))
         }
         return .success(header)
+    }
+
+    /// Why the counts and lengths cannot describe a real batch, checked before anything is
+    /// allocated or added from them; `nil` when they can.
+    ///
+    /// Every record takes at least `RecordCodec.fixedBytes` uncompressed; an LZ4 block expands at
+    /// most 255 times; positions must not run past `UInt64.max` (`lastPosition + 1` stays valid).
+    var impossibleLengths: String? {
+        if basePosition > UInt64.max - UInt64(recordCount) {
+            return "base position \(basePosition) + \(recordCount) records overflows"
+        }
+        if UInt64(recordCount) * UInt64(RecordCodec.fixedBytes) > UInt64(uncompressedLength) {
+            return "\(recordCount) records cannot fit in \(uncompressedLength) uncompressed bytes"
+        }
+        switch codec {
+        case .raw where storedLength != uncompressedLength:
+            return "raw batch with stored length != uncompressed length"
+        case .lz4, .lz4Dictionary:
+            if UInt64(uncompressedLength) > UInt64(storedLength) * LZ4Compressor.maxExpansion {
+                return "\(storedLength) LZ4 bytes cannot expand to \(uncompressedLength)"
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     struct HeaderError: Error, Equatable {

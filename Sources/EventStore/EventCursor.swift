@@ -87,6 +87,18 @@ final class EventCursor {
                 throw .corruption(segment: name, offset: offset, "expected position \(last + 1), found \(header.basePosition)")
             }
             skipped.append(gap)
+        } else if lastPosition == nil, minTimestamp == nil, minPosition >= segment.firstPosition,
+            header.basePosition > minPosition
+        {
+            // The first batch read starts after the position asked for: what holds it is missing.
+            let gap = SkippedRange(
+                segment: name, offset: offset, bytes: 0, positions: minPosition...(header.basePosition - 1),
+                reason: "positions missing")
+            guard skipCorrupt else {
+                throw .corruption(
+                    segment: name, offset: offset, "expected position \(minPosition), found \(header.basePosition)")
+            }
+            skipped.append(gap)
         }
         lastPosition = header.lastPosition
         if header.lastPosition < minPosition { return nil }

@@ -64,8 +64,23 @@ public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable
         EventLogError(
             .corruption,
             "corrupt batch in segment \(segment) at byte offset \(offset) (\(why)). Nothing after it is trusted. "
-                + "Run `clickunlock log verify` to see the extent, `clickunlock replay --skip-corrupt` to read past it, "
-                + "and restore the segment from a backup; the log will not open for writing until then.",
+                + corruptionRemedy,
             segment: segment, offset: offset)
     }
+
+    /// A damaged batch with sound batches after it: once sound, so not a torn write, and not cut.
+    static func damagedBeforeSoundBatches(segment: String, offset: Int64, _ why: String) -> EventLogError {
+        EventLogError(
+            .corruption,
+            "damaged batch in segment \(segment) at byte offset \(offset) (\(why)), with sound batches after it: "
+                + "it is not a torn write, so nothing was cut and the log does not open for writing. "
+                + corruptionRemedy,
+            segment: segment, offset: offset)
+    }
+
+    static let corruptionRemedy =
+        "Run `clickunlock log verify` to see every damaged batch, then, with the service stopped, "
+        + "`clickunlock log repair`: it moves the damaged bytes into quarantine and keeps every sound batch at its "
+        + "position (or restore the segment from a backup). "
+        + "Until then `clickunlock replay --skip-corrupt` reads past it."
 }

@@ -150,6 +150,13 @@ struct FrameReader: ~Copyable {
         return nil
     }
 
+    /// What to call a `.truncated` step: the header, when there is one, claims more bytes than
+    /// are left (a batch cut short at the end, or a damaged length in the middle).
+    static func cutShortReason(_ header: BatchHeader?) -> String {
+        guard let header else { return "batch cut short" }
+        return "batch cut short: its header claims \(header.frameLength) bytes, more than the segment holds"
+    }
+
     /// Decodes the events of a sound frame.
     static func events(
         of header: BatchHeader, stored: [UInt8], dictionary: [UInt8]

@@ -87,14 +87,29 @@ final class LZ4Compressor {
         return written > 0 ? Int(written) : nil
     }
 
+    /// An LZ4 block never decodes to more than 255 times its size (each byte of a match length
+    /// adds at most 255 bytes of output).
+    static let maxExpansion: UInt64 = 255
+
+    /// Above this claimed length, `decompress` first checks that the block really decodes to it.
+    static let trustedLength = 1 << 20
+
     /// Decompresses exactly `originalLength` bytes; `nil` when the input is not a valid block
     /// of that length.
+    ///
+    /// `originalLength` comes from disk: more than `trustedLength` is allocated only once a walk
+    /// of the block's sequences (no output written) has found that it decodes to exactly that.
     static func decompress(
         _ source: UnsafeRawBufferPointer, originalLength: Int, dictionary: [UInt8]
     ) -> [UInt8]? {
-        guard originalLength >= 0, originalLength <= Int(Int32.max) else { return nil }
+        guard originalLength >= 0, originalLength <= Int(Int32.max), source.count <= Int(Int32.max) else {
+            return nil
+        }
         if originalLength == 0 { return source.isEmpty ? [] : nil }
         guard let src = source.baseAddress else { return nil }
+        if originalLength > trustedLength {
+            guard LZ4BlockLength.decoded(source, limit: originalLength) == originalLength else { return nil }
+        }
         var failed = false
         let output = [UInt8](unsafeUninitializedCapacity: originalLength) { buffer, count in
             let dst = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)

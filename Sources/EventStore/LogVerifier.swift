@@ -45,9 +45,13 @@ enum LogVerifier {
                     report.batches += 1
                     report.events += UInt64(header.recordCount)
                     expected = header.lastPosition + 1
-                case .truncated(let offset, _):
-                    report.problems.append(.init(segment: segment.name, offset: offset, reason: "batch cut short"))
-                    break scan
+                case .truncated(let offset, let header):
+                    // Too long for what is left: a damaged length in the middle as well as a cut end.
+                    let reason = FrameReader.cutShortReason(header)
+                    report.problems.append(.init(segment: segment.name, offset: offset, reason: reason))
+                    guard let next = try frames.findNextSoundFrame(after: offset) else { break scan }
+                    frames.seek(to: next)
+                    expected = nil
                 case .invalid(let offset, let reason):
                     report.problems.append(.init(segment: segment.name, offset: offset, reason: reason))
                     guard let next = try frames.findNextSoundFrame(after: offset) else { break scan }

@@ -31,8 +31,14 @@ enum RecordCodec {
     }
 
     /// Decodes exactly `count` records; `nil` when the bytes do not hold them.
+    ///
+    /// `count` comes from disk: it is checked against what the bytes can hold (every record takes
+    /// at least `fixedBytes`) before anything is reserved for it.
     static func decode(_ bytes: [UInt8], count: Int, basePosition: UInt64) -> [RecordedEvent]? {
-        bytes.withUnsafeBytes { raw -> [RecordedEvent]? in
+        guard count >= 0, count <= bytes.count / fixedBytes,
+            basePosition > 0, basePosition <= UInt64.max - UInt64(count)
+        else { return nil }
+        return bytes.withUnsafeBytes { raw -> [RecordedEvent]? in
             var cursor = ByteCursor(raw)
             var events: [RecordedEvent] = []
             events.reserveCapacity(count)

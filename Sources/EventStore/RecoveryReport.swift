@@ -15,6 +15,10 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
     /// Zeros found after the last batch (space the writer prepared ahead; a crash leaves them):
     /// cut (or, read-only, ignored), never counted as a torn batch.
     public var preallocatedBytes: Int64 = 0
+    /// Read-only: damaged batches with sound batches after them (so not torn writes), read past
+    /// when opening. Reads stop at each with `.corruption` unless they skip corrupt data;
+    /// `clickunlock log repair` mends them. (The writer refuses to open over them.)
+    public var damaged: [SkippedRange] = []
     /// Whether the log was opened read-only (nothing was changed on disk).
     public var readOnly = false
 
@@ -34,6 +38,11 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
         }
         if !removedSegments.isEmpty {
             parts.append("removed empty segments whose creation was cut short: \(removedSegments.joined(separator: ", "))")
+        }
+        if !damaged.isEmpty {
+            parts.append(
+                "found damaged batches followed by sound ones (run `clickunlock log verify`, then `clickunlock log repair`): "
+                    + damaged.map(\.description).joined(separator: "; "))
         }
         if !rebuiltIndexes.isEmpty { parts.append("rebuilt indexes: \(rebuiltIndexes.joined(separator: ", "))") }
         parts.append("verified \(verifiedBytes) bytes")

@@ -44,6 +44,12 @@ struct SegmentHeader: Equatable {
         case invalid(String)
     }
 
+    /// Reads and decodes the header of a segment file of `size` bytes.
+    static func read(from file: borrowing LogFile, size: Int64) throws(EventLogError) -> DecodeResult {
+        let head = try file.read(count: Int(min(size, Int64(fixedSize + maxDictionary + 4))), at: 0)
+        return head.withUnsafeBytes { decode($0) }
+    }
+
     /// Decodes a header from the start of a segment file's bytes (at least the first
     /// `fixedSize + maxDictionary + 4` bytes, or the whole file when shorter).
     static func decode(_ raw: UnsafeRawBufferPointer) -> DecodeResult {
@@ -57,6 +63,7 @@ struct SegmentHeader: Equatable {
         guard raw.count >= end + 4 else { return .incomplete }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
         guard crc == raw.loadLittleEndian(UInt32.self, at: end) else { return .invalid("segment header checksum mismatch") }
+        guard raw.loadLittleEndian(UInt64.self, at: 16) > 0 else { return .invalid("segment header names position 0") }
         return .header(
             SegmentHeader(
                 firstPosition: raw.loadLittleEndian(UInt64.self, at: 16),

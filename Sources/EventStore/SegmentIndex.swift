@@ -33,9 +33,11 @@ struct SegmentIndex: Equatable, Sendable {
 
     var eventCount: UInt64 { lastPosition + 1 - firstPosition }
 
-    /// Records a verified batch that starts at `offset`, directly after the covered bytes.
-    mutating func add(_ header: BatchHeader, at offset: Int64) {
-        if entries.isEmpty || offset - entries[entries.count - 1].offset >= Self.spacing {
+    /// Records a verified batch that starts at `offset`, directly after the covered bytes (or,
+    /// `afterDamage`, after damaged bytes a reader reads past: the batch then gets an entry, so
+    /// that reads from its positions on start there).
+    mutating func add(_ header: BatchHeader, at offset: Int64, afterDamage: Bool = false) {
+        if entries.isEmpty || afterDamage || offset - entries[entries.count - 1].offset >= Self.spacing {
             entries.append(Entry(basePosition: header.basePosition, offset: offset, firstTimestamp: header.firstTimestamp))
         }
         if batchCount == 0 { firstTimestamp = header.firstTimestamp }
@@ -46,28 +48,30 @@ struct SegmentIndex: Equatable, Sendable {
         uncompressedBytes += UInt64(header.uncompressedLength)
     }
 
-    /// The offset of a batch at or before the one holding `position` (nil: before this segment).
+    /// The offset of a batch at or before the one holding `position` (nil: from the segment's
+    /// first batch; an entry after `position` — past damage at the start — is never the answer).
     func offset(forPosition position: UInt64) -> Int64? {
-        guard position >= firstPosition, let first = entries.first else { return nil }
+        guard position >= firstPosition, !entries.isEmpty else { return nil }
         var low = 0
         var high = entries.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if entries[mid].basePosition <= position { low = mid } else { high = mid - 1 }
         }
-        return entries[low].basePosition <= position ? entries[low].offset : first.offset
+        return entries[low].basePosition <= position ? entries[low].offset : nil
     }
 
-    /// The offset of a batch at or before the first one that may hold events at or after `time`.
+    /// The offset of a batch at or before the first one that may hold events at or after `time`
+    /// (nil: from the segment's first batch).
     func offset(forTime time: Int64) -> Int64? {
-        guard let first = entries.first else { return nil }
+        guard !entries.isEmpty else { return nil }
         var low = 0
         var high = entries.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if entries[mid].firstTimestamp < time { low = mid } else { high = mid - 1 }
         }
-        return entries[low].firstTimestamp < time ? entries[low].offset : first.offset
+        return entries[low].firstTimestamp < time ? entries[low].offset : nil
     }
 
     // MARK: File form
@@ -105,8 +109,7 @@ struct SegmentIndex: Equatable, Sendable {
                 let covered = cursor.read(Int64.self), let last = cursor.read(UInt64.self),
                 let firstTime = cursor.read(Int64.self), let lastTime = cursor.read(Int64.self),
                 let batches = cursor.read(UInt64.self), let uncompressed = cursor.read(UInt64.self),
-                let count = cursor.read(UInt32.self), cursor.remaining == Int(count) * 24,
-                last + 1 >= firstPosition
+                let count = cursor.read(UInt32.self), cursor.remaining == Int(count) * 24
             else { return nil }
             var index = SegmentIndex(firstPosition: firstPosition, dataStart: covered)
             index.lastPosition = last
@@ -114,6 +117,7 @@ struct SegmentIndex: Equatable, Sendable {
             index.lastTimestamp = lastTime
             index.batchCount = batches
             index.uncompressedBytes = uncompressed
+            guard index.totalsArePossible, UInt64(count) <= batches else { return nil }
             index.entries.reserveCapacity(Int(count))
             for _ in 0..<count {
                 index.entries.append(
@@ -121,7 +125,34 @@ struct SegmentIndex: Equatable, Sendable {
                         basePosition: cursor.read(UInt64.self)!, offset: cursor.read(Int64.self)!,
                         firstTimestamp: cursor.read(Int64.self)!))
             }
-            return index
+            return index.entriesAreOrdered ? index : nil
         }
+    }
+
+    /// Whether the totals read from a file can describe real batches, so that no later sum or
+    /// `lastPosition + 1` overflows: every batch takes at least a header, an LZ4 block expands at
+    /// most 255 times, every event takes at least `RecordCodec.fixedBytes` uncompressed.
+    private var totalsArePossible: Bool {
+        guard coveredLength >= 0, coveredLength <= 1 << 48, lastPosition < UInt64.max,
+            lastPosition >= firstPosition - 1
+        else { return false }
+        let covered = UInt64(coveredLength)
+        return batchCount <= covered / UInt64(BatchHeader.size)
+            && uncompressedBytes <= covered * LZ4Compressor.maxExpansion
+            && eventCount <= uncompressedBytes / UInt64(RecordCodec.fixedBytes)
+            && (batchCount == 0) == (eventCount == 0)
+    }
+
+    /// Whether the entries go forward in offset and position, within the positions covered.
+    private var entriesAreOrdered: Bool {
+        var previous: Entry?
+        for entry in entries {
+            guard entry.basePosition >= firstPosition, entry.basePosition <= lastPosition else { return false }
+            if let previous, entry.offset <= previous.offset || entry.basePosition <= previous.basePosition {
+                return false
+            }
+            previous = entry
+        }
+        return true
     }
 }

@@ -44,9 +44,8 @@ struct SegmentLoader {
         let path = directory + "/" + name
         let file = try LogFile(path: path, create: false, readOnly: mode == .read)
         let size = try file.size()
-        let head = try file.read(count: Int(min(size, Int64(SegmentHeader.fixedSize + SegmentHeader.maxDictionary + 4))), at: 0)
         let header: SegmentHeader
-        switch head.withUnsafeBytes({ SegmentHeader.decode($0) }) {
+        switch try SegmentHeader.read(from: file, size: size) {
         case .incomplete where isLast:
             if mode == .write { LogFS.remove(path) }
             report.removedSegments.append(name)
@@ -76,6 +75,13 @@ struct SegmentLoader {
     }
 
     /// Verifies the bytes after `state.index.coveredLength` up to `size` and extends the index.
+    ///
+    /// At an unsound batch (short, bad magic, impossible lengths, checksum mismatch): zeros from
+    /// there to the end are space written ahead, cut. Otherwise a later sound batch decides. None
+    /// in the last segment: a torn tail, cut (read-only: ignored). One: the damaged batch was once
+    /// sound, so this is corruption and nothing is cut: the writer stops (`LogRepair` mends it); a
+    /// reader notes it in `report.damaged` and indexes past it (reads stop there with
+    /// `.corruption` unless they skip corrupt data).
     mutating func verifyTail(of state: inout SegmentState, file: borrowing LogFile, size: Int64, isLast: Bool)
         throws(EventLogError)
     {
@@ -84,38 +90,65 @@ struct SegmentLoader {
         let reader = try LogFile(path: state.path, create: false, readOnly: true)
         var frames = FrameReader(file: reader, offset: start, limit: size, mayShrink: mode == .read)
         report.verifiedBytes += size - start
+        var damage: SkippedRange?
         while true {
+            let offset: Int64
+            let reason: String
+            var header: BatchHeader?
             switch try frames.next() {
             case .end:
+                // (A file read beside its writer can end before the sound batch found after damage.)
+                if let damage { report.damaged.append(damage) }
                 return
-            case .frame(let header, _, let offset):
-                guard header.basePosition == state.index.lastPosition + 1 else {
-                    throw .corruption(
-                        segment: state.name, offset: offset,
-                        "expected position \(state.index.lastPosition + 1), found \(header.basePosition)")
-                }
-                state.index.add(header, at: offset)
-            case .truncated(let offset, _) where try frames.onlyZeros(from: offset),
-                .invalid(let offset, _) where try frames.onlyZeros(from: offset):
+            case .frame(let sound, _, let at):
+                try extend(&state, with: sound, at: at, after: &damage)
+                continue
+            case .truncated(let at, let partial):
+                (offset, reason, header) = (at, FrameReader.cutShortReason(partial), partial)
+            case .invalid(let at, let why):
+                (offset, reason) = (at, why)
+            }
+            if try frames.onlyZeros(from: offset) {
                 // Space the writer had filled with zeros ahead of its batches: not a torn batch.
                 try cutZeros(of: state, file: file, at: offset, size: size)
                 return
-            case .truncated(let offset, let header):
-                guard isLast else { throw .corruption(segment: state.name, offset: offset, "batch cut short") }
+            }
+            guard let next = try frames.findNextSoundFrame(after: offset) else {
+                // A torn write leaves garbage only at the very end of the last segment.
+                guard isLast else { throw .corruption(segment: state.name, offset: offset, reason) }
                 try cutTail(of: state, file: file, at: offset, size: size, header: header)
                 return
-            case .invalid(let offset, let reason):
-                // A torn write leaves garbage only at the very end; a sound batch after a bad one means
-                // the bad one was once sound, so it is corruption. Except read beside the writer: a
-                // batch being written into the zeros ahead can look damaged while the next one is
-                // already readable; read again, it is whole.
-                guard isLast, try frames.findNextSoundFrame(after: offset) == nil else {
-                    if mode == .read, isLast, try frames.becomesSound(at: offset) { continue }
-                    throw .corruption(segment: state.name, offset: offset, reason)
-                }
-                try cutTail(of: state, file: file, at: offset, size: size, header: nil)
-                return
             }
+            // A sound batch follows, so this one was once sound. Except read beside the writer: a
+            // batch being written into the zeros ahead can look damaged while the next one is
+            // already readable; read again, it is whole.
+            if mode == .read, isLast, try frames.becomesSound(at: offset) { continue }
+            guard mode == .read else {
+                throw .damagedBeforeSoundBatches(segment: state.name, offset: offset, reason)
+            }
+            damage = SkippedRange(
+                segment: state.name, offset: offset, bytes: next - offset, positions: nil, reason: reason)
+            frames.seek(to: next)
+        }
+    }
+
+    /// Adds a sound batch to the index; it must follow on from the last position (after damage
+    /// read past: at or after it, the positions in between being lost in the damage).
+    private mutating func extend(
+        _ state: inout SegmentState, with header: BatchHeader, at offset: Int64, after damage: inout SkippedRange?
+    ) throws(EventLogError) {
+        let expected = state.index.lastPosition + 1
+        guard header.basePosition == expected || (damage != nil && header.basePosition > expected) else {
+            throw .corruption(
+                segment: state.name, offset: offset, "expected position \(expected), found \(header.basePosition)")
+        }
+        if var skipped = damage {
+            if header.basePosition > expected { skipped.positions = expected...(header.basePosition - 1) }
+            report.damaged.append(skipped)
+            damage = nil
+            state.index.add(header, at: offset, afterDamage: true)
+        } else {
+            state.index.add(header, at: offset)
         }
     }
 
@@ -147,8 +180,10 @@ struct SegmentLoader {
 
     private func loadIndex(firstPosition: UInt64, dataStart: Int64, fileSize: Int64) -> SegmentIndex? {
         let path = indexPath(firstPosition)
+        // At most one entry per batch: a larger file is not this segment's index (nor read whole).
+        let largest = 76 + 24 * (fileSize / Int64(BatchHeader.size) + 1)
         guard LogFS.exists(path), let file = try? LogFile(path: path, create: false, readOnly: true),
-            let size = try? file.size(), size < 1 << 30, let bytes = try? file.read(count: Int(size), at: 0),
+            let size = try? file.size(), size <= largest, let bytes = try? file.read(count: Int(size), at: 0),
             let index = SegmentIndex.decode(bytes), index.firstPosition == firstPosition,
             index.coveredLength >= dataStart, index.coveredLength <= fileSize,
             index.entries.allSatisfy({ $0.offset >= dataStart && $0.offset < index.coveredLength })
