@@ -97,10 +97,11 @@ struct BatchHeader: Equatable {
     /// allocated or added from them; `nil` when they can.
     ///
     /// Every record takes at least `RecordCodec.fixedBytes` uncompressed; an LZ4 block expands at
-    /// most 255 times; positions must not run past `UInt64.max` (`lastPosition + 1` stays valid).
+    /// most 255 times; positions must stay below `Int64.max` (`lastPosition + 1` stays valid, and
+    /// the projections, SQLite and JSON readers hold positions as signed 64-bit numbers).
     var impossibleLengths: String? {
-        if basePosition > UInt64.max - UInt64(recordCount) {
-            return "base position \(basePosition) + \(recordCount) records overflows"
+        if basePosition >= UInt64(Int64.max) - UInt64(recordCount) {
+            return "base position \(basePosition) + \(recordCount) records runs past the largest position"
         }
         if UInt64(recordCount) * UInt64(RecordCodec.fixedBytes) > UInt64(uncompressedLength) {
             return "\(recordCount) records cannot fit in \(uncompressedLength) uncompressed bytes"

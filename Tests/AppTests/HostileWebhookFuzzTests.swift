@@ -54,8 +54,16 @@ import Testing
         print("hostile webhook fuzz: \(Self.inputs) signed bodies ingested, answers \(statuses)")
         #expect(statuses == [200: Self.inputs], "every signed body is acknowledged: \(statuses)")
 
+        // The rest is synchronous work and child processes: on a thread of its own, so that it does
+        // not hold one of the two threads every other test's tasks run on.
+        let path = data.path
+        try await Self.onOwnThread { try Self.checkEverythingStored(path) }
+    }
+
+    /// The saga, the projections and the commands over the fuzzed log.
+    static func checkEverythingStored(_ path: String) throws {
         // The saga's fold and its decisions over everything stored.
-        let events = try logEvents(data.logPath)
+        let events = try logEvents(path + "/log")
         var state = SagaState()
         for event in events { state.apply(event) }
         let manifest = try ManifestLoader.parse(DefaultManifest.yaml)
@@ -63,36 +71,43 @@ import Testing
             .decide(state.undecided, state: state, now: Int64(Date().timeIntervalSince1970 * 1000))
         #expect(decisions.count == state.undecidedCount)
 
-        let differences = try Self.projectLiveAndRebuilt(events, data: data)
+        let differences = try projectLiveAndRebuilt(events, path: path)
         #expect(differences.isEmpty, "\(differences.prefix(2))")
 
         // And the commands, as child processes.
-        let replay = try CLI.run(["replay", "--data-dir", data.path, "--format", "text"])
+        let replay = try CLI.run(["replay", "--data-dir", path, "--format", "text"])
         #expect(replay.status == 0, "\(replay.stderr.prefix(500))")
         #expect(replay.lines.count == events.count)
         #expect(!replay.stdout.unicodeScalars.contains { ControlCharacters.isUnsafe($0) && $0 != "\n" })
-        let jsonl = try CLI.run(["replay", "--data-dir", data.path])
+        let jsonl = try CLI.run(["replay", "--data-dir", path])
         #expect(jsonl.status == 0)
         #expect(jsonl.lines.allSatisfy { jsonObject($0) != nil }, "every line stays valid JSON")
-        let rebuild = try CLI.run(["rebuild", "--data-dir", data.path])
+        let rebuild = try CLI.run(["rebuild", "--data-dir", path])
         #expect(rebuild.status == 0, "\(rebuild.stdout.suffix(500))\(rebuild.stderr.suffix(500))")
-        let check = try CLI.run(["rebuild", "--data-dir", data.path, "--check"])
+        let check = try CLI.run(["rebuild", "--data-dir", path, "--check"])
         #expect(check.status == 0, "\(check.stdout.suffix(500))\(check.stderr.suffix(500))")
+    }
+
+    /// Runs `body` on a new thread and waits for it without blocking the caller's thread.
+    static func onOwnThread(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
     }
 
     /// The projections applied live (through the engine, in small transactions) and rebuilt from
     /// the log: their differences.
-    static func projectLiveAndRebuilt(_ events: [RecordedEvent], data: TempDataDirectory) throws
+    static func projectLiveAndRebuilt(_ events: [RecordedEvent], path: String) throws
         -> [ProjectionComparison.Difference]
     {
         let engine = ProjectionEngine(projections: ProjectionSettings().projections())
-        let live = try ProjectionDatabase.openScratch(path: data.path + "/live.sqlite")
+        let live = try ProjectionDatabase.openScratch(path: path + "/live.sqlite")
         try live.write { db in _ = try engine.prepare(db) }
         for start in stride(from: 0, to: events.count, by: 97) {
             try live.write { db in try engine.apply(Array(events[start..<min(start + 97, events.count)]), db) }
         }
-        let rebuilt = try ProjectionDatabase.openScratch(path: data.path + "/rebuilt.sqlite")
-        try Rebuilder(logDirectory: data.logPath, engine: engine).build(into: rebuilt)
+        let rebuilt = try ProjectionDatabase.openScratch(path: path + "/rebuilt.sqlite")
+        try Rebuilder(logDirectory: path + "/log", engine: engine).build(into: rebuilt)
         return try live.read { a in
             try rebuilt.read { b in
                 try ProjectionComparison.compare(a, b, tables: engine.projections.flatMap(\.tables) + ["projection_skips"])

@@ -50,10 +50,12 @@ import Testing
         try expectCorruption(dir, at: frames[4], "cannot fit")
     }
 
-    @Test func positionsThatWouldOverflowAreRejected() async throws {
+    /// Past `Int64.max`, too: the projections, SQLite and JSON hold positions as signed numbers.
+    @Test(arguments: [UInt64.max - 1, UInt64(Int64.max) - 1])
+    func positionsThatWouldOverflowAreRejected(base: UInt64) async throws {
         let (dir, _, frames) = try await makeLog()
-        try craft(dir, frames[5]) { bytes, offset in bytes.store(UInt64.max - 1, at: offset + 16) }
-        try expectCorruption(dir, at: frames[5], "overflows")
+        try craft(dir, frames[5]) { bytes, offset in bytes.store(base, at: offset + 16) }
+        try expectCorruption(dir, at: frames[5], "runs past the largest position")
     }
 
     @Test func anLZ4LengthBeyondWhatTheBlockCanHoldIsRejected() async throws {
