@@ -37,10 +37,7 @@ enum BacklogBench {
             position += 1
             state.apply(event(click(index, prefix: "b"), position))
         }
-        for decision in decider.decide(state.undecided, state: state, now: now) {
-            position += 1
-            state.apply(event(decision, position))
-        }
+        decideAll(&state, decider, &position)
         precondition(state.undecided.isEmpty)
         return seconds(clock.now - start)
     }
@@ -54,21 +51,23 @@ enum BacklogBench {
             position += 1
             state.apply(event(click(index, prefix: "r"), position))
         }
-        for decision in decider.decide(state.undecided, state: state, now: now) {
-            position += 1
-            state.apply(event(decision, position))
-        }
+        decideAll(&state, decider, &position)
         let clock = ContinuousClock()
         let start = clock.now
         for index in 0..<clicks {
             position += 1
             state.apply(event(click(index, prefix: "l"), position))
-            for decision in decider.decide(state.undecided, state: state, now: now) {
-                position += 1
-                state.apply(event(decision, position))
-            }
+            decideAll(&state, decider, &position)
         }
         return seconds(clock.now - start) / Double(clicks) * 1e6
+    }
+
+    /// Decides every undecided click and folds the decisions back, as the saga does.
+    static func decideAll(_ state: inout SagaState, _ decider: ClickDecider, _ position: inout Int) {
+        for decision in decider.decide(state.undecided, state: state, now: now) {
+            position += 1
+            state.apply(event(decision, position))
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -128,20 +128,15 @@ struct ServeCommand: AsyncParsableCommand {
                 description: "the body limit (--body-limit, body_limit_bytes) is \(settings.bodyLimit) bytes; "
                     + "it must be 1 to \(largest) bytes, the largest webhook body the event log stores as one event")
         }
-        guard (1...3600).contains(settings.idleTimeoutSeconds) else {
+        let limits: [(name: String, value: Int, range: ClosedRange<Int>, unit: String)] = [
+            ("the idle timeout (--idle-timeout, idle_timeout_seconds)", settings.idleTimeoutSeconds, 1...3600, " s"),
+            ("the body timeout (--body-timeout, body_timeout_seconds)", settings.bodyTimeoutSeconds, 1...3600, " s"),
+            ("the connection limit (--max-connections, max_connections)", settings.maxConnections, 1...100_000, ""),
+        ]
+        for limit in limits where !limit.range.contains(limit.value) {
             throw ServeSettings.Failure(
-                description: "the idle timeout (--idle-timeout, idle_timeout_seconds) must be 1 to 3600 s, "
-                    + "not \(settings.idleTimeoutSeconds)")
-        }
-        guard (1...3600).contains(settings.bodyTimeoutSeconds) else {
-            throw ServeSettings.Failure(
-                description: "the body timeout (--body-timeout, body_timeout_seconds) must be 1 to 3600 s, "
-                    + "not \(settings.bodyTimeoutSeconds)")
-        }
-        guard (1...100_000).contains(settings.maxConnections) else {
-            throw ServeSettings.Failure(
-                description: "the connection limit (--max-connections, max_connections) must be 1 to 100000, "
-                    + "not \(settings.maxConnections)")
+                description: "\(limit.name) must be \(limit.range.lowerBound) to \(limit.range.upperBound)\(limit.unit), "
+                    + "not \(limit.value)")
         }
     }
 
