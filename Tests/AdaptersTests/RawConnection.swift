@@ -80,20 +80,9 @@ final class RawConnection: @unchecked Sendable {
         return true
     }
 
-    /// Sends `bytes` `chunk` bytes at a time, `pause` apart, until all are sent, the server
-    /// closes the connection, or `stopAfter` has passed.
-    func trickle(_ bytes: [UInt8], chunk: Int, pause: Duration, stopAfter: Duration) async {
-        let end = ContinuousClock.now + stopAfter
-        var offset = 0
-        while offset < bytes.count, ContinuousClock.now < end {
-            let next = min(offset + chunk, bytes.count)
-            guard send(Array(bytes[offset..<next])), !pollClosed() else { return }
-            offset = next
-            try? await Task.sleep(for: pause)
-        }
-    }
-
-    /// `trickle`, on the calling thread (see `onOwnThread`): sleeps block it.
+    /// Sends `bytes` `chunk` at a time with `pause` between chunks, until all are sent, the server
+    /// closes the connection, or `stopAfter` has passed; on the calling thread (see `onOwnThread`):
+    /// sleeps block it.
     func trickleBlocking(_ bytes: [UInt8], chunk: Int, pause: Duration, stopAfter: Duration) {
         let end = ContinuousClock.now + stopAfter
         var offset = 0
