@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks.git", from: "1.0.0"),
     ],
     targets: [
         // liblz4 from the system (Debian: liblz4-dev).
@@ -38,6 +39,12 @@ let package = Package(
         // The append-only log: segments, batches, LZ4, checksums, group commit, recovery, readers.
         // Knows nothing about WhatsApp or HTTP.
         .target(name: "EventStore", dependencies: ["CLZ4"], swiftSettings: strict),
+        // Test support shared by the test targets, the benchmarks and the demo: a manual clock, generators.
+        .target(
+            name: "ClickUnlockTesting",
+            dependencies: ["EventStore", .product(name: "Clocks", package: "swift-clocks")],
+            swiftSettings: strict
+        ),
         // The domain event catalogue (type names, versions, payloads) on top of the log.
         .target(name: "Domain", dependencies: ["EventStore"], swiftSettings: strict),
         // The click-to-unlock saga: content packs, the delivery process manager, the template sender.
