@@ -21,8 +21,13 @@ local file
 function init(args)
   file = assert(io.open(corpus, "rb"))
   local size = file:seek("end")
-  file:seek("set", math.floor(size * (id % threads) / threads))
-  if id % threads ~= 0 then file:read("*l") end -- to the start of the next whole line
+  -- $SLICE of $SLICES (the sustained run): each run of wrk starts in a part of the corpus of its own,
+  -- so consecutive runs send new webhooks, not duplicates.
+  local slices = tonumber(os.getenv("SLICES") or "1")
+  local slice = tonumber(os.getenv("SLICE") or "0")
+  local part = slice * threads + (id % threads)
+  file:seek("set", math.floor(size * part / (threads * slices)))
+  if part ~= 0 then file:read("*l") end -- to the start of the next whole line
 end
 
 local headers = { ["Content-Type"] = "application/json" }
