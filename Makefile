@@ -1,7 +1,7 @@
 # The two commands a newcomer runs: `make demo` and `make test` (see README.md).
 SWIFT ?= swift
 
-.PHONY: setup build demo test bench bench-projections bench-ingest bench-ingress bench-delivery clean
+.PHONY: setup build demo test bench bench-projections bench-ingest bench-ingress bench-delivery bench-sustained clean
 
 setup:
 	@bash scripts/setup.sh
@@ -33,6 +33,10 @@ bench-delivery: setup
 
 bench-ingest: setup
 	bash Benchmarks/ingest-load.sh
+
+# 60 s of /webhook at full speed, per 5 s slice, then the projections' catch-up (needs wrk, sqlite3).
+bench-sustained: setup
+	bash Benchmarks/sustained-load.sh
 
 bench-ingress: setup
 	$(SWIFT) build -c release --product IngressBench
