@@ -1,6 +1,7 @@
 import Adapters
 import ArgumentParser
 import AsyncHTTPClient
+import Configuration
 import Delivery
 import EventStore
 import Foundation
@@ -40,8 +41,6 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "clickunlock")
-        logger.logLevel = .warning
         try prepareDirectory()
         guard let simPort = simPort == 0 ? freeLocalPort() : simPort, let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort else {
             printError("no free local port for the demo")
@@ -51,17 +50,27 @@ struct DemoCommand: AsyncParsableCommand {
         let secret = Self.randomToken()
         let token = Self.randomToken()
         let number = "100000000000001"
-
-        var settings = ServeSettings()
-        settings.dataDirectory = dataDirectory
-        settings.host = "127.0.0.1"
-        settings.webhookPort = webhookPort
-        settings.appSecret = secret
-        settings.verifyToken = Self.randomToken()
-        settings.accessToken = token
-        settings.phoneNumberIds = [number]
-        settings.graphBaseURL = "http://127.0.0.1:\(simPort)"
-        settings.confirmationWaitMs = 10_000
+        // The service's configuration, as `serve` reads it, with the demo's own values on top; of
+        // the environment only LOG_LEVEL counts (warnings by default).
+        var reader = SettingsReader(environment: ProcessInfo.processInfo.environment.filter { $0.key == "LOG_LEVEL" })
+        reader.command = (
+            "demo",
+            [
+                "data_dir": .string(dataDirectory), "host": .string("127.0.0.1"), "webhook_port": .int(webhookPort),
+                "app_secret": .string(secret), "verify_token": .string(Self.randomToken()), "access_token": .string(token),
+                "phone_number_ids": .stringArray([number]), "graph_base_url": .string("http://127.0.0.1:\(simPort)"),
+                "confirmation_wait_ms": .int(10_000),
+            ]
+        )
+        var settings: ServiceConfiguration
+        do {
+            settings = try await reader.read()
+        } catch {
+            printError(error.description)
+            throw ExitCode(78)
+        }
+        if settings.sources["log_level"] == nil { settings.logLevel = .warning }
+        let logger = settings.logger()
 
         var simulator = SimulatorConfiguration(accessToken: token, webhookURL: "http://127.0.0.1:\(webhookPort)/webhook", appSecret: secret)
         let advisors = (0..<contacts).map { String(format: "1555010%05d", $0) }
@@ -75,7 +84,7 @@ struct DemoCommand: AsyncParsableCommand {
             router: sim.router(), configuration: .init(address: .hostname("127.0.0.1", port: simPort), serverName: "graph-sim"),
             logger: logger)
         let ready = ReadySignal()
-        let assembly = try await ServiceAssembly.open(settings: settings, logger: logger) { _ in ready.signal() }
+        let assembly = try await ServiceAssembly.open(configuration: settings, logger: logger) { _ in ready.signal() }
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: simApp)] + assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -31,6 +31,16 @@ enum SecretSetting: String, CaseIterable, Sendable {
         }
     }
 
+    /// Its name in messages.
+    var title: String {
+        switch self {
+        case .appSecret: return "the app secret"
+        case .verifyToken: return "the verify token"
+        case .accessToken: return "the access token"
+        case .dashboardToken: return "the dashboard token"
+        }
+    }
+
     private var what: String {
         switch self {
         case .appSecret: return "the app secret (it keys every webhook signature check)"
