@@ -12,7 +12,8 @@ import ServiceLifecycle
 struct GraphSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph-sim",
-        abstract: "Run a WhatsApp Cloud API (Graph API) simulator: send endpoint, signed status webhooks, faults, virtual contacts.",
+        abstract:
+            "Run a WhatsApp Cloud API (Graph API) simulator: send endpoint, signed status webhooks, faults, virtual contacts.",
         discussion: """
             Serves POST /{version}/{phone-number-id}/messages and GET /_sim/messages[?to=]. The bearer token it \
             expects comes from GRAPH_SIM_ACCESS_TOKEN (else WHATSAPP_ACCESS_TOKEN); webhooks are signed with \
@@ -21,7 +22,9 @@ struct GraphSimCommand: AsyncParsableCommand {
 
     @Option(help: "Port to listen on (0 picks a free one).") var port = 3100
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(name: .customLong("webhook-url"), help: "Where to post status and tap webhooks (e.g. http://127.0.0.1:3000/webhook).")
+    @Option(
+        name: .customLong("webhook-url"),
+        help: "Where to post status and tap webhooks (e.g. http://127.0.0.1:3000/webhook).")
     var webhookURL: String?
     @OptionGroup var behaviour: SimulatorOptions
 
@@ -31,7 +34,9 @@ struct GraphSimCommand: AsyncParsableCommand {
         // The shared configuration: its tokens and log level (no config file here).
         let settings: ServiceConfiguration
         do {
-            settings = try await SettingsReader(flags: ["log_level": logLevel.map(ConfigContent.string)].compactMapValues { $0 }).read()
+            settings = try await SettingsReader(
+                flags: ["log_level": logLevel.map(ConfigContent.string)].compactMapValues { $0 }
+            ).read()
         } catch {
             printError(error.description)
             throw ExitCode(78)
@@ -69,48 +74,75 @@ struct GraphSimCommand: AsyncParsableCommand {
     }
 }
 
+/// The simulator's defaults, which its flags' help shows.
+private let simulatorDefaults = SimulatorConfiguration(accessToken: "", webhookURL: nil, appSecret: "")
+private func defaultMs(_ value: Int64?) -> String { "default \(value ?? -1)" }
+
 /// The simulator's behaviour flags (shared by `graph-sim` and `demo`). A flag not given leaves
 /// `SimulatorConfiguration`'s default, which its help shows.
 struct SimulatorOptions: ParsableArguments {
-    static let defaults = SimulatorConfiguration(accessToken: "", webhookURL: nil, appSecret: "")
-    static func ms(_ value: Int64?) -> String { "default \(value ?? -1)" }
 
-    @Option(help: "Seed for every random choice (default \(SimulatorOptions.defaults.seed)).") var seed: UInt64?
-    @Option(name: .customLong("sent-after-ms"), help: "Delay of the `sent` status (-1: none; \(SimulatorOptions.ms(SimulatorOptions.defaults.sentAfterMs))).")
+    @Option(help: "Seed for every random choice (default \(simulatorDefaults.seed)).") var seed: UInt64?
+    @Option(
+        name: .customLong("sent-after-ms"),
+        help: "Delay of the `sent` status (-1: none; \(defaultMs(simulatorDefaults.sentAfterMs))).")
     var sentAfterMs: Int64?
     @Option(
-        name: .customLong("delivered-after-ms"), help: "Delay of the `delivered` status (-1: none; \(SimulatorOptions.ms(SimulatorOptions.defaults.deliveredAfterMs))).")
+        name: .customLong("delivered-after-ms"),
+        help:
+            "Delay of the `delivered` status (-1: none; \(defaultMs(simulatorDefaults.deliveredAfterMs)))."
+    )
     var deliveredAfterMs: Int64?
-    @Option(name: .customLong("read-after-ms"), help: "Delay of the `read` status (-1: none; \(SimulatorOptions.ms(SimulatorOptions.defaults.readAfterMs))).")
+    @Option(
+        name: .customLong("read-after-ms"),
+        help: "Delay of the `read` status (-1: none; \(defaultMs(simulatorDefaults.readAfterMs))).")
     var readAfterMs: Int64?
-    @Option(name: .customLong("error-rate"), help: "CODE=RATE: answer this Meta error code with this probability; repeatable.")
+    @Option(
+        name: .customLong("error-rate"),
+        help: "CODE=RATE: answer this Meta error code with this probability; repeatable.")
     var errorRates: [String] = []
     @Option(name: .customLong("server-error-rate"), help: "HTTP 500 without a body.") var serverErrorRate: Double?
     @Option(name: .customLong("timeout-rate"), help: "Hang without accepting.") var timeoutRate: Double?
-    @Option(name: .customLong("timeout-after-accept-rate"), help: "Accept, then hang.") var timeoutAfterAcceptRate: Double?
+    @Option(name: .customLong("timeout-after-accept-rate"), help: "Accept, then hang.") var timeoutAfterAcceptRate:
+        Double?
     @Option(name: .customLong("reset-rate"), help: "Close the connection without accepting.") var resetRate: Double?
-    @Option(name: .customLong("reset-after-accept-rate"), help: "Accept, then close the connection.") var resetAfterAcceptRate: Double?
+    @Option(name: .customLong("reset-after-accept-rate"), help: "Accept, then close the connection.")
+    var resetAfterAcceptRate: Double?
     @Option(name: .customLong("async-window-closed-rate"), help: "Accept, then send a `failed` 131047 status.")
     var asyncWindowClosedRate: Double?
-    @Option(name: .customLong("hang-ms"), help: "How long a hang lasts (default \(SimulatorOptions.defaults.faults.hangMs)).") var hangMs: Int64?
-    @Option(name: .customLong("latency-ms"), help: "Answer latency (default \(SimulatorOptions.defaults.faults.latencyMs)).") var latencyMs: Int64?
-    @Option(name: .customLong("latency-jitter-ms"), help: "Extra uniform latency (default \(SimulatorOptions.defaults.faults.latencyJitterMs)).")
+    @Option(
+        name: .customLong("hang-ms"),
+        help: "How long a hang lasts (default \(simulatorDefaults.faults.hangMs)).") var hangMs: Int64?
+    @Option(
+        name: .customLong("latency-ms"), help: "Answer latency (default \(simulatorDefaults.faults.latencyMs))."
+    ) var latencyMs: Int64?
+    @Option(
+        name: .customLong("latency-jitter-ms"),
+        help: "Extra uniform latency (default \(simulatorDefaults.faults.latencyJitterMs)).")
     var latencyJitterMs: Int64?
-    @Option(help: "CODE:PERIOD_MS:ACTIVE_MS: every send in the first ACTIVE_MS of each PERIOD_MS gets CODE; repeatable.")
+    @Option(
+        help: "CODE:PERIOD_MS:ACTIVE_MS: every send in the first ACTIVE_MS of each PERIOD_MS gets CODE; repeatable.")
     var schedule: [String] = []
-    @Option(name: .customLong("virtual-contact-prefix"), help: "Recipients starting with this tap the template's button.")
+    @Option(
+        name: .customLong("virtual-contact-prefix"), help: "Recipients starting with this tap the template's button.")
     var virtualContactPrefix: String?
     @Option(name: .customLong("virtual-contact"), help: "A recipient that taps the template's button; repeatable.")
     var virtualContacts: [String] = []
     @Option(
         name: .customLong("tap-after-ms"),
-        help: "How long a virtual contact takes to tap (default \(SimulatorOptions.defaults.virtualContacts.tapAfterMs)).")
+        help:
+            "How long a virtual contact takes to tap (default \(simulatorDefaults.virtualContacts.tapAfterMs))."
+    )
     var tapAfterMs: Int64?
-    @Option(name: .customLong("tap-rate"), help: "Chance that a virtual contact taps (default \(SimulatorOptions.defaults.virtualContacts.tapRate)).")
+    @Option(
+        name: .customLong("tap-rate"),
+        help: "Chance that a virtual contact taps (default \(simulatorDefaults.virtualContacts.tapRate)).")
     var tapRate: Double?
     @Option(
         name: .customLong("pair-burst"),
-        help: "Messages to one recipient within 6 s before 131056 (0: no limit; default \(SimulatorOptions.defaults.pairBurst ?? 0)).")
+        help: ArgumentHelp(
+            "Messages to one recipient within 6 s before 131056 (0: no limit; "
+                + "default \(simulatorDefaults.pairBurst ?? 0))."))
     var pairBurst: Int?
     @Option(help: "Messages per second per number before 130429 (0: no limit, the default).") var throughput: Double?
 
@@ -134,7 +166,10 @@ struct SimulatorOptions: ParsableArguments {
             }
             faults.schedules.append(.init(code: Int(parts[0]), periodMs: parts[1], activeMs: parts[2]))
         }
-        let rates = [serverErrorRate, timeoutRate, timeoutAfterAcceptRate, resetRate, resetAfterAcceptRate, asyncWindowClosedRate, tapRate]
+        let rates = [
+            serverErrorRate, timeoutRate, timeoutAfterAcceptRate, resetRate, resetAfterAcceptRate,
+            asyncWindowClosedRate, tapRate,
+        ]
         let counts = [hangMs, latencyMs, latencyJitterMs, pairBurst.map(Int64.init)]
         guard rates.allSatisfy({ $0.map { (0...1).contains($0) } ?? true }), counts.allSatisfy({ ($0 ?? 0) >= 0 }),
             (throughput ?? 0) >= 0

@@ -2,17 +2,18 @@ import Adapters
 import ArgumentParser
 import AsyncHTTPClient
 import Configuration
-import NIOCore
-import NIOPosix
 import Delivery
 import EventStore
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// `clickunlock send-template`: the daily template to a recipient list, recorded in the log.
 struct SendTemplateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send-template",
-        abstract: "Send the daily template (with its quick-reply payload) to recipients, recording each send in the log.",
+        abstract:
+            "Send the daily template (with its quick-reply payload) to recipients, recording each send in the log.",
         discussion: """
             Recipients come as arguments and/or from --recipients-file (one wa_id per line, # comments). Each \
             (recipient, template, day) is sent once: a rerun skips those already sent unless --force. The access \
@@ -30,11 +31,15 @@ struct SendTemplateCommand: AsyncParsableCommand {
     @Option(help: "Quick-reply button payload; {date} becomes --day.") var payload = "unlock:{date}"
     @Option(help: "The day the send is for, YYYY-MM-DD (default today, UTC).") var day: String?
     @Flag(help: "Send again to recipients already sent this template for this day.") var force = false
-    @Option(name: settingFlag("messages_per_second"), help: settingHelp("messages_per_second")) var messagesPerSecond: Double?
+    @Option(name: settingFlag("messages_per_second"), help: settingHelp("messages_per_second")) var messagesPerSecond:
+        Double?
     @Option(name: settingFlag("graph_base_url"), help: settingHelp("graph_base_url")) var graphBaseURL: String?
     @Option(name: settingFlag("graph_api_version"), help: settingHelp("graph_api_version")) var graphAPIVersion: String?
 
-    @Option(help: "A running `serve`'s operator API (e.g. http://127.0.0.1:3002): send through it instead of writing the log here; the token comes from CLICKUNLOCK_DASHBOARD_TOKEN.")
+    @Option(
+        help:
+            "A running `serve`'s operator API (e.g. http://127.0.0.1:3002): send through it instead of writing the log here; the token comes from CLICKUNLOCK_DASHBOARD_TOKEN."
+    )
     var server: String?
 
     func validate() throws {
@@ -57,13 +62,16 @@ struct SendTemplateCommand: AsyncParsableCommand {
         let request: TemplateRequest
         do {
             request = try TemplateRequest(
-                recipients: Array(Set(list)).sorted(), template: template, language: language, payload: payload, day: day, force: force
+                recipients: Array(Set(list)).sorted(), template: template, language: language, payload: payload,
+                day: day, force: force
             ).validated()
         } catch {
             printError(error.description + (list.isEmpty ? ": give them as arguments or with --recipients-file" : ""))
             throw ExitCode.validationFailure
         }
-        print("sending \(template) (\(language)) with payload \(request.payload ?? "") to \(request.recipients.count) recipient(s) for \(request.day ?? "")")
+        print(
+            "sending \(template) (\(language)) with payload \(request.payload ?? "") to \(request.recipients.count) recipient(s) for \(request.day ?? "")"
+        )
         let summary: TemplateSender.Summary
         if let server {
             summary = try await Self.sendThrough(server, request, token: try await configuration().operatorAPI.token)
@@ -71,7 +79,9 @@ struct SendTemplateCommand: AsyncParsableCommand {
             summary = try await sendHere(request)
         }
         print("sent \(summary.sent), already sent (skipped) \(summary.skipped), failed \(summary.failed)")
-        for (reason, count) in summary.failures.sorted(by: { $0.value > $1.value }) { print("  \(count) failed: \(reason)") }
+        for (reason, count) in summary.failures.sorted(by: { $0.value > $1.value }) {
+            print("  \(count) failed: \(reason)")
+        }
         if summary.failed > 0 { throw ExitCodes.incomplete }
     }
 
@@ -94,7 +104,9 @@ struct SendTemplateCommand: AsyncParsableCommand {
     private func sendHere(_ request: TemplateRequest) async throws -> TemplateSender.Summary {
         let settings = try await configuration()
         guard let token = settings.delivery.accessToken, let number = settings.delivery.phoneNumberIds.first else {
-            printError("set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (or access_token and phone_number_ids in --config)")
+            printError(
+                "set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (or access_token and phone_number_ids in --config)"
+            )
             throw ExitCode(78)
         }
         let log: EventLog
@@ -128,14 +140,17 @@ struct SendTemplateCommand: AsyncParsableCommand {
     }
 
     /// Asks a running service to send (it holds the log and the Graph API client).
-    static func sendThrough(_ server: String, _ request: TemplateRequest, token: String?) async throws -> TemplateSender.Summary {
+    static func sendThrough(_ server: String, _ request: TemplateRequest, token: String?) async throws
+        -> TemplateSender.Summary
+    {
         guard let token, !token.isEmpty else {
             printError("set CLICKUNLOCK_DASHBOARD_TOKEN to the service's dashboard token")
             throw ExitCode(78)
         }
         let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
         defer { _ = http.shutdown() }
-        var call = HTTPClientRequest(url: (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/templates/send")
+        var call = HTTPClientRequest(
+            url: (server.hasSuffix("/") ? String(server.dropLast()) : server) + "/api/templates/send")
         call.method = .POST
         call.headers.add(name: "Authorization", value: "Bearer \(token)")
         call.headers.add(name: "Content-Type", value: "application/json")
@@ -149,10 +164,15 @@ struct SendTemplateCommand: AsyncParsableCommand {
             printError("cannot reach the service at \(server): \(error)")
             throw ExitCodes.ioError
         }
-        guard response.status == .ok, let summary = try? JSONDecoder().decode(TemplateSender.Summary.self, from: Data(buffer: body)) else {
-            let reason = (try? JSONDecoder().decode([String: String].self, from: Data(buffer: body)))?["error"] ?? "HTTP \(response.status.code)"
+        guard response.status == .ok,
+            let summary = try? JSONDecoder().decode(TemplateSender.Summary.self, from: Data(buffer: body))
+        else {
+            let reason =
+                (try? JSONDecoder().decode([String: String].self, from: Data(buffer: body)))?["error"]
+                ?? "HTTP \(response.status.code)"
             printError("the service refused: \(reason)")
-            throw response.status == .unauthorized || response.status == .serviceUnavailable ? ExitCode(78) : ExitCodes.ioError
+            throw response.status == .unauthorized || response.status == .serviceUnavailable
+                ? ExitCode(78) : ExitCodes.ioError
         }
         return summary
     }

@@ -13,7 +13,8 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service: the public webhook listener, the projector and the delivery saga (SIGTERM/SIGINT stop it gracefully).",
+        abstract:
+            "Run the service: the public webhook listener, the projector and the delivery saga (SIGTERM/SIGINT stop it gracefully).",
         discussion: """
             Settings come from --config FILE (JSON, or YAML when it ends in .yaml or .yml), then the environment, then \
             these flags, each overriding the one before; `clickunlock settings` lists every one (key, environment variable, \
@@ -28,28 +29,39 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: settingFlag("log_level"), help: settingHelp("log_level")) var logLevel: String?
     @Option(name: settingFlag("webhook_port"), help: settingHelp("webhook_port")) var webhookPort: Int?
     @Option(name: settingFlag("host"), help: settingHelp("host")) var host: String?
-    @Option(name: settingFlag("authorized_contacts"), help: settingHelp("authorized_contacts")) var authorizedContacts: [String] = []
+    @Option(name: settingFlag("authorized_contacts"), help: settingHelp("authorized_contacts")) var authorizedContacts:
+        [String] = []
     @Option(name: settingFlag("body_limit_bytes"), help: settingHelp("body_limit_bytes")) var bodyLimit: Int?
-    @Option(name: settingFlag("idle_timeout_seconds"), help: settingHelp("idle_timeout_seconds")) var idleTimeoutSeconds: Int?
-    @Option(name: settingFlag("body_timeout_seconds"), help: settingHelp("body_timeout_seconds")) var bodyTimeoutSeconds: Int?
+    @Option(name: settingFlag("idle_timeout_seconds"), help: settingHelp("idle_timeout_seconds"))
+    var idleTimeoutSeconds: Int?
+    @Option(name: settingFlag("body_timeout_seconds"), help: settingHelp("body_timeout_seconds"))
+    var bodyTimeoutSeconds: Int?
     @Option(name: settingFlag("max_connections"), help: settingHelp("max_connections")) var maxConnections: Int?
     @Option(name: settingFlag("dedupe_window_days"), help: settingHelp("dedupe_window_days")) var dedupeWindowDays: Int?
-    @Flag(name: .customLong("insecure-skip-signature-check"), help: "DEVELOPMENT ONLY: accept webhooks without checking their signature.")
+    @Flag(
+        name: .customLong("insecure-skip-signature-check"),
+        help: "DEVELOPMENT ONLY: accept webhooks without checking their signature.")
     var insecure = false
     @Flag(name: .customLong("benchmark-routes"), help: .hidden) var benchmarkRoutes = false
-    @Flag(name: .customLong("print-settings"), help: "Print the settings this start would use and where each came from (secrets redacted), then exit.")
+    @Flag(
+        name: .customLong("print-settings"),
+        help: "Print the settings this start would use and where each came from (secrets redacted), then exit.")
     var printSettings = false
     @Option(name: settingFlag("graph_base_url"), help: settingHelp("graph_base_url")) var graphBaseURL: String?
     @Option(name: settingFlag("graph_api_version"), help: settingHelp("graph_api_version")) var graphAPIVersion: String?
     @Option(name: settingFlag("manifest"), help: settingHelp("manifest")) var manifest: String?
-    @Option(name: settingFlag("messages_per_second"), help: settingHelp("messages_per_second")) var messagesPerSecond: Double?
+    @Option(name: settingFlag("messages_per_second"), help: settingHelp("messages_per_second")) var messagesPerSecond:
+        Double?
     @Flag(name: settingFlag("strict_order"), help: settingHelp("strict_order")) var strictOrder = false
     @Option(name: settingFlag("api_port"), help: settingHelp("api_port")) var apiPort: Int?
     @Option(name: settingFlag("api_host"), help: settingHelp("api_host")) var apiHost: String?
-    @Flag(name: settingFlag("once_per_contact_and_pack"), help: settingHelp("once_per_contact_and_pack")) var allowRepeatDelivery = false
+    @Flag(name: settingFlag("once_per_contact_and_pack"), help: settingHelp("once_per_contact_and_pack"))
+    var allowRepeatDelivery = false
     @Option(name: settingFlag("reconcile_wait_ms"), help: settingHelp("reconcile_wait_ms")) var reconcileWaitMs: Int?
-    @Option(name: settingFlag("confirmation_wait_ms"), help: settingHelp("confirmation_wait_ms")) var confirmationWaitMs: Int?
-    @Option(name: settingFlag("projections_yield_above"), help: settingHelp("projections_yield_above")) var projectionsYieldAbove: Int?
+    @Option(name: settingFlag("confirmation_wait_ms"), help: settingHelp("confirmation_wait_ms"))
+    var confirmationWaitMs: Int?
+    @Option(name: settingFlag("projections_yield_above"), help: settingHelp("projections_yield_above"))
+    var projectionsYieldAbove: Int?
     @Option(name: settingFlag("projections_max_yield_seconds"), help: settingHelp("projections_max_yield_seconds"))
     var projectionsMaxYieldSeconds: Int?
 
@@ -106,7 +118,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         if configuration.ingress.appSecret == nil {
-            logger.critical("INSECURE: webhook signatures are NOT checked (--insecure-skip-signature-check); never use this in production")
+            logger.critical(
+                "INSECURE: webhook signatures are NOT checked (--insecure-skip-signature-check); never use this in production"
+            )
         }
         logger.info("starting: \(configuration.summary)")
         // Lines for scripts and tests to wait on (the ports are the real ones when 0 was asked).
@@ -116,7 +130,8 @@ struct ServeCommand: AsyncParsableCommand {
             onAPIReady: { port in writeAll(to: 1, Array("ready api-port=\(port)\n".utf8)) })
         let log = assembly.log
         let group = ServiceGroup(
-            configuration: .init(services: assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

@@ -90,7 +90,8 @@ struct ServiceAssembly {
                 messagesPerSecond: delivery.templateMessagesPerSecond)
         } else {
             logger.notice(
-                "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it")
+                "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it"
+            )
         }
 
         var routes = ingress.routes
@@ -107,7 +108,8 @@ struct ServiceAssembly {
             // derived from the log, webhooks are not.
             DerivedWorkService(
                 name: "projector",
-                afterFailure: "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` to bring projections up to date",
+                afterFailure:
+                    "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` to bring projections up to date",
                 logger: logger, work: { try await projector.run() }
             ).configuration,
         ]
@@ -115,7 +117,8 @@ struct ServiceAssembly {
             services.append(
                 DerivedWorkService(
                     name: "delivery saga",
-                    afterFailure: "clicks are still stored in the log and unfinished deliveries continue at the next start",
+                    afterFailure:
+                        "clicks are still stored in the log and unfinished deliveries continue at the next start",
                     logger: logger, work: { try await saga.run() }
                 ).configuration)
         }
@@ -131,9 +134,11 @@ struct ServiceAssembly {
                         onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) },
                         logger: logger)))
         } else {
-            logger.notice("operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
+            logger.notice(
+                "operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
         }
-        return ServiceAssembly(log: log, projector: projector, saga: saga, http: http, templates: templates, services: services)
+        return ServiceAssembly(
+            log: log, projector: projector, saga: saga, http: http, templates: templates, services: services)
     }
 
     /// The saga's settings: its own (with Delivery's defaults), the numbers it sends from, and its

@@ -4,7 +4,8 @@ import ArgumentParser
 struct SettingsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settings",
-        abstract: "List every setting: config-file key, environment variable, flag, default and meaning (a Markdown table).",
+        abstract:
+            "List every setting: config-file key, environment variable, flag, default and meaning (a Markdown table).",
         discussion: "`serve --print-settings` shows the values a start would use and where each came from.")
 
     /// For the settings test: `key<TAB>type<TAB>example` per setting.

@@ -52,7 +52,9 @@ import Testing
     }
 
     /// `serve --print-settings`: `key → (value, source)`.
-    static func effective(_ arguments: [String], environment: [String: String] = [:]) throws -> [String: (String, String)] {
+    static func effective(_ arguments: [String], environment: [String: String] = [:]) throws -> [String: (
+        String, String
+    )] {
         let result = try CLI.run(["serve", "--print-settings"] + arguments, environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         var settings: [String: (String, String)] = [:]
@@ -108,11 +110,15 @@ import Testing
             let key = Self.key(of: row)
             let example = try #require(examples[key])
             if let fileKey = row.key {
-                #expect(fromFile[key]?.1 == "the config file \(path) (key \(fileKey))", "\(fileKey): \(String(describing: fromFile[key]))")
+                #expect(
+                    fromFile[key]?.1 == "the config file \(path) (key \(fileKey))",
+                    "\(fileKey): \(String(describing: fromFile[key]))")
                 Self.expectValue(fromFile[key]?.0, example, key)
             }
             if let name = row.environment {
-                #expect(fromEnvironment[key]?.1 == "the environment variable \(name)", "\(name): \(String(describing: fromEnvironment[key]))")
+                #expect(
+                    fromEnvironment[key]?.1 == "the environment variable \(name)",
+                    "\(name): \(String(describing: fromEnvironment[key]))")
                 Self.expectValue(fromEnvironment[key]?.0, example, key)
             }
             if let flag = row.flag {

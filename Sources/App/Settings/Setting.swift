@@ -40,7 +40,8 @@ struct Setting {
 
     /// A value of the right type that fails `check` or cannot be used at all.
     func refuse(_ shownValue: String, from source: SettingSource, _ problem: String) -> ConfigurationFailure {
-        let fix = defaultValue == "—" ? "fix it or remove it" : "fix it, or remove it to use the default (\(defaultValue))"
+        let fix =
+            defaultValue == "—" ? "fix it or remove it" : "fix it, or remove it to use the default (\(defaultValue))"
         return ConfigurationFailure("\(title) (\(names)) from \(source) is \(shownValue): \(problem); \(fix)")
     }
 }
@@ -62,7 +63,9 @@ extension Setting {
             apply: { content, source, configuration throws(ConfigurationFailure) in
                 guard let raw = parse(content) else {
                     throw ConfigurationFailure(
-                        "\(title) (\(setting.names)) from \(source) is not \(Self.expected(type)): write it like \(example)")
+                        "\(title) (\(setting.names)) from \(source) is not \(Self.expected(type)): "
+                            + "write it like \(example)"
+                    )
                 }
                 if let problem = check(raw, source) {
                     throw isSecret ? ConfigurationFailure(problem) : setting.refuse(showRaw(raw), from: source, problem)

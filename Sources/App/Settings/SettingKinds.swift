@@ -53,7 +53,8 @@ extension Setting {
     ) -> Setting {
         make(
             key, flag: flag, title: title, meaning: meaning, type: .int, example: String(example), path,
-            parse: \.integer, check: { value, _ in range.contains(value) ? nil : Self.rangeProblem(range, " " + unitName) },
+            parse: \.integer,
+            check: { value, _ in range.contains(value) ? nil : Self.rangeProblem(range, " " + unitName) },
             store: { unit * $0 }, showRaw: { "\($0) \(unitName)" }, show: { "\(Int($0 / unit))" })
     }
 
@@ -65,7 +66,9 @@ extension Setting {
         make(
             key, flag: flag, title: title, meaning: meaning, type: .int, example: String(example), path,
             parse: { $0.integer.map { Int64($0) } },
-            check: { value, _ in range.contains(value) ? nil : "it must be \(range.lowerBound) to \(range.upperBound) ms" },
+            check: { value, _ in
+                range.contains(value) ? nil : "it must be \(range.lowerBound) to \(range.upperBound) ms"
+            },
             show: { "\($0)" })
     }
 
@@ -76,7 +79,8 @@ extension Setting {
         make(
             key, flag: flag, title: title, meaning: meaning, type: .double, example: example, path, parse: \.number,
             check: { value, _ in
-                range.contains(value) ? nil : "it must be \(Self.plain(range.lowerBound)) to \(Self.plain(range.upperBound))"
+                range.contains(value)
+                    ? nil : "it must be \(Self.plain(range.lowerBound)) to \(Self.plain(range.upperBound))"
             },
             show: { Self.plain($0) })
     }
@@ -108,7 +112,8 @@ extension Setting {
             "log_level", environment: "LOG_LEVEL", flag: "--log-level", title: "the log level",
             meaning: "The least severe log lines written to stderr: \(levels) (`debug` adds a line per stored webhook)",
             type: .string, example: "debug", path, parse: \.text,
-            check: { text, _ in Logger.Level(rawValue: text.lowercased()) == nil ? "it must be one of \(levels)" : nil },
+            check: { text, _ in Logger.Level(rawValue: text.lowercased()) == nil ? "it must be one of \(levels)" : nil
+            },
             store: { Logger.Level(rawValue: $0.lowercased()) ?? .info }, showRaw: { $0 }, show: { $0.rawValue })
     }
 

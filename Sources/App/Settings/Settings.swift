@@ -25,14 +25,17 @@ enum Settings {
     static var ingress: [Setting] {
         let largestBody = WebhookIngestor.largestStorableBody(in: EventLogConfiguration())
         return [
-            .text("host", flag: "--host", "the webhook address", "Address the public webhook port listens on",
+            .text(
+                "host", flag: "--host", "the webhook address", "Address the public webhook port listens on",
                 example: "127.0.0.1", \.ingress.host),
             .integer(
                 "webhook_port", flag: "--webhook-port", "the webhook port", "Public webhook port (0 picks a free one)",
                 range: 0...65535, example: 3001, \.ingress.port),
-            .secret(.appSecret, "Key of every webhook signature check (required)", example: "example-app-secret-1234",
+            .secret(
+                .appSecret, "Key of every webhook signature check (required)", example: "example-app-secret-1234",
                 \.ingress.appSecret),
-            .secret(.verifyToken, "Token Meta presents in the GET handshake", example: "example-verify-token",
+            .secret(
+                .verifyToken, "Token Meta presents in the GET handshake", example: "example-verify-token",
                 \.ingress.routes.verifyToken),
             .list(
                 "authorized_contacts", environment: "CLICKUNLOCK_AUTHORIZED_CONTACTS", flag: "--authorized-contact",
@@ -63,7 +66,8 @@ enum Settings {
 
     static var delivery: [Setting] {
         [
-            .secret(.accessToken, "Graph API bearer token; with a phone number id it turns delivery on",
+            .secret(
+                .accessToken, "Graph API bearer token; with a phone number id it turns delivery on",
                 example: "example-access-token", \.delivery.accessToken),
             .list(
                 "phone_number_ids", environment: "WHATSAPP_PHONE_NUMBER_ID", flag: nil, "the phone number ids",
@@ -124,7 +128,8 @@ enum Settings {
                 "api_port", flag: "--api-port", "the operator API port",
                 "Operator API port (0 picks a free one); it listens only with a dashboard token",
                 range: 0...65535, example: 3003, \.operatorAPI.port),
-            .secret(.dashboardToken, "Bearer token of the operator API (and of `send-template --server`)",
+            .secret(
+                .dashboardToken, "Bearer token of the operator API (and of `send-template --server`)",
                 example: "example-dashboard-token", \.operatorAPI.token),
         ]
     }
@@ -133,10 +138,11 @@ enum Settings {
         [
             .make(
                 "graph_sim_access_token", inFile: false, environment: "GRAPH_SIM_ACCESS_TOKEN",
-                title: "the simulator's token", meaning: "`graph-sim`: the bearer token it expects (else the access token)",
+                title: "the simulator's token",
+                meaning: "`graph-sim`: the bearer token it expects (else the access token)",
                 type: .string, isSecret: true, example: "example-sim-token", \.simulatorAccessToken,
                 parse: { $0.text.map { Optional($0) } },
-                show: { $0 == nil ? "—" : "<REDACTED>" }),
+                show: { $0 == nil ? "—" : "<REDACTED>" })
         ]
     }
 }

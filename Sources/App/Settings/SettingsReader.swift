@@ -41,7 +41,8 @@ struct SettingsReader {
             }
             // The first provider that answered (or failed) is the one in force.
             guard let event = recorder.last,
-                let index = event.providerResults.firstIndex(where: { (try? $0.result.get().value) != nil || $0.failed })
+                let index = event.providerResults.firstIndex(where: { (try? $0.result.get().value) != nil || $0.failed }
+                )
             else { continue }
             let source = providers[index].source(setting)
             guard let value = try? event.providerResults[index].result.get().value else {
@@ -58,7 +59,10 @@ struct SettingsReader {
     private static func memory(_ name: String, _ values: [String: ConfigContent]) -> InMemoryProvider {
         InMemoryProvider(
             name: name,
-            values: Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey([$0.key]), ConfigValue($0.value, isSecret: false)) }))
+            values: Dictionary(
+                uniqueKeysWithValues: values.map {
+                    (AbsoluteConfigKey([$0.key]), ConfigValue($0.value, isSecret: false))
+                }))
     }
 
     /// The catalogue's variables only, each under its setting's key. An empty variable counts as
@@ -92,14 +96,17 @@ struct SettingsReader {
         let secrets = Set(Settings.all.filter(\.isSecret).map(\.key))
         let fileKeys = Set(Settings.all.filter(\.inFile).map(\.key))
         // The provider reads the file again; the check above tells "cannot read" from "not valid".
-        let location = ConfigReader(provider: InMemoryProvider(values: ["filePath": .init(.string(configFile), isSecret: false)]))
+        let location = ConfigReader(
+            provider: InMemoryProvider(values: ["filePath": .init(.string(configFile), isSecret: false)]))
         do {
             if yaml {
                 let options = YAMLSnapshot.ParsingOptions(secretsSpecifier: .specific(secrets))
-                return Self.hiding(fileKeys, try await FileProvider<YAMLSnapshot>(parsingOptions: options, config: location))
+                return Self.hiding(
+                    fileKeys, try await FileProvider<YAMLSnapshot>(parsingOptions: options, config: location))
             }
             let options = JSONSnapshot.ParsingOptions(secretsSpecifier: .specific(secrets))
-            return Self.hiding(fileKeys, try await FileProvider<JSONSnapshot>(parsingOptions: options, config: location))
+            return Self.hiding(
+                fileKeys, try await FileProvider<JSONSnapshot>(parsingOptions: options, config: location))
         } catch {
             throw ConfigurationFailure("config file \(configFile) is not valid \(yaml ? "YAML" : "JSON"): \(error)")
         }

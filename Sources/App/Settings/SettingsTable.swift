@@ -21,7 +21,8 @@ enum SettingsTable {
     /// `key<TAB>value<TAB>source` per setting; the source is `default` when nothing set it.
     static func effective(_ configuration: ServiceConfiguration) -> String {
         Settings.all.map { setting in
-            "\(setting.key)\t\(setting.show(configuration))\t\(configuration.sources[setting.key]?.description ?? "default")\n"
+            let source = configuration.sources[setting.key]?.description ?? "default"
+            return "\(setting.key)\t\(setting.show(configuration))\t\(source)\n"
         }.joined()
     }
 
