@@ -126,9 +126,16 @@ import Testing
                 if example.type != "bool" { Self.expectValue(fromFlags[key]?.0, example, key) }
             }
         }
-        let everything = try CLI.run(["serve", "--print-settings", "--config", path], environment: environment)
+        // Everything at once, with swift-configuration's access log on: secrets redacted there too.
+        let accessLog = data.path + "/access.log"
+        let everything = try CLI.run(
+            ["serve", "--print-settings", "--config", path],
+            environment: environment.merging(["CONFIG_ACCESS_LOG_FILE": accessLog]) { $1 })
+        let accesses = try String(contentsOfFile: accessLog, encoding: .utf8)
+        #expect(accesses.contains("app_secret"))
         for (_, example) in examples where example.type == "string" && example.example.hasPrefix("example-") {
             #expect(!everything.stdout.contains(example.example), "a secret is never printed")
+            #expect(!accesses.contains(example.example), "nor written to the access log")
         }
     }
 

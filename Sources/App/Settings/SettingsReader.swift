@@ -90,7 +90,8 @@ struct SettingsReader {
         do {
             _ = try Data(contentsOf: URL(fileURLWithPath: configFile))
         } catch {
-            throw ConfigurationFailure("cannot read the config file \(configFile): \(error.localizedDescription)")
+            throw ConfigurationFailure(
+                "cannot read the config file \(configFile): \(error.localizedDescription); check the path given to --config")
         }
         let yaml = configFile.hasSuffix(".yaml") || configFile.hasSuffix(".yml")
         let secrets = Set(Settings.all.filter(\.isSecret).map(\.key))
@@ -108,7 +109,11 @@ struct SettingsReader {
             return Self.hiding(
                 fileKeys, try await FileProvider<JSONSnapshot>(parsingOptions: options, config: location))
         } catch {
-            throw ConfigurationFailure("config file \(configFile) is not valid \(yaml ? "YAML" : "JSON"): \(error)")
+            // Only the first line of the parser's reason: YAML's next lines quote the file, secrets included.
+            let reason = "\(error)".split(separator: "\n").first.map(String.init) ?? ""
+            throw ConfigurationFailure(
+                "config file \(configFile) is not valid \(yaml ? "YAML" : "JSON"): \(reason); "
+                    + "fix it (one \(yaml ? "mapping" : "object") of the keys `clickunlock settings` lists)")
         }
     }
 
