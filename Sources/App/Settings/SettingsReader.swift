@@ -40,9 +40,8 @@ struct SettingsReader {
             default: _ = reader.string(forKey: key, isSecret: setting.isSecret)
             }
             // The first provider that answered (or failed) is the one in force.
-            guard let event = recorder.last,
-                let index = event.providerResults.firstIndex(where: { (try? $0.result.get().value) != nil || $0.failed }
-                )
+            guard let event = recorder.last, event.metadata.key.components == [setting.key],
+                let index = event.providerResults.firstIndex(where: \.answered)
             else { continue }
             let source = providers[index].source(setting)
             guard let value = try? event.providerResults[index].result.get().value else {
@@ -126,7 +125,13 @@ struct SettingsReader {
 }
 
 extension AccessEvent.ProviderResult {
-    var failed: Bool { if case .failure = result { true } else { false } }
+    /// It had a value for the key, or failed to read one (a wrong type).
+    var answered: Bool {
+        switch result {
+        case .failure: return true
+        case .success(let lookup): return lookup.value != nil
+        }
+    }
 }
 
 /// Keeps the last access the reader reported: which provider answered, or failed.
