@@ -7,7 +7,7 @@ struct ClickUnlock: AsyncParsableCommand {
         abstract: "Turns WhatsApp template button taps into delivered premium content.",
         subcommands: [
             DemoCommand.self, ServeCommand.self, ReplayCommand.self, RebuildCommand.self, SendTemplateCommand.self, GraphSimCommand.self,
-            LogCommand.self, ProjectCommand.self,
+            LogCommand.self, ProjectCommand.self, SettingsCommand.self,
         ]
     )
 }

@@ -1,6 +1,7 @@
 import Adapters
 import ArgumentParser
 import AsyncHTTPClient
+import Configuration
 import Delivery
 import EventStore
 import Foundation
@@ -18,7 +19,9 @@ import ServiceLifecycle
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the service, the Graph API simulator and virtual advisors locally: template → taps → delivered content.")
+        abstract:
+            "Run the service, the Graph API simulator and virtual advisors locally: template → taps → delivered content."
+    )
 
     @Option(name: .customLong("data-dir"), help: "The demo's own data directory (started afresh unless --keep).")
     var dataDirectory = "./data/demo"
@@ -27,7 +30,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("webhook-port"), help: "Webhook port (default 0: a free one).") var webhookPort = 0
     @Option(name: .customLong("sim-port"), help: "Simulator port (default 0: a free one).") var simPort = 0
     @Flag(help: "Keep the data directory's earlier events instead of starting afresh.") var keep = false
-    @Option(name: .customLong("tap-after-ms"), help: "How long a virtual advisor takes to tap.") var tapAfterMs: Int64 = 400
+    @Option(name: .customLong("tap-after-ms"), help: "How long a virtual advisor takes to tap.") var tapAfterMs: Int64 =
+        400
 
     static let marker = ".clickunlock-demo"
 
@@ -40,10 +44,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "clickunlock")
-        logger.logLevel = .warning
         try prepareDirectory()
-        guard let simPort = simPort == 0 ? freeLocalPort() : simPort, let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort else {
+        guard let simPort = simPort == 0 ? freeLocalPort() : simPort,
+            let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort
+        else {
             printError("no free local port for the demo")
             throw ExitCodes.ioError
         }
@@ -51,19 +55,31 @@ struct DemoCommand: AsyncParsableCommand {
         let secret = Self.randomToken()
         let token = Self.randomToken()
         let number = "100000000000001"
+        // The service's configuration, as `serve` reads it, with the demo's own values on top; of
+        // the environment only LOG_LEVEL counts (warnings by default).
+        var reader = SettingsReader(environment: ProcessInfo.processInfo.environment.filter { $0.key == "LOG_LEVEL" })
+        reader.command = (
+            "demo",
+            [
+                "data_dir": .string(dataDirectory), "host": .string("127.0.0.1"), "webhook_port": .int(webhookPort),
+                "app_secret": .string(secret), "verify_token": .string(Self.randomToken()),
+                "access_token": .string(token),
+                "phone_number_ids": .stringArray([number]), "graph_base_url": .string("http://127.0.0.1:\(simPort)"),
+                "confirmation_wait_ms": .int(10_000),
+            ]
+        )
+        var settings: ServiceConfiguration
+        do {
+            settings = try await reader.read()
+        } catch {
+            printError(error.description)
+            throw ExitCode(78)
+        }
+        if settings.sources["log_level"] == nil { settings.logLevel = .warning }
+        let logger = settings.logger()
 
-        var settings = ServeSettings()
-        settings.dataDirectory = dataDirectory
-        settings.host = "127.0.0.1"
-        settings.webhookPort = webhookPort
-        settings.appSecret = secret
-        settings.verifyToken = Self.randomToken()
-        settings.accessToken = token
-        settings.phoneNumberIds = [number]
-        settings.graphBaseURL = "http://127.0.0.1:\(simPort)"
-        settings.confirmationWaitMs = 10_000
-
-        var simulator = SimulatorConfiguration(accessToken: token, webhookURL: "http://127.0.0.1:\(webhookPort)/webhook", appSecret: secret)
+        var simulator = SimulatorConfiguration(
+            accessToken: token, webhookURL: "http://127.0.0.1:\(webhookPort)/webhook", appSecret: secret)
         let advisors = (0..<contacts).map { String(format: "1555010%05d", $0) }
         simulator.virtualContacts.contacts = Set(advisors)
         simulator.virtualContacts.tapAfterMs = tapAfterMs
@@ -72,18 +88,26 @@ struct DemoCommand: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
         let sim = GraphSimulator(configuration: simulator, http: http, logger: logger)
         let simApp = Application(
-            router: sim.router(), configuration: .init(address: .hostname("127.0.0.1", port: simPort), serverName: "graph-sim"),
+            router: sim.router(),
+            configuration: .init(address: .hostname("127.0.0.1", port: simPort), serverName: "graph-sim"),
             logger: logger)
         let ready = ReadySignal()
-        let assembly = try await ServiceAssembly.open(settings: settings, logger: logger) { _ in ready.signal() }
+        let assembly = try await ServiceAssembly.open(configuration: settings, logger: logger) { _ in ready.signal() }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: simApp)] + assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [.init(service: simApp)] + assembly.services, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
 
         print("ClickUnlock demo: data in \(dataDirectory) (event log, projections.sqlite, content.yaml)")
-        print("  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   (signatures checked with a secret made up for this run)")
-        print("  Graph API sim     http://127.0.0.1:\(simPort)   (virtual advisors tap the template's button after \(tapAfterMs) ms)")
-        print("sending daily_content_ready_v1 to \(contacts) virtual advisors; every tap unlocks the 6-message pack. Ctrl-C stops.")
+        print(
+            "  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   (signatures checked with a secret made up for this run)"
+        )
+        print(
+            "  Graph API sim     http://127.0.0.1:\(simPort)   (virtual advisors tap the template's button after \(tapAfterMs) ms)"
+        )
+        print(
+            "sending daily_content_ready_v1 to \(contacts) virtual advisors; every tap unlocks the 6-message pack. Ctrl-C stops."
+        )
         let duration = self.duration
         let templates = assembly.templates
         let outcome: Result<Void, any Error>
@@ -120,7 +144,9 @@ struct DemoCommand: AsyncParsableCommand {
         await assembly.shutdown()
         try? await http.shutdown()
         try outcome.get()
-        print("\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) --format text --type delivery. | less")
+        print(
+            "\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) --format text --type delivery. | less"
+        )
         print("         sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM deliveries'")
     }
 
@@ -145,11 +171,16 @@ struct DemoCommand: AsyncParsableCommand {
 
     static func summaryLine(_ db: Database) throws -> String {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT metric, SUM(value) AS total FROM metrics_daily WHERE zone = 'UTC' AND dimension = '' GROUP BY metric")
+            db,
+            sql:
+                "SELECT metric, SUM(value) AS total FROM metrics_daily WHERE zone = 'UTC' AND dimension = '' GROUP BY metric"
+        )
         var totals: [String: Int] = [:]
         for row in rows { totals[row["metric"]] = row["total"] }
-        let active = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state NOT IN ('completed', 'failed')") ?? 0
-        return "clicks \(totals["button_clicks", default: 0]) · deliveries completed \(totals["deliveries_completed", default: 0]), "
+        let active =
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state NOT IN ('completed', 'failed')") ?? 0
+        return
+            "clicks \(totals["button_clicks", default: 0]) · deliveries completed \(totals["deliveries_completed", default: 0]), "
             + "failed \(totals["deliveries_failed", default: 0]), in flight \(active) · content messages sent \(totals["messages_sent", default: 0])"
     }
 

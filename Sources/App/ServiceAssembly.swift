@@ -22,36 +22,31 @@ struct ServiceAssembly {
 
     /// Opens everything or explains (on stderr) why not, throwing the exit code to use.
     static func open(
-        settings: ServeSettings, benchmarkRoutes: Bool = false, logger: Logger, onReady: @escaping @Sendable (Int) -> Void,
-        onAPIReady: @escaping @Sendable (Int) -> Void = { _ in }
+        configuration: ServiceConfiguration, benchmarkRoutes: Bool = false, logger: Logger,
+        onReady: @escaping @Sendable (Int) -> Void, onAPIReady: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> ServiceAssembly {
+        let ingress = configuration.ingress
+        let delivery = configuration.delivery
         var sagaSettings: SagaSettings?
         var manifest: ContentManifest?
-        if settings.deliveryEnabled {
+        if delivery.enabled {
             do {
-                manifest = try ManifestLoader.load(path: settings.resolvedManifestPath)
+                manifest = try ManifestLoader.load(path: configuration.resolvedManifestPath)
             } catch {
-                printError("content manifest \(settings.resolvedManifestPath): \(error)")
+                printError("content manifest \(configuration.resolvedManifestPath): \(error)")
                 throw ExitCode(78)
             }
-            var saga = SagaSettings(phoneNumberId: settings.phoneNumberIds[0], phoneNumberIds: settings.phoneNumberIds)
-            saga.memoryWindowMs = Int64(settings.dedupeWindowDays) * 24 * 3600_000
-            saga.messagesPerSecond = settings.messagesPerSecond
-            saga.strictOrder = settings.strictOrder
-            saga.reconcileWaitMs = settings.reconcileWaitMs
-            saga.confirmationWaitMs = settings.confirmationWaitMs
-            saga.oncePerContactAndPack = settings.oncePerContactAndPack
-            sagaSettings = saga
+            sagaSettings = Self.saga(delivery, memoryWindow: ingress.dedupeWindow)
         }
 
         let log: EventLog
         do {
-            log = try EventLog.open(directory: settings.dataDirectory + "/log")
+            log = try EventLog.open(directory: configuration.dataDirectory + "/log")
         } catch {
             throw reportFailure(error)
         }
         if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
-        let dedupe = DedupeIndex(windowMilliseconds: Int64(settings.dedupeWindowDays) * 24 * 3600 * 1000)
+        let dedupe = DedupeIndex(windowMilliseconds: IngressConfiguration.milliseconds(ingress.dedupeWindow))
         do {
             try dedupe.load(from: log, now: Int64(Date().timeIntervalSince1970 * 1000))
         } catch {
@@ -59,19 +54,21 @@ struct ServiceAssembly {
             throw reportFailure(error)
         }
         let ingestor = WebhookIngestor(
-            log: log, signature: settings.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
-            authorizedContacts: settings.authorizedContacts, logger: logger)
+            log: log, signature: ingress.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
+            authorizedContacts: ingress.authorizedContacts, logger: logger)
         let projector: Projector
         do {
-            let database = try ProjectionDatabase.openPool(path: settings.dataDirectory + "/projections.sqlite")
+            let database = try ProjectionDatabase.openPool(path: configuration.dataDirectory + "/projections.sqlite")
             // Projections yield the CPU to webhook acknowledgements under load, and catch up after.
-            var configuration = Projector.Configuration()
-            configuration.executor = BackgroundExecutor(name: "projector")
-            configuration.yieldAboveEventsPerSecond = settings.projectionsYieldAbove > 0 ? settings.projectionsYieldAbove : nil
-            configuration.maxYield = .seconds(settings.projectionsMaxYieldSeconds)
+            var projectorConfiguration = Projector.Configuration()
+            projectorConfiguration.executor = BackgroundExecutor(name: "projector")
+            let projections = configuration.projections
+            projectorConfiguration.yieldAboveEventsPerSecond =
+                projections.yieldAboveEventsPerSecond > 0 ? projections.yieldAboveEventsPerSecond : nil
+            projectorConfiguration.maxYield = projections.maxYield
             projector = try Projector(
                 log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()),
-                configuration: configuration)
+                configuration: projectorConfiguration)
         } catch {
             await log.close()
             printError("cannot open the projections: \(error)")
@@ -82,31 +79,26 @@ struct ServiceAssembly {
         var saga: DeliverySaga?
         var http: HTTPClient?
         var templates: TemplateSender?
-        if let sagaSettings, let manifest, let token = settings.accessToken {
-            var graph = GraphAPIClient.Configuration(baseURL: settings.graphBaseURL, version: settings.graphAPIVersion, accessToken: token)
-            graph.timeout = .seconds(15)
+        if let sagaSettings, let manifest, let token = delivery.accessToken {
+            let graph = delivery.graph(token: token)
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
             let sender = GraphAPIClient(configuration: graph, http: client)
             saga = DeliverySaga(log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger)
             templates = TemplateSender(
                 log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId,
-                messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80)
+                messagesPerSecond: delivery.templateMessagesPerSecond)
         } else {
             logger.notice(
-                "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it")
+                "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it"
+            )
         }
 
-        var routes = WebhookRoutes.Configuration(verifyToken: settings.verifyToken)
-        routes.bodyLimit = settings.bodyLimit
+        var routes = ingress.routes
         routes.benchmarkRoutes = benchmarkRoutes
-        var limits = WebhookServer.Limits()
-        limits.idleTimeout = .seconds(settings.idleTimeoutSeconds)
-        limits.bodyTimeout = .seconds(settings.bodyTimeoutSeconds)
-        limits.maxConnections = settings.maxConnections
         let app = WebhookServer.application(
             router: WebhookRoutes.router(ingestor: ingestor, configuration: routes),
-            address: .hostname(settings.host, port: settings.webhookPort), limits: limits, logger: logger,
+            address: .hostname(ingress.host, port: ingress.port), limits: ingress.limits, logger: logger,
             onServerRunning: { channel in onReady(channel.localAddress?.port ?? -1) })
         // Shut down in reverse: the listener stops first, then the saga finishes its calls in
         // flight, then the projector, and the log closes last.
@@ -116,7 +108,8 @@ struct ServiceAssembly {
             // derived from the log, webhooks are not.
             DerivedWorkService(
                 name: "projector",
-                afterFailure: "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` to bring projections up to date",
+                afterFailure:
+                    "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` to bring projections up to date",
                 logger: logger, work: { try await projector.run() }
             ).configuration,
         ]
@@ -124,23 +117,38 @@ struct ServiceAssembly {
             services.append(
                 DerivedWorkService(
                     name: "delivery saga",
-                    afterFailure: "clicks are still stored in the log and unfinished deliveries continue at the next start",
+                    afterFailure:
+                        "clicks are still stored in the log and unfinished deliveries continue at the next start",
                     logger: logger, work: { try await saga.run() }
                 ).configuration)
         }
         services.append(.init(service: app))
-        if let token = settings.dashboardToken {
+        if let token = configuration.operatorAPI.token {
             services.append(
                 .init(
                     service: Application(
                         router: OperatorRoutes.router(token: token, templates: templates),
-                        configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "clickunlock-api"),
+                        configuration: .init(
+                            address: .hostname(configuration.operatorAPI.host, port: configuration.operatorAPI.port),
+                            serverName: "clickunlock-api"),
                         onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) },
                         logger: logger)))
         } else {
-            logger.notice("operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
+            logger.notice(
+                "operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
         }
-        return ServiceAssembly(log: log, projector: projector, saga: saga, http: http, templates: templates, services: services)
+        return ServiceAssembly(
+            log: log, projector: projector, saga: saga, http: http, templates: templates, services: services)
+    }
+
+    /// The saga's settings: its own (with Delivery's defaults), the numbers it sends from, and its
+    /// memory as long as the dedupe window.
+    static func saga(_ delivery: DeliveryConfiguration, memoryWindow: Duration) -> SagaSettings {
+        var saga = delivery.saga
+        saga.phoneNumberId = delivery.phoneNumberIds[0]
+        saga.phoneNumberIds = Set(delivery.phoneNumberIds)
+        saga.memoryWindowMs = IngressConfiguration.milliseconds(memoryWindow)
+        return saga
     }
 
     func shutdown() async {

@@ -24,7 +24,9 @@ public final class DedupeIndex: Sendable {
     /// shard: keys expire an hour at a time, so a sweep is due only when this hour moves on.
     private let sweptHour = Atomic<Int64>(.min)
 
-    public init(windowMilliseconds: Int64 = 8 * 24 * 3600 * 1000) {
+    public init(
+        windowMilliseconds: Int64 = IngressConfiguration.milliseconds(IngressConfiguration.defaultDedupeWindow)
+    ) {
         self.windowMilliseconds = windowMilliseconds
         shards = (0..<Self.shardCount).map { _ in Shard() }
     }

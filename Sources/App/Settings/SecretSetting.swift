@@ -31,6 +31,16 @@ enum SecretSetting: String, CaseIterable, Sendable {
         }
     }
 
+    /// Its name in messages.
+    var title: String {
+        switch self {
+        case .appSecret: return "the app secret"
+        case .verifyToken: return "the verify token"
+        case .accessToken: return "the access token"
+        case .dashboardToken: return "the dashboard token"
+        }
+    }
+
     private var what: String {
         switch self {
         case .appSecret: return "the app secret (it keys every webhook signature check)"
@@ -47,12 +57,15 @@ enum SecretSetting: String, CaseIterable, Sendable {
         if trimmed.isEmpty {
             return "\(rawValue) from \(source) is \(value.isEmpty ? "empty" : "blank"): \(what) must not be; \(fix)"
         }
-        if trimmed.count != value.count || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            return "\(rawValue) from \(source) has spaces, a line break or control characters in it (at its start or end?): "
+        if trimmed.count != value.count || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        {
+            return
+                "\(rawValue) from \(source) has spaces, a line break or control characters in it (at its start or end?): "
                 + "remove them; they would become part of \(what)"
         }
         if value.count < minimumLength {
-            return "\(rawValue) from \(source) is only \(value.count) characters: \(what) needs at least \(minimumLength); \(fix)"
+            return
+                "\(rawValue) from \(source) is only \(value.count) characters: \(what) needs at least \(minimumLength); \(fix)"
         }
         return nil
     }

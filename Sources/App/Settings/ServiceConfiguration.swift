@@ -1,0 +1,38 @@
+import Adapters
+import Delivery
+import Logging
+
+/// Everything `serve` runs with, one part per component, each part owning its defaults: the
+/// ingress's in Adapters (`IngressConfiguration`), the saga's in Delivery (`SagaSettings`), the
+/// projector's in Projections. `SettingsReader` fills it from the config file < the environment
+/// < flags, as the catalogue (`Settings.all`) says; `demo`, `send-template` and `graph-sim` read it too.
+struct ServiceConfiguration {
+    var dataDirectory = "./data"
+    var logLevel: Logger.Level = .info
+    var ingress = IngressConfiguration()
+    var delivery = DeliveryConfiguration()
+    var projections = ProjectionsConfiguration()
+    var operatorAPI = OperatorAPIConfiguration()
+    /// The token `graph-sim` expects (else the access token).
+    var simulatorAccessToken: String?
+    /// Where each setting that was set came from, by key (for messages; never a value).
+    var sources: [String: SettingSource] = [:]
+
+    var resolvedManifestPath: String { delivery.manifestPath ?? dataDirectory + "/content.yaml" }
+
+    /// A logger at the configured level.
+    func logger(label: String = "clickunlock") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+/// The operator API (template sends now; the dashboard API later), on loopback by default.
+struct OperatorAPIConfiguration {
+    var host = "127.0.0.1"
+    /// 0 picks a free port.
+    var port = 3002
+    /// Its bearer token; without one the API does not listen.
+    var token: String?
+}

@@ -1,0 +1,156 @@
+import Adapters
+import Configuration
+import EventStore
+
+/// Every setting, once: the config-file key, the environment variable, the flag, the meaning and
+/// the check. The README's settings table is this list (`clickunlock settings` prints it, and a
+/// test compares the two); the defaults are the configuration structs' own.
+enum Settings {
+    static var all: [Setting] { general + ingress + delivery + projections + operatorAPI + simulator }
+
+    static func named(_ key: String) -> Setting {
+        guard let setting = all.first(where: { $0.key == key }) else { fatalError("no setting \(key)") }
+        return setting
+    }
+
+    static var general: [Setting] {
+        [
+            .text(
+                "data_dir", flag: "--data-dir", "the data directory", "Directory holding the event log and projections",
+                example: "/var/lib/clickunlock", \.dataDirectory),
+            .logLevel(\.logLevel),
+        ]
+    }
+
+    static var ingress: [Setting] {
+        let largestBody = WebhookIngestor.largestStorableBody(in: EventLogConfiguration())
+        return [
+            .text(
+                "host", flag: "--host", "the webhook address", "Address the public webhook port listens on",
+                example: "127.0.0.1", \.ingress.host),
+            .integer(
+                "webhook_port", flag: "--webhook-port", "the webhook port", "Public webhook port (0 picks a free one)",
+                range: 0...65535, example: 3001, \.ingress.port),
+            .secret(
+                .appSecret, "Key of every webhook signature check (required)", example: "example-app-secret-1234",
+                \.ingress.appSecret),
+            .secret(
+                .verifyToken, "Token Meta presents in the GET handshake", example: "example-verify-token",
+                \.ingress.routes.verifyToken),
+            .list(
+                "authorized_contacts", environment: "CLICKUNLOCK_AUTHORIZED_CONTACTS", flag: "--authorized-contact",
+                "the authorized contacts", "wa_ids or BSUIDs allowed to unlock content (a repeatable flag)",
+                unset: "— (everyone)", example: "15551234567", \.ingress.authorizedContactList),
+            .integer(
+                "body_limit_bytes", flag: "--body-limit", "the body limit", "Largest webhook body, in bytes",
+                range: 1...largestBody, unit: " bytes", example: 2_097_152, \.ingress.routes.bodyLimit,
+                why: ", the largest webhook body the event log stores as one event"),
+            .duration(
+                "idle_timeout_seconds", flag: "--idle-timeout", "the idle timeout",
+                "Seconds before the webhook port closes a connection idle or with headers unfinished",
+                unit: .seconds(1), unitName: "s", range: 1...3600, example: 10, \.ingress.limits.idleTimeout),
+            .duration(
+                "body_timeout_seconds", flag: "--body-timeout", "the body timeout",
+                "Seconds a webhook body may take after its headers; slower ones are cut, nothing stored",
+                unit: .seconds(1), unitName: "s", range: 1...3600, example: 25, \.ingress.limits.bodyTimeout),
+            .integer(
+                "max_connections", flag: "--max-connections", "the connection limit",
+                "Connections open at once on the webhook port; past it new ones wait to be accepted",
+                range: 1...100_000, example: 256, \.ingress.limits.maxConnections),
+            .duration(
+                "dedupe_window_days", flag: "--dedupe-window-days", "the dedupe window",
+                "Days a message id (or status) counts as already stored; also the saga's memory",
+                unit: .seconds(24 * 3600), unitName: "days", range: 1...365, example: 9, \.ingress.dedupeWindow),
+        ]
+    }
+
+    static var delivery: [Setting] {
+        [
+            .secret(
+                .accessToken, "Graph API bearer token; with a phone number id it turns delivery on",
+                example: "example-access-token", \.delivery.accessToken),
+            .list(
+                "phone_number_ids", environment: "WHATSAPP_PHONE_NUMBER_ID", flag: nil, "the phone number ids",
+                "Business numbers to send from (the first is the default)", unset: "—", example: "106540352242922",
+                \.delivery.phoneNumberIds),
+            .text(
+                "graph_base_url", environment: "CLICKUNLOCK_GRAPH_BASE_URL", flag: "--graph-base-url",
+                "the Graph base URL", "Graph API base URL: https, or http to a loopback address (the simulator)",
+                example: "http://127.0.0.1:3100", \.delivery.graphBaseURL, check: GraphBaseURL.problem),
+            .text(
+                "graph_api_version", flag: "--graph-api-version", "the Graph API version", "Graph API version",
+                example: "v24.0", \.delivery.graphAPIVersion),
+            .optionalText(
+                "manifest", flag: "--manifest", "the content manifest", "Content manifest, YAML or JSON",
+                unset: "DATA_DIR/content.yaml", example: "/etc/clickunlock/content.yaml", \.delivery.manifestPath),
+            .number(
+                "messages_per_second", flag: "--messages-per-second", "the send rate",
+                "Send rate limit per business number (0 lifts the saga's; template sends then use the default)",
+                range: 0...100_000, example: "40", \.delivery.saga.messagesPerSecond),
+            .boolean(
+                "strict_order", flag: "--strict-order", "strict order",
+                "Send each content message only after the previous one is delivered (the flag sets true)",
+                example: true, \.delivery.saga.strictOrder),
+            .milliseconds(
+                "reconcile_wait_ms", flag: "--reconcile-wait-ms", "the reconcile wait",
+                "Milliseconds to wait for status webhooks before resending a message whose outcome is unknown",
+                range: 0...86_400_000, example: 4000, \.delivery.saga.reconcileWaitMs),
+            .milliseconds(
+                "confirmation_wait_ms", flag: "--confirmation-wait-ms", "the confirmation wait",
+                "Milliseconds a delivery waits for its messages' `delivered` statuses (0 completes on acceptance)",
+                range: 0...86_400_000, example: 500, \.delivery.saga.confirmationWaitMs),
+            .boolean(
+                "once_per_contact_and_pack", flag: "--allow-repeat-delivery", "once per contact and pack",
+                "A second tap for a pack already delivered to the contact starts nothing (the flag sets false)",
+                example: false, \.delivery.saga.oncePerContactAndPack),
+        ]
+    }
+
+    static var projections: [Setting] {
+        [
+            .integer(
+                "projections_yield_above", flag: "--projections-yield-above", "the projections' yield threshold",
+                "While the log grows faster than this many events/s, projections wait for the burst to pass (0: never)",
+                range: 0...Int.max, example: 500, \.projections.yieldAboveEventsPerSecond),
+            .duration(
+                "projections_max_yield_seconds", flag: "--projections-max-yield", "the projections' longest wait",
+                "The longest projections wait out a burst, in seconds behind the log", unit: .seconds(1),
+                unitName: "s", range: 1...3600, example: 7, \.projections.maxYield),
+        ]
+    }
+
+    static var operatorAPI: [Setting] {
+        [
+            .text(
+                "api_host", flag: "--api-host", "the operator API address", "Operator API address",
+                example: "127.0.0.2", \.operatorAPI.host),
+            .integer(
+                "api_port", flag: "--api-port", "the operator API port",
+                "Operator API port (0 picks a free one); it listens only with a dashboard token",
+                range: 0...65535, example: 3003, \.operatorAPI.port),
+            .secret(
+                .dashboardToken, "Bearer token of the operator API (and of `send-template --server`)",
+                example: "example-dashboard-token", \.operatorAPI.token),
+        ]
+    }
+
+    static var simulator: [Setting] {
+        [
+            .make(
+                "graph_sim_access_token", inFile: false, environment: "GRAPH_SIM_ACCESS_TOKEN",
+                title: "the simulator's token",
+                meaning: "`graph-sim`: the bearer token it expects (else the access token)",
+                type: .string, isSecret: true, example: "example-sim-token", \.simulatorAccessToken,
+                parse: { $0.text.map { Optional($0) } },
+                show: { $0 == nil ? "—" : "<REDACTED>" })
+        ]
+    }
+}
+
+extension IngressConfiguration {
+    /// The authorized contacts as the catalogue writes them (a list).
+    var authorizedContactList: [String] {
+        get { authorizedContacts.sorted() }
+        set { authorizedContacts = Set(newValue) }
+    }
+}
