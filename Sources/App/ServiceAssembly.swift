@@ -25,6 +25,9 @@ struct ServiceAssembly {
         settings: ServeSettings, benchmarkRoutes: Bool = false, logger: Logger, onReady: @escaping @Sendable (Int) -> Void,
         onAPIReady: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> ServiceAssembly {
+        // The one place the service's time comes from: everything that waits or stamps takes these.
+        let clock = ContinuousClock()
+        let wall = WallClock.system
         var sagaSettings: SagaSettings?
         var manifest: ContentManifest?
         if settings.deliveryEnabled {
@@ -35,11 +38,11 @@ struct ServiceAssembly {
                 throw ExitCode(78)
             }
             var saga = SagaSettings(phoneNumberId: settings.phoneNumberIds[0], phoneNumberIds: settings.phoneNumberIds)
-            saga.memoryWindowMs = Int64(settings.dedupeWindowDays) * 24 * 3600_000
+            saga.memoryWindow = .seconds(Int64(settings.dedupeWindowDays) * 24 * 3600)
             saga.messagesPerSecond = settings.messagesPerSecond
             saga.strictOrder = settings.strictOrder
-            saga.reconcileWaitMs = settings.reconcileWaitMs
-            saga.confirmationWaitMs = settings.confirmationWaitMs
+            saga.reconcileWait = .milliseconds(settings.reconcileWaitMs)
+            saga.confirmationWait = .milliseconds(settings.confirmationWaitMs)
             saga.oncePerContactAndPack = settings.oncePerContactAndPack
             sagaSettings = saga
         }
@@ -53,14 +56,14 @@ struct ServiceAssembly {
         if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
         let dedupe = DedupeIndex(windowMilliseconds: Int64(settings.dedupeWindowDays) * 24 * 3600 * 1000)
         do {
-            try dedupe.load(from: log, now: Int64(Date().timeIntervalSince1970 * 1000))
+            try dedupe.load(from: log, now: wall.now())
         } catch {
             await log.close()
             throw reportFailure(error)
         }
         let ingestor = WebhookIngestor(
             log: log, signature: settings.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
-            authorizedContacts: settings.authorizedContacts, logger: logger)
+            authorizedContacts: settings.authorizedContacts, logger: logger, clock: clock, wall: wall)
         let projector: Projector
         do {
             let database = try ProjectionDatabase.openPool(path: settings.dataDirectory + "/projections.sqlite")
@@ -88,10 +91,11 @@ struct ServiceAssembly {
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
             let sender = GraphAPIClient(configuration: graph, http: client)
-            saga = DeliverySaga(log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger)
+            saga = DeliverySaga(
+                log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger, clock: clock, wall: wall)
             templates = TemplateSender(
                 log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId,
-                messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80)
+                messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80, clock: clock, wall: wall)
         } else {
             logger.notice(
                 "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it")
@@ -125,7 +129,7 @@ struct ServiceAssembly {
                 DerivedWorkService(
                     name: "delivery saga",
                     afterFailure: "clicks are still stored in the log and unfinished deliveries continue at the next start",
-                    logger: logger, work: { try await saga.run() }
+                    logger: logger, service: saga
                 ).configuration)
         }
         services.append(.init(service: app))
