@@ -61,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
         settings.accessToken = token
         settings.phoneNumberIds = [number]
         settings.graphBaseURL = "http://127.0.0.1:\(simPort)"
-        settings.confirmationWait = .seconds(10)
+        settings.confirmationWaitMs = 10_000
 
         var simulator = SimulatorConfiguration(accessToken: token, webhookURL: "http://127.0.0.1:\(webhookPort)/webhook", appSecret: secret)
         let advisors = (0..<contacts).map { String(format: "1555010%05d", $0) }

@@ -116,6 +116,8 @@ public final class WebhookIngestor: Sendable {
                 || sender.userId.map(authorizedContacts.contains) == true
         }
         let keys = parsed.items.map { item in item.key.map { DedupeIndex.Key($0) } }
+        // A local value, not the stored property: only a value is opened for a generic parameter.
+        let clock: any Clock<Duration> = clock
         guard let fresh = await dedupe.reserve(keys, now: now, waitingUpTo: limits.duplicateWait, clock: clock) else {
             return unavailable(
                 "duplicate_in_flight", requestId: requestId, retryAfter: 5,
