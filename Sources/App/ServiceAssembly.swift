@@ -92,10 +92,12 @@ struct ServiceAssembly {
             http = client
             let sender = GraphAPIClient(configuration: graph, http: client)
             saga = DeliverySaga(
-                log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger, clock: clock, wall: wall)
+                log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger,
+                clock: clock, wall: wall)
             templates = TemplateSender(
                 log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId,
-                messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80, clock: clock, wall: wall)
+                messagesPerSecond: settings.messagesPerSecond > 0 ? settings.messagesPerSecond : 80,
+                clock: clock, wall: wall)
         } else {
             logger.notice(
                 "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it")

@@ -163,7 +163,8 @@ import Testing
     @Test func aPacedContactDoesNotHoldUpTheOthers() async throws {
         let slow = "15556000000"
         let harness = try await DeliveryHarness(
-            simulator: { sim in sim.faults.recipientErrors = [slow: 131056] }, saga: { saga in saga.pairPacingBase = .seconds(30) })
+            simulator: { sim in sim.faults.recipientErrors = [slow: 131056] },
+            saga: { saga in saga.pairPacingBase = .seconds(30) })
         harness.startSaga()
         #expect(try await harness.post(DeliveryHarness.click(wamid: "wamid.SLOW", from: slow, context: "wamid.ST")) == 200)
         try await withThrowingTaskGroup(of: UInt.self) { group in

@@ -62,7 +62,8 @@ import Testing
                 items: [.text("one")], phoneNumberId: nil, contextId: "tpl-wamid.C3"
             ).newEvent(),
             DeliveryAttemptStarted(
-                deliveryId: id, step: 0, attempt: 1, callbackData: CallbackData(deliveryId: id, step: 0, attempt: 1).text
+                deliveryId: id, step: 0, attempt: 1,
+                callbackData: CallbackData(deliveryId: id, step: 0, attempt: 1).text
             ).newEvent(),
         ])
         let since = try #require(try fixture.events().last?.timestamp)

@@ -17,7 +17,8 @@ final class ScriptedSender: MessageSender {
     func send(_ message: OutgoingMessage) async -> SendOutcome {
         state.withLock { state in
             state.sent.append(message)
-            return state.answers.isEmpty ? .accepted(wamid: "wamid.SENT\(state.sent.count)") : state.answers.removeFirst()
+            if state.answers.isEmpty { return .accepted(wamid: "wamid.SENT\(state.sent.count)") }
+            return state.answers.removeFirst()
         }
     }
 

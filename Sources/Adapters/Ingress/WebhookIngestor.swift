@@ -79,9 +79,10 @@ public final class WebhookIngestor: Sendable {
         self.authorizedContacts = authorizedContacts
         self.logger = logger
         self.limits = limits
-        rejections = BoundedLog(logger: logger, level: .warning, what: "rejected", limits: limits.logLines, clock: clock)
-        failures = BoundedLog(logger: logger, level: .error, what: "not stored", limits: limits.logLines, clock: clock)
-        storedRaw = BoundedLog(logger: logger, level: .warning, what: "stored raw", limits: limits.logLines, clock: clock)
+        let lines = limits.logLines
+        rejections = BoundedLog(logger: logger, level: .warning, what: "rejected", limits: lines, clock: clock)
+        failures = BoundedLog(logger: logger, level: .error, what: "not stored", limits: lines, clock: clock)
+        storedRaw = BoundedLog(logger: logger, level: .warning, what: "stored raw", limits: lines, clock: clock)
     }
 
     public var statistics: IngressCounters { counters.withLock { $0 } }

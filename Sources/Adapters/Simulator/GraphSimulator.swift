@@ -30,7 +30,8 @@ public struct GraphSimulator: Sendable {
         self.clock = clock
         self.wall = wall
         self.state = SimulatorState(configuration: configuration, wall: wall)
-        self.webhooks = SimulatorWebhooks(configuration: configuration, http: http, logger: logger, clock: clock, wall: wall)
+        self.webhooks = SimulatorWebhooks(
+            configuration: configuration, http: http, logger: logger, clock: clock, wall: wall)
     }
 
     /// Everything accepted so far (optionally only to `recipient`).

@@ -34,8 +34,9 @@ public enum MetaWebhooks {
         text: String = "Unlock today's content", profileName: String = "Advisor",
         timestamp: Int64? = nil
     ) -> [UInt8] {
+        let seconds = timestamp ?? WallClock.system.now() / 1000
         var message: [String: Any] = [
-            "from": contact, "id": wamid, "timestamp": String(timestamp ?? WallClock.system.now() / 1000), "type": "button",
+            "from": contact, "id": wamid, "timestamp": String(seconds), "type": "button",
             "button": ["payload": payload, "text": text],
         ]
         if let context { message["context"] = ["from": business.displayPhoneNumber, "id": context] }

@@ -49,7 +49,8 @@ struct SimulatorWebhooks: Sendable {
     func tap(on template: SimulatedMessage, clickWamid: String) -> [UInt8] {
         MetaWebhooks.buttonTap(
             business(template.phoneNumberId), wamid: clickWamid, from: template.to, context: template.wamid,
-            payload: template.content ?? "", profileName: "Advisor \(template.to.suffix(4))", timestamp: wall.now() / 1000)
+            payload: template.content ?? "", profileName: "Advisor \(template.to.suffix(4))",
+            timestamp: wall.now() / 1000)
     }
 
     /// Posts `body` after `delayMs`, retrying with backoff until a 200 or `retryForMs` passes.
