@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Domain", "EventStore", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -162,7 +163,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore"], swiftSettings: strict),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Domain", "EventStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DeliveryTests",
+            dependencies: [
+                "Delivery", "Domain", "EventStore", "ClickUnlockTesting",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ProjectionsTests",
             dependencies: ["Projections", "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")],

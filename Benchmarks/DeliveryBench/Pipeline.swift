@@ -44,7 +44,7 @@ final class Pipeline: @unchecked Sendable {
         simServer = try await RunningServer.start(router: simulator.router(), logger: logger)
         var settings = SagaSettings(phoneNumberId: "100000000000001")
         settings.messagesPerSecond = 0
-        settings.confirmationWaitMs = confirmationWaitMs
+        settings.confirmationWait = .milliseconds(confirmationWaitMs)
         client = GraphAPIClient(configuration: .init(baseURL: simServer.baseURL, accessToken: Self.token), http: http)
         saga = DeliverySaga(
             log: log, sender: client, manifest: try ManifestLoader.parse(DefaultManifest.yaml), settings: settings, logger: logger)

@@ -27,6 +27,9 @@ struct ServiceAssembly {
     ) async throws -> ServiceAssembly {
         let ingress = configuration.ingress
         let delivery = configuration.delivery
+        // The one place the service's time comes from: everything that waits or stamps takes these.
+        let clock = ContinuousClock()
+        let wall = WallClock.system
         var sagaSettings: SagaSettings?
         var manifest: ContentManifest?
         if delivery.enabled {
@@ -48,14 +51,15 @@ struct ServiceAssembly {
         if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
         let dedupe = DedupeIndex(windowMilliseconds: IngressConfiguration.milliseconds(ingress.dedupeWindow))
         do {
-            try dedupe.load(from: log, now: Int64(Date().timeIntervalSince1970 * 1000))
+            try dedupe.load(from: log, now: wall.now())
         } catch {
             await log.close()
             throw reportFailure(error)
         }
         let ingestor = WebhookIngestor(
             log: log, signature: ingress.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
-            authorizedContacts: ingress.authorizedContacts, logger: logger)
+            authorizedContacts: ingress.authorizedContacts, logger: logger,
+            clock: clock, wall: wall)
         let projector: Projector
         do {
             let database = try ProjectionDatabase.openPool(path: configuration.dataDirectory + "/projections.sqlite")
@@ -84,10 +88,13 @@ struct ServiceAssembly {
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
             let sender = GraphAPIClient(configuration: graph, http: client)
-            saga = DeliverySaga(log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger)
+            saga = DeliverySaga(
+                log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger,
+                clock: clock, wall: wall)
             templates = TemplateSender(
                 log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId,
-                messagesPerSecond: delivery.templateMessagesPerSecond)
+                messagesPerSecond: delivery.templateMessagesPerSecond,
+                clock: clock, wall: wall)
         } else {
             logger.notice(
                 "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it"
@@ -119,7 +126,7 @@ struct ServiceAssembly {
                     name: "delivery saga",
                     afterFailure:
                         "clicks are still stored in the log and unfinished deliveries continue at the next start",
-                    logger: logger, work: { try await saga.run() }
+                    logger: logger, service: saga
                 ).configuration)
         }
         services.append(.init(service: app))
@@ -147,7 +154,7 @@ struct ServiceAssembly {
         var saga = delivery.saga
         saga.phoneNumberId = delivery.phoneNumberIds[0]
         saga.phoneNumberIds = Set(delivery.phoneNumberIds)
-        saga.memoryWindowMs = IngressConfiguration.milliseconds(memoryWindow)
+        saga.memoryWindow = memoryWindow
         return saga
     }
 

@@ -24,6 +24,7 @@ public struct ClickDecider: Sendable {
         var contexts: Set<String> = []
         var packs: Set<String> = []
         var events: [NewEvent] = []
+        let maxAge = settings.clickMaxAge.inMilliseconds
         for click in clicks where !state.isDecided(click.wamid) {
             let contact = click.sender.contactKey
             func skip(_ reason: DeliverySkipped.Reason, _ detail: String) {
@@ -46,8 +47,8 @@ public struct ClickDecider: Sendable {
                 skip(.noPack, "no content pack in the manifest matches the payload")
                 continue
             }
-            if let tappedAt = click.tappedAtMilliseconds, now - tappedAt > settings.clickMaxAgeMs {
-                skip(.stale, "the tap is older than \(settings.clickMaxAgeMs / 3_600_000) hours; the 24-hour window has closed")
+            if let tappedAt = click.tappedAtMilliseconds, now - tappedAt > maxAge {
+                skip(.stale, "the tap is older than \(maxAge / 3_600_000) hours; the 24-hour window has closed")
                 continue
             }
             if let context = click.contextId, state.startedContexts.contains(context) || contexts.contains(context) {

@@ -23,7 +23,7 @@ public enum PlannedEvent: Sendable, Equatable {
 public struct DeliveryPlanner: Sendable {
     public var settings: SagaSettings
     /// When this process's saga started: an attempt left in flight by a crash is reconciled
-    /// `reconcileWaitMs` after this (status webhooks Meta retried may still be on their way).
+    /// `reconcileWait` after this (status webhooks Meta retried may still be on their way).
     public var startedAt: Int64
 
     public init(settings: SagaSettings, startedAt: Int64) {
@@ -34,6 +34,7 @@ public struct DeliveryPlanner: Sendable {
     public func next(_ delivery: DeliveryProgress?, evidence: [String: String], now: Int64, random: Double) -> DeliveryAction {
         guard let delivery, !delivery.finished else { return .done }
         if delivery.steps.isEmpty { return .record([.completed(unconfirmed: 0)]) }
+        let confirmationWait = settings.confirmationWait.inMilliseconds
         var wakeAt: Int64?
         func wake(_ time: Int64) { wakeAt = min(wakeAt ?? time, time) }
 
@@ -45,9 +46,9 @@ public struct DeliveryPlanner: Sendable {
             switch step.phase {
             case .sent(_, let at):
                 if settings.strictOrder, !step.confirmed, index < delivery.steps.count - 1,
-                    now < at + settings.confirmationWaitMs
+                    now < at + confirmationWait
                 {
-                    return .wait(until: at + settings.confirmationWaitMs)
+                    return .wait(until: at + confirmationWait)
                 }
                 continue
             case .failed:
@@ -56,7 +57,7 @@ public struct DeliveryPlanner: Sendable {
                 return deadlinePassed(delivery, now) ?? .send(step: index, attempt: step.attempts + 1)
             case .inFlight(let since):
                 if let wamid = proof() { return .record([.stepSent(step: index, wamid: wamid, reconciled: true)]) }
-                let until = max(since, startedAt) + settings.reconcileWaitMs
+                let until = max(since, startedAt) + settings.reconcileWait.inMilliseconds
                 if now >= until { return deadlinePassed(delivery, now) ?? resend(index, step) }
                 return .wait(until: until)
             case .retry(let at, let unknown):
@@ -67,14 +68,14 @@ public struct DeliveryPlanner: Sendable {
         }
         // Every step accepted: wait for the confirmations, up to the confirmation wait.
         let unconfirmed = delivery.steps.count { !$0.confirmed }
-        if unconfirmed == 0 || settings.confirmationWaitMs == 0 {
-            return .record([.completed(unconfirmed: settings.confirmationWaitMs == 0 ? 0 : unconfirmed)])
+        if unconfirmed == 0 || confirmationWait == 0 {
+            return .record([.completed(unconfirmed: confirmationWait == 0 ? 0 : unconfirmed)])
         }
         let lastSent = delivery.steps.compactMap { step -> Int64? in
             if case .sent(_, let at) = step.phase { return at } else { return nil }
         }.max() ?? now
-        if now >= lastSent + settings.confirmationWaitMs { return .record([.completed(unconfirmed: unconfirmed)]) }
-        wake(lastSent + settings.confirmationWaitMs)
+        if now >= lastSent + confirmationWait { return .record([.completed(unconfirmed: unconfirmed)]) }
+        wake(lastSent + confirmationWait)
         return .wait(until: wakeAt)
     }
 
@@ -90,10 +91,11 @@ public struct DeliveryPlanner: Sendable {
     }
 
     private func deadlinePassed(_ delivery: DeliveryProgress, _ now: Int64) -> DeliveryAction? {
-        guard now > delivery.startedAt + settings.deliveryDeadlineMs else { return nil }
+        let deadline = settings.deliveryDeadline.inMilliseconds
+        guard now > delivery.startedAt + deadline else { return nil }
         return .record([
             .failed(
-                reason: "the delivery did not finish within \(settings.deliveryDeadlineMs / 1000) s of the click",
+                reason: "the delivery did not finish within \(deadline / 1000) s of the click",
                 error: delivery.steps.compactMap(\.lastError).last)
         ])
     }
@@ -113,8 +115,8 @@ public struct DeliveryPlanner: Sendable {
         case .pairPacing:
             retryAt = now + settings.pairPacing(hits: step.pairLimitHits)
         case .retry:
-            retryAt = now + (outcomeUnknown ? max(settings.reconcileWaitMs, settings.backoff(afterAttempt: step.attempts, random: random))
-                : settings.backoff(afterAttempt: step.attempts, random: random))
+            let backoff = settings.backoff(afterAttempt: step.attempts, random: random)
+            retryAt = now + (outcomeUnknown ? max(settings.reconcileWait.inMilliseconds, backoff) : backoff)
         }
         if step.attempts >= settings.maxAttempts {
             return [

@@ -1,75 +1,129 @@
 public import EventStore
 public import Logging
+public import ServiceLifecycle
 import Domain
-import Foundation
 
 /// The click-to-unlock process manager. It folds the log into `SagaState` (all of it at start,
 /// then each commit as it lands), decides every new click, and runs one worker per unfinished
 /// delivery: `attempt_started` is durable before each Graph API call, the outcome after it,
 /// and retries wait for times recorded in the log, so a restart continues where it stopped.
-public actor DeliverySaga {
+///
+/// Its workers, click decisions and timers are child tasks of `run()`. Graceful shutdown stops
+/// following the log and starting work, and waits for the calls in hand to be recorded;
+/// cancellation reaches every task (an attempt cut short is reconciled at the next start).
+public actor DeliverySaga: Service {
     let log: EventLog
     let sender: any MessageSender
     let decider: ClickDecider
     let settings: SagaSettings
     let logger: Logger
     let throughput: TokenBucket
+    /// Waits (timers, the pause before an append is retried) run on this clock.
+    let clock: any Clock<Duration>
+    /// Log time: decisions, retry times and deadlines compare against it.
+    let wall: WallClock
     private var state: SagaState
     /// Skipped events already reported in the service's log (the rest are counted).
     private var reportedSkips = 0
     private var planner: DeliveryPlanner
-    private var workers: [String: Task<Void, Never>] = [:]
-    private var wakeups: [String: CheckedContinuation<Void, Never>] = [:]
+    /// Deliveries with a worker (started or about to start).
+    private var workers: Set<String> = []
+    /// Work for `run()`'s task group: workers and click decisions become its child tasks.
+    private var jobs: AsyncStream<Job>.Continuation?
+    private var wakeups: [String: Wakeup] = [:]
     private var positionWaiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
     private var caughtUp = false
     /// Set when the saga stops: workers finish the call in hand (recording its outcome) and end.
     private var stopping = false
     private var deciding = false
+    /// Why following the log failed; thrown by `run()` once the calls in hand are recorded.
+    private var failure: (any Error)?
     private var random = SystemRandomNumberGenerator()
 
-    public init(log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger) {
+    private enum Job: Sendable {
+        case work(String)
+        case decide([ButtonClicked], [NewEvent])
+    }
+
+    /// - Parameters:
+    ///   - clock: what the saga waits on (retries, pacing, reconciliation and confirmation waits).
+    ///   - wall: the wall time the saga stamps and compares with log timestamps; it should move
+    ///     with `clock`.
+    public init(
+        log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger,
+        clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
+    ) {
         self.log = log
         self.sender = sender
         self.decider = ClickDecider(manifest: manifest, settings: settings)
         self.settings = settings
         self.logger = logger
-        self.throughput = TokenBucket(rate: settings.messagesPerSecond)
-        self.planner = DeliveryPlanner(settings: settings, startedAt: Self.now())
-        self.state = SagaState(memoryWindowMilliseconds: settings.memoryWindowMs)
+        self.clock = clock
+        self.wall = wall
+        self.throughput = TokenBucket(rate: settings.messagesPerSecond, clock: clock)
+        self.planner = DeliveryPlanner(settings: settings, startedAt: wall.now())
+        self.state = SagaState(memoryWindowMilliseconds: settings.memoryWindow.inMilliseconds)
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    /// Folds the log from its start, then follows it until cancelled or the log closes.
+    /// Folds the log from its start, then follows it until graceful shutdown, cancellation or
+    /// the log closes; returns when every worker has ended.
     public func run() async throws {
-        planner.startedAt = Self.now()
-        var iterator = log.subscribe(from: 1).makeAsyncIterator()
-        do {
-            while let batch = try iterator.availableBatch() { fold(batch) }
-            caughtUp = true
-            logger.info(
-                "delivery saga: \(state.active.count) unfinished deliveries and \(state.undecidedCount) undecided clicks recovered from the log up to position \(state.position)"
-            )
-            for id in state.active { startWorker(id) }
-            decideClicks()
-            while let batch = try await iterator.nextBatch() { fold(batch) }
-        } catch {
-            await drain()
-            throw error
+        planner.startedAt = wall.now()
+        let (stream, jobs) = AsyncStream.makeStream(of: Job.self)
+        self.jobs = jobs
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await self.followUntilShutdown()
+            }
+            for await job in stream {
+                group.addTask { await self.perform(job) }
+            }
         }
-        await drain()
+        if let failure { throw failure }
     }
 
-    /// Stops starting work and waits for the calls in flight to finish and be recorded, so a
-    /// graceful stop leaves no attempt without its outcome.
-    private func drain() async {
+    private func followUntilShutdown() async {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.follow() }
+        } catch {
+            failure = error
+        }
+        stop()
+    }
+
+    private func follow() async throws {
+        var iterator = log.subscribe(from: 1).makeAsyncIterator()
+        while let batch = try iterator.availableBatch() { fold(batch) }
+        caughtUp = true
+        logger.info(
+            """
+            delivery saga: \(state.active.count) unfinished deliveries and \(state.undecidedCount) undecided clicks \
+            recovered from the log up to position \(state.position)
+            """
+        )
+        for id in state.active { startWorker(id) }
+        decideClicks()
+        while let batch = try await iterator.nextBatch() { fold(batch) }
+    }
+
+    private func perform(_ job: Job) async {
+        switch job {
+        case .work(let id): await work(id)
+        case .decide(let clicks, let events): await record(decisions: events, for: clicks)
+        }
+    }
+
+    /// Stops starting work and wakes every waiting worker; `run()`'s task group then waits for
+    /// the calls in flight to finish and be recorded, so a graceful stop leaves no attempt
+    /// without its outcome.
+    private func stop() {
         stopping = true
-        for (_, continuation) in wakeups { continuation.resume() }
+        for (_, wakeup) in wakeups { wakeup.resume() }
         wakeups.removeAll()
         for (_, continuation) in positionWaiters { continuation.resume() }
         positionWaiters.removeAll()
-        let running = Array(workers.values)
-        for worker in running { await worker.value }
+        jobs?.finish()
+        jobs = nil
     }
 
     private func fold(_ batch: [RecordedEvent]) {
@@ -88,7 +142,7 @@ public actor DeliverySaga {
         }
         guard caughtUp else { return }
         for id in touched {
-            if state.active.contains(id), workers[id] == nil {
+            if state.active.contains(id), !workers.contains(id) {
                 startWorker(id)
             } else {
                 wake(id)
@@ -120,24 +174,25 @@ public actor DeliverySaga {
     // MARK: clicks
 
     private func decideClicks() {
-        guard !deciding, state.undecidedCount > 0 else { return }
+        guard !deciding, state.undecidedCount > 0, !stopping, let jobs else { return }
         let clicks = state.undecided
-        let events = decider.decide(clicks, state: state, now: Self.now())
+        let events = decider.decide(clicks, state: state, now: wall.now())
         guard !events.isEmpty else { return }
         deciding = true
-        Task {
-            if case .refused(let error) = await self.recordOutcome(events) {
-                // The log can never take these decisions: forget the clicks rather than decide
-                // them again forever (they stay in the log; a restart tries once more).
-                self.logger.error(
-                    "delivery saga: \(clicks.count) click decisions cannot be stored (\(error.message)); those clicks are left undecided until the next start")
-                self.state.abandon(clicks.map(\.wamid), at: Self.now())
-            }
-            self.finishDeciding()
-        }
+        jobs.yield(.decide(clicks, events))
     }
 
-    private func finishDeciding() {
+    private func record(decisions events: [NewEvent], for clicks: [ButtonClicked]) async {
+        if case .refused(let error) = await recordOutcome(events) {
+            // The log can never take these decisions: forget the clicks rather than decide
+            // them again forever (they stay in the log; a restart tries once more).
+            logger.error(
+                """
+                delivery saga: \(clicks.count) click decisions cannot be stored (\(error.message)); \
+                those clicks are left undecided until the next start
+                """)
+            state.abandon(clicks.map(\.wamid), at: wall.now())
+        }
         deciding = false
         decideClicks()
     }
@@ -145,14 +200,17 @@ public actor DeliverySaga {
     // MARK: workers
 
     private func startWorker(_ id: String) {
-        guard workers[id] == nil, !stopping else { return }
-        workers[id] = Task { await self.work(id) }
+        guard !workers.contains(id), !stopping, let jobs else { return }
+        workers.insert(id)
+        jobs.yield(.work(id))
     }
 
     private func work(_ id: String) async {
-        defer { workers[id] = nil }
+        defer { workers.remove(id) }
         while !Task.isCancelled, !stopping {
-            let action = planner.next(state.deliveries[id], evidence: state.evidence, now: Self.now(), random: Double.random(in: 0..<1, using: &random))
+            let action = planner.next(
+                state.deliveries[id], evidence: state.evidence, now: wall.now(),
+                random: Double.random(in: 0..<1, using: &random))
             switch action {
             case .done:
                 return
@@ -173,7 +231,7 @@ public actor DeliverySaga {
             return
         }
         await throughput.acquire()
-        if stopping { return }
+        if stopping || Task.isCancelled { return }
         let callback = CallbackData(deliveryId: id, step: index, attempt: attempt).text
         guard
             await record([
@@ -185,7 +243,7 @@ public actor DeliverySaga {
             body: .content(delivery.items[index]), callbackData: callback)
         let outcome = await sender.send(message)
         guard let step = state.deliveries[id]?.steps[index] else { return }
-        let now = Self.now()
+        let now = wall.now()
         let random = Double.random(in: 0..<1, using: &random)
         let planned: [PlannedEvent]
         switch outcome {
@@ -252,7 +310,7 @@ public actor DeliverySaga {
                     return .refused(error)
                 }
                 logger.error("delivery saga cannot record its events (\(error.code)); retrying in 1 s")
-                try? await Task.sleep(for: .seconds(1))
+                try? await clock.sleep(for: .seconds(1))
             }
         }
         return .stopped
@@ -263,27 +321,28 @@ public actor DeliverySaga {
         await withCheckedContinuation { positionWaiters.append((position, $0)) }
     }
 
+    /// Waits until the delivery changes (`wake`), until `until` (log time) on the clock, or until
+    /// the saga stops or is cancelled. The timer is a child task of this wait.
     private func waitForChange(_ id: String, until: Int64?) async {
-        let timer: Task<Void, Never>? = until.map { until in
-            Task {
-                let delay = until - Self.now()
-                if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
-                if !Task.isCancelled { self.wake(id) }
-            }
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                if Task.isCancelled || stopping {
-                    continuation.resume()
-                } else {
-                    wakeups[id]?.resume()
-                    wakeups[id] = continuation
+        guard !Task.isCancelled, !stopping else { return }
+        let wakeup = Wakeup()
+        wakeups[id]?.resume()
+        wakeups[id] = wakeup
+        if let until {
+            let delay = until - wall.now()
+            let clock = self.clock
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    if delay > 0 { try? await clock.sleep(for: .milliseconds(delay)) }
+                    wakeup.resume()
                 }
+                await wakeup.wait()
+                group.cancelAll()
             }
-        } onCancel: {
-            Task { await self.wake(id) }
+        } else {
+            await wakeup.wait()
         }
-        timer?.cancel()
+        if wakeups[id] === wakeup { wakeups[id] = nil }
     }
 
     private func wake(_ id: String) {

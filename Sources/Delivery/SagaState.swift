@@ -32,7 +32,7 @@ public struct SagaState: Sendable {
     /// - Parameter memoryWindowMilliseconds: how long decided clicks, started template messages
     ///   and delivered packs are remembered (log time); the dedupe window by default, since a
     ///   click older than that can reach the log again only as a new, stale tap.
-    public init(memoryWindowMilliseconds: Int64 = SagaSettings.defaultMemoryWindowMs) {
+    public init(memoryWindowMilliseconds: Int64 = SagaSettings.defaultMemoryWindowMilliseconds) {
         decidedClicks = ExpiringSet(windowMilliseconds: memoryWindowMilliseconds)
         startedContexts = ExpiringSet(windowMilliseconds: memoryWindowMilliseconds)
         packsByContact = ExpiringSet(windowMilliseconds: memoryWindowMilliseconds)

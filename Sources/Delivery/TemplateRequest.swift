@@ -1,3 +1,4 @@
+public import EventStore
 import Foundation
 
 /// What to send and to whom: the template sender's input, from the command line or from the
@@ -54,11 +55,12 @@ public struct TemplateRequest: Codable, Sendable, Equatable {
         return text.contains(".") && text.count <= 128 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") }
     }
 
-    public static func today() -> String {
+    /// Today's date (UTC) by `wall`, as YYYY-MM-DD.
+    public static func today(_ wall: WallClock = .system) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date())
+        return formatter.string(from: Date(timeIntervalSince1970: Double(wall.now()) / 1000))
     }
 }

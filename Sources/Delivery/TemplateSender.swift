@@ -12,12 +12,21 @@ public struct TemplateSender: Sendable {
     public var messagesPerSecond: Double
     public var concurrency = 16
     public var maxAttempts = 4
+    /// Pacing and the pause between attempts run on this clock.
+    public var clock: any Clock<Duration>
+    /// Today's date, when a request names no day.
+    public var wall: WallClock
 
-    public init(log: EventLog, sender: any MessageSender, phoneNumberId: String, messagesPerSecond: Double) {
+    public init(
+        log: EventLog, sender: any MessageSender, phoneNumberId: String, messagesPerSecond: Double,
+        clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
+    ) {
         self.log = log
         self.sender = sender
         self.phoneNumberId = phoneNumberId
         self.messagesPerSecond = messagesPerSecond
+        self.clock = clock
+        self.wall = wall
     }
 
     public struct Summary: Codable, Sendable, Equatable {
@@ -54,14 +63,16 @@ public struct TemplateSender: Sendable {
 
     /// Sends a request (`TemplateRequest.validated()` fills its defaults).
     public func send(_ request: TemplateRequest, progress: @Sendable (Summary) -> Void = { _ in }) async throws -> Summary {
-        let day = request.day ?? TemplateRequest.today()
+        let day = request.day ?? TemplateRequest.today(wall)
         let message = Message(
             template: request.template ?? "daily_content_ready_v1", language: request.language ?? "en_US",
             buttonPayload: request.payload ?? "unlock:\(day)", day: day)
         let template = message.template
         let force = request.force ?? false
         let ledger = try Self.ledger(log)
-        let bucket = TokenBucket(rate: messagesPerSecond)
+        // A local, not the stored `var`: only a value is opened for the generic initializer.
+        let clock: any Clock<Duration> = clock
+        let bucket = TokenBucket(rate: messagesPerSecond, clock: clock)
         var summary = Summary()
         var pending = Array(Set(request.recipients)).sorted()[...]
         try await withThrowingTaskGroup(of: Result.self) { group in
@@ -123,7 +134,7 @@ public struct TemplateSender: Sendable {
                 if case .permanent(let reason) = policy { return .failed(reason) }
                 return .failed("code \(error.code) after \(attempt) attempts")
             }
-            try await Task.sleep(for: .milliseconds(200 << min(attempt, 6)))
+            try await clock.sleep(for: .milliseconds(200 << min(attempt, 6)))
         }
     }
 }

@@ -119,10 +119,10 @@ import Testing
                 sim.faults.hangMs = 1500
             },
             saga: { saga in
-                saga.pairPacingBaseMs = 100
+                saga.pairPacingBase = .milliseconds(100)
                 saga.maxAttempts = 12
                 // Room for status webhooks on a busy machine (the tests run in parallel).
-                saga.reconcileWaitMs = 3000
+                saga.reconcileWait = .seconds(3)
             },
             clientTimeout: .milliseconds(700))
         harness.startSaga()
@@ -163,7 +163,8 @@ import Testing
     @Test func aPacedContactDoesNotHoldUpTheOthers() async throws {
         let slow = "15556000000"
         let harness = try await DeliveryHarness(
-            simulator: { sim in sim.faults.recipientErrors = [slow: 131056] }, saga: { saga in saga.pairPacingBaseMs = 30_000 })
+            simulator: { sim in sim.faults.recipientErrors = [slow: 131056] },
+            saga: { saga in saga.pairPacingBase = .seconds(30) })
         harness.startSaga()
         #expect(try await harness.post(DeliveryHarness.click(wamid: "wamid.SLOW", from: slow, context: "wamid.ST")) == 200)
         try await withThrowingTaskGroup(of: UInt.self) { group in

@@ -46,9 +46,9 @@ final class DeliveryHarness: @unchecked Sendable {
         simServer = try await RunningServer.start(router: simulator.router(), logger: logger)
         var settings = SagaSettings(phoneNumberId: Self.number)
         settings.messagesPerSecond = 0
-        settings.backoffBaseMs = 20
-        settings.reconcileWaitMs = 1000
-        settings.confirmationWaitMs = 2000
+        settings.backoffBase = .milliseconds(20)
+        settings.reconcileWait = .seconds(1)
+        settings.confirmationWait = .seconds(2)
         tune(&settings)
         var graph = GraphAPIClient.Configuration(baseURL: simServer.baseURL, accessToken: Self.token)
         graph.timeout = clientTimeout

@@ -29,7 +29,7 @@ import Testing
 
     static var settings: SagaSettings {
         var settings = SagaSettings(phoneNumberId: "100")
-        settings.confirmationWaitMs = 0
+        settings.confirmationWait = .zero
         return settings
     }
 
@@ -58,7 +58,8 @@ import Testing
         history.add(DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: 1, callbackData: "cu1;d=d1;s=0;a=1"))
         // A restart: within the reconcile wait, nothing is sent.
         let restart = history.time + 60_000
-        #expect(next(history, now: restart, startedAt: restart) == .wait(until: restart + Self.settings.reconcileWaitMs))
+        let reconcileWait = Self.settings.reconcileWait.inMilliseconds
+        #expect(next(history, now: restart, startedAt: restart) == .wait(until: restart + reconcileWait))
         // A status webhook naming the attempt's callback data proves Meta has it.
         history.add(StatusUpdated(wamid: "wamid.X", status: "sent", timestamp: 1, recipientId: "15550001", bizOpaqueCallbackData: "cu1;d=d1;s=0;a=1"))
         #expect(next(history, now: restart, startedAt: restart) == .record([.stepSent(step: 0, wamid: "wamid.X", reconciled: true)]))
@@ -69,7 +70,8 @@ import Testing
         history.add(Self.started())
         history.add(DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: 1, callbackData: "cu1;d=d1;s=0;a=1"))
         let restart = history.time + 60_000
-        #expect(next(history, now: restart + Self.settings.reconcileWaitMs, startedAt: restart) == .send(step: 0, attempt: 2))
+        let reconcileWait = Self.settings.reconcileWait.inMilliseconds
+        #expect(next(history, now: restart + reconcileWait, startedAt: restart) == .send(step: 0, attempt: 2))
     }
 
     @Test func retryTimesAreEventsAndAreKept() {
@@ -101,7 +103,7 @@ import Testing
                 Issue.record("\(code) was not retried: \(events)")
                 continue
             }
-            #expect(retryAt > 0 && retryAt <= Self.settings.backoffCapMs, "\(code)")
+            #expect(retryAt > 0 && retryAt <= Self.settings.backoffCap.inMilliseconds, "\(code)")
         }
     }
 
@@ -120,7 +122,8 @@ import Testing
     @Test func backoffGrowsWithJitterUnderItsCap() {
         let settings = Self.settings
         for attempt in 1...12 {
-            let ceiling = min(settings.backoffCapMs, settings.backoffBaseMs << Int64(attempt - 1))
+            let (base, cap) = (settings.backoffBase.inMilliseconds, settings.backoffCap.inMilliseconds)
+            let ceiling = min(cap, base << Int64(attempt - 1))
             let low = settings.backoff(afterAttempt: attempt, random: 0)
             let high = settings.backoff(afterAttempt: attempt, random: 0.999_999)
             #expect(low >= ceiling / 10 && high <= ceiling && low < high, "attempt \(attempt)")
@@ -164,7 +167,7 @@ import Testing
     @Test func strictOrderWaitsForDeliveredBeforeTheNextStep() {
         var settings = Self.settings
         settings.strictOrder = true
-        settings.confirmationWaitMs = 10_000
+        settings.confirmationWait = .seconds(10)
         var history = History()
         history.add(Self.started())
         history.add(DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: 1, callbackData: "cu1;d=d1;s=0;a=1"))
@@ -176,7 +179,7 @@ import Testing
 
     @Test func completionWaitsForDeliveredStatusesUpToTheConfirmationWait() {
         var settings = Self.settings
-        settings.confirmationWaitMs = 5000
+        settings.confirmationWait = .seconds(5)
         var history = History()
         history.add(Self.started())
         for step in 0..<3 {

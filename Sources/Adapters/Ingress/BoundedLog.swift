@@ -25,7 +25,8 @@ public final class BoundedLog: Sendable {
     }
 
     private struct State {
-        var start: ContinuousClock.Instant?
+        /// The interval's start, as the clock's time since this log was made.
+        var start: Duration?
         var generation = 0
         var lines = 0
         var suppressed: [String: Int] = [:]
@@ -38,18 +39,28 @@ public final class BoundedLog: Sendable {
     private let what: String
     private let limits: Limits
     private let state = Mutex(State())
+    /// The clock's time since this log was made, and a sleep until such a time.
+    private let elapsed: @Sendable () -> Duration
+    private let sleep: @Sendable (_ until: Duration) async throws -> Void
 
-    public init(logger: Logger, level: Logger.Level, what: String, limits: Limits = Limits()) {
+    /// - Parameter clock: intervals and the timer that writes their summary run on it.
+    public init(
+        logger: Logger, level: Logger.Level, what: String, limits: Limits = Limits(),
+        clock: some Clock<Duration> = ContinuousClock()
+    ) {
         self.logger = logger
         self.level = level
         self.what = what
         self.limits = limits
+        let origin = clock.now
+        elapsed = { origin.duration(to: clock.now) }
+        sleep = { try await clock.sleep(until: origin.advanced(by: $0), tolerance: nil) }
     }
 
     /// Writes the line, or counts it under `reason` for the interval's summary.
     public func log(_ message: @autoclosure () -> Logger.Message, reason: String, metadata: Logger.Metadata) {
-        let now = ContinuousClock.now
-        var scheduleFor: (generation: Int, at: ContinuousClock.Instant)?
+        let now = elapsed()
+        var scheduleFor: (generation: Int, at: Duration)?
         let (write, previous) = state.withLock { state -> (Bool, [String: Int]) in
             var previous: [String: Int] = [:]
             if state.start.map({ now - $0 >= limits.interval }) ?? true {
@@ -63,15 +74,17 @@ public final class BoundedLog: Sendable {
             state.suppressed[reason, default: 0] += 1
             if !state.summaryScheduled, let start = state.start {
                 state.summaryScheduled = true
-                scheduleFor = (state.generation, start.advanced(by: limits.interval))
+                scheduleFor = (state.generation, start + limits.interval)
             }
             return (false, previous)
         }
         writeSummary(previous)
         if write { logger.log(level: level, message(), metadata: metadata) }
         if let scheduleFor {
+            // Not owned by a task group: `log` is called synchronously from request handlers. The
+            // timer ends at the interval's end (at most `limits.interval`) and only writes a line.
             Task { [self] in
-                try? await Task.sleep(until: scheduleFor.at, clock: .continuous)
+                try? await sleep(scheduleFor.at)
                 summarize(generation: scheduleFor.generation)
             }
         }

@@ -16,13 +16,16 @@ extension DedupeIndex {
     /// No deadlock: a request waits for one key at a time, the smallest of its keys in flight
     /// (`Key`'s order), and first releases the keys it reserved that come after it; so every chain
     /// of waiting requests waits for ever larger keys and ends at one that is appending.
-    public func reserve(_ keys: [Key?], now: Int64, waitingUpTo timeout: Duration) async -> [Bool]? {
+    /// The timeout runs on `clock`.
+    public func reserve<C: Clock<Duration>>(
+        _ keys: [Key?], now: Int64, waitingUpTo timeout: Duration, clock: C = ContinuousClock()
+    ) async -> [Bool]? {
         var inFlight: [Int] = []
         let fresh = reserve(keys, now: now, inFlight: &inFlight)
         guard !inFlight.isEmpty else { return fresh }
         var found = fresh.map { $0 ? Reservation.reserved : .settled }
         for index in inFlight { found[index] = .inFlight }
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let deadline = clock.now.advanced(by: timeout)
         while let waitFor = smallestInFlight(keys, found) {
             var retry = Set(found.indices.filter { found[$0] == .inFlight })
             for index in found.indices where found[index] == .reserved {
@@ -30,7 +33,7 @@ extension DedupeIndex {
                 release([key])
                 retry.insert(index)
             }
-            guard await waitForOutcome(of: waitFor, until: deadline) else {
+            guard await waitForOutcome(of: waitFor, until: deadline, clock: clock) else {
                 let held = found.indices.filter { found[$0] == .reserved && !retry.contains($0) }
                 release(held.compactMap { keys[$0] })
                 return nil
@@ -65,7 +68,7 @@ extension DedupeIndex {
 
     /// Waits until `key` is no longer reserved (committed or released); `false` at the deadline.
     /// Returns at once when it is not reserved now.
-    func waitForOutcome(of key: Key, until deadline: ContinuousClock.Instant) async -> Bool {
+    func waitForOutcome<C: Clock<Duration>>(of key: Key, until deadline: C.Instant, clock: C) async -> Bool {
         let waiter = OutcomeWaiter()
         let registered = shard(key).state.withLock { state in
             guard state.reserved.contains(key) else { return false }
@@ -75,7 +78,7 @@ extension DedupeIndex {
         guard registered else { return true }
         let settled = await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                try? await clock.sleep(until: deadline, tolerance: nil)
                 waiter.resume(settled: false)
             }
             let settled = await waiter.outcome()

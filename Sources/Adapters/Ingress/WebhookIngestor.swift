@@ -56,23 +56,33 @@ public final class WebhookIngestor: Sendable {
     private let failures: BoundedLog
     /// Signed bodies whose facts the log can never take, stored raw.
     private let storedRaw: BoundedLog
+    /// The wait for a concurrent duplicate runs on this clock.
+    private let clock: any Clock<Duration>
+    /// Stamps `receivedAt` and the dedupe window.
+    private let wall: WallClock
 
     /// - Parameters:
     ///   - signature: `nil` only in the explicit insecure development mode: nothing is checked.
     ///   - authorizedContacts: wa_ids or BSUIDs allowed to unlock content; empty means everyone.
+    ///   - clock: what waits (a concurrent duplicate, the log lines' intervals) run on.
+    ///   - wall: the time stamped on each hit and used for the dedupe window.
     public init(
         log: EventLog, signature: WebhookSignature?, dedupe: DedupeIndex, authorizedContacts: Set<String> = [],
-        logger: Logger, limits: Limits = Limits()
+        logger: Logger, limits: Limits = Limits(), clock: some Clock<Duration> = ContinuousClock(),
+        wall: WallClock = .system
     ) {
+        self.clock = clock
+        self.wall = wall
         self.log = log
         self.signature = signature
         self.dedupe = dedupe
         self.authorizedContacts = authorizedContacts
         self.logger = logger
         self.limits = limits
-        rejections = BoundedLog(logger: logger, level: .warning, what: "rejected", limits: limits.logLines)
-        failures = BoundedLog(logger: logger, level: .error, what: "not stored", limits: limits.logLines)
-        storedRaw = BoundedLog(logger: logger, level: .warning, what: "stored raw", limits: limits.logLines)
+        let lines = limits.logLines
+        rejections = BoundedLog(logger: logger, level: .warning, what: "rejected", limits: lines, clock: clock)
+        failures = BoundedLog(logger: logger, level: .error, what: "not stored", limits: lines, clock: clock)
+        storedRaw = BoundedLog(logger: logger, level: .warning, what: "stored raw", limits: lines, clock: clock)
     }
 
     public var statistics: IngressCounters { counters.withLock { $0 } }
@@ -101,13 +111,15 @@ public final class WebhookIngestor: Sendable {
             signatureStatus = .unchecked
         }
 
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = wall.now()
         let parsed = WebhookParser.parse(body) { sender in
             authorizedContacts.isEmpty || sender.waId.map(authorizedContacts.contains) == true
                 || sender.userId.map(authorizedContacts.contains) == true
         }
         let keys = parsed.items.map { item in item.key.map { DedupeIndex.Key($0) } }
-        guard let fresh = await dedupe.reserve(keys, now: now, waitingUpTo: limits.duplicateWait) else {
+        // A local value, not the stored property: only a value is opened for a generic parameter.
+        let clock: any Clock<Duration> = clock
+        guard let fresh = await dedupe.reserve(keys, now: now, waitingUpTo: limits.duplicateWait, clock: clock) else {
             return unavailable(
                 "duplicate_in_flight", requestId: requestId, retryAfter: 5,
                 why: "a concurrent request with the same message is still being stored")

@@ -11,12 +11,25 @@ public struct DerivedWorkService: Service {
     public let afterFailure: String
     public let logger: Logger
     private let work: @Sendable () async throws -> Void
+    /// Whether graceful shutdown cancels `work` (a `Service` handles graceful shutdown itself).
+    private let cancelWhenShuttingDown: Bool
 
     public init(name: String, afterFailure: String, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
         self.name = name
         self.afterFailure = afterFailure
         self.logger = logger
         self.work = work
+        self.cancelWhenShuttingDown = true
+    }
+
+    /// Runs `service`, which stops by itself at graceful shutdown (the saga finishes its calls in
+    /// flight first); its failure is logged and stops it alone.
+    public init(name: String, afterFailure: String, logger: Logger, service: some Service) {
+        self.name = name
+        self.afterFailure = afterFailure
+        self.logger = logger
+        self.work = { try await service.run() }
+        self.cancelWhenShuttingDown = false
     }
 
     /// Its place in a service group: its end or failure does not stop the others.
@@ -26,7 +39,11 @@ public struct DerivedWorkService: Service {
 
     public func run() async throws {
         do {
-            try await cancelWhenGracefulShutdown { try await work() }
+            if cancelWhenShuttingDown {
+                try await cancelWhenGracefulShutdown { try await work() }
+            } else {
+                try await work()
+            }
         } catch is CancellationError {
             return
         } catch {

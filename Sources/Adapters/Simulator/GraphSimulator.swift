@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+public import EventStore
 import Foundation
 public import Hummingbird
 import HTTPTypes
@@ -14,11 +15,23 @@ public struct GraphSimulator: Sendable {
     public let configuration: SimulatorConfiguration
     let state: SimulatorState
     let webhooks: SimulatorWebhooks
+    /// Latency and hangs run on this clock.
+    let clock: any Clock<Duration>
+    let wall: WallClock
 
-    public init(configuration: SimulatorConfiguration, http: HTTPClient, logger: Logger) {
+    /// - Parameters:
+    ///   - clock: what latency, hangs and the webhooks' delays and retries wait on.
+    ///   - wall: the time of sends (fault schedules) and of the webhooks' timestamps.
+    public init(
+        configuration: SimulatorConfiguration, http: HTTPClient, logger: Logger,
+        clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
+    ) {
         self.configuration = configuration
-        self.state = SimulatorState(configuration: configuration)
-        self.webhooks = SimulatorWebhooks(configuration: configuration, http: http, logger: logger)
+        self.clock = clock
+        self.wall = wall
+        self.state = SimulatorState(configuration: configuration, wall: wall)
+        self.webhooks = SimulatorWebhooks(
+            configuration: configuration, http: http, logger: logger, clock: clock, wall: wall)
     }
 
     /// Everything accepted so far (optionally only to `recipient`).
@@ -53,10 +66,10 @@ public struct GraphSimulator: Sendable {
         }
         if let problem = Self.problem(message) { return Self.error(100, status: .badRequest, details: problem) }
         let recipient = message.recipientKey ?? ""
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = wall.now()
         let (decision, identity) = await state.decide(message, recipient: recipient, phoneNumberId: phoneNumberId, now: now)
         let latency = await state.latency(for: identity)
-        if latency > 0 { try? await Task.sleep(for: .milliseconds(latency)) }
+        if latency > 0 { try? await clock.sleep(for: .milliseconds(latency)) }
         switch decision {
         case .error(let code):
             return Self.error(code, status: Self.httpStatus(code), details: nil)
@@ -64,7 +77,7 @@ public struct GraphSimulator: Sendable {
             return Response(status: .internalServerError)
         case .hang(let accepted):
             if let accepted { await afterAccept(accepted, identity: identity) }
-            try? await Task.sleep(for: .milliseconds(configuration.faults.hangMs))
+            try? await clock.sleep(for: .milliseconds(configuration.faults.hangMs))
             return Self.error(131000, status: .internalServerError, details: "Simulated slow answer")
         case .reset(let accepted):
             if let accepted { await afterAccept(accepted, identity: identity) }

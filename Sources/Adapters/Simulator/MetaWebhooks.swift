@@ -1,3 +1,4 @@
+import EventStore
 import Foundation
 
 /// Webhook bodies as Meta posts them: the simulator sends them, and tests and benchmarks build
@@ -26,14 +27,16 @@ public enum MetaWebhooks {
         return (try? [UInt8](JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))) ?? []
     }
 
-    /// A tap on a template's quick-reply button; `context` is the template message's wamid.
+    /// A tap on a template's quick-reply button; `context` is the template message's wamid;
+    /// `timestamp` in seconds, by default the system's wall time.
     public static func buttonTap(
         _ business: Business, wamid: String, from contact: String, context: String?, payload: String,
         text: String = "Unlock today's content", profileName: String = "Advisor",
         timestamp: Int64? = nil
     ) -> [UInt8] {
+        let seconds = timestamp ?? WallClock.system.now() / 1000
         var message: [String: Any] = [
-            "from": contact, "id": wamid, "timestamp": String(timestamp ?? Int64(Date().timeIntervalSince1970)), "type": "button",
+            "from": contact, "id": wamid, "timestamp": String(seconds), "type": "button",
             "button": ["payload": payload, "text": text],
         ]
         if let context { message["context"] = ["from": business.displayPhoneNumber, "id": context] }

@@ -1,5 +1,5 @@
 import Domain
-import Foundation
+import EventStore
 
 /// The simulator's memory: what it accepted, how often it saw each message, recent sends per
 /// recipient (pair rate) and per number (throughput), and its seeded choices.
@@ -25,10 +25,14 @@ actor SimulatorState {
     private var recentByNumber: [String: [Int64]] = [:]
     private var counter = 0
     /// Distinguishes this run's wamids from an earlier run's (a data directory outlives a simulator).
-    private let boot = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36).uppercased()
-    private let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
+    private let boot: String
+    private let startedAt: Int64
 
-    init(configuration: SimulatorConfiguration) { self.configuration = configuration }
+    init(configuration: SimulatorConfiguration, wall: WallClock) {
+        self.configuration = configuration
+        startedAt = wall.now()
+        boot = String(UInt64(startedAt), radix: 36).uppercased()
+    }
 
     func nextWamid(_ kind: String = "") -> String {
         counter += 1

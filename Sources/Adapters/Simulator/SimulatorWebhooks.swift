@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EventStore
 import Foundation
 import Logging
 import NIOCore
@@ -9,6 +10,10 @@ struct SimulatorWebhooks: Sendable {
     let configuration: SimulatorConfiguration
     let http: HTTPClient
     let logger: Logger
+    /// Delays and retries wait on this clock.
+    let clock: any Clock<Duration>
+    /// Stamps the statuses.
+    let wall: WallClock
     /// Give up on a webhook after this long (Meta keeps trying for 7 days).
     var retryForMs: Int64 = 600_000
 
@@ -19,7 +24,7 @@ struct SimulatorWebhooks: Sendable {
 
     func status(_ message: SimulatedMessage, _ status: String, errorCode: Int? = nil) -> [UInt8] {
         var item: [String: Any] = [
-            "id": message.wamid, "status": status, "timestamp": String(Int64(Date().timeIntervalSince1970)),
+            "id": message.wamid, "status": status, "timestamp": String(wall.now() / 1000),
             "recipient_id": message.to,
         ]
         if let callback = message.bizOpaqueCallbackData { item["biz_opaque_callback_data"] = callback }
@@ -44,18 +49,22 @@ struct SimulatorWebhooks: Sendable {
     func tap(on template: SimulatedMessage, clickWamid: String) -> [UInt8] {
         MetaWebhooks.buttonTap(
             business(template.phoneNumberId), wamid: clickWamid, from: template.to, context: template.wamid,
-            payload: template.content ?? "", profileName: "Advisor \(template.to.suffix(4))")
+            payload: template.content ?? "", profileName: "Advisor \(template.to.suffix(4))",
+            timestamp: wall.now() / 1000)
     }
 
     /// Posts `body` after `delayMs`, retrying with backoff until a 200 or `retryForMs` passes.
     func post(_ body: [UInt8], afterMs delayMs: Int64) {
         guard let url = configuration.webhookURL else { return }
         let signature = WebhookSignature(appSecret: configuration.appSecret).header(for: body)
+        let clock = self.clock
+        // Not owned by a task group: Meta posts after the send's answer, whoever asked. Each post
+        // ends once acknowledged or after `retryForMs`.
         Task {
-            if delayMs > 0 { try? await Task.sleep(for: .milliseconds(delayMs)) }
-            let giveUp = ContinuousClock.now + .milliseconds(retryForMs)
+            if delayMs > 0 { try? await clock.sleep(for: .milliseconds(delayMs)) }
+            let start = wall.now()
             var pause: Int64 = 50
-            while ContinuousClock.now < giveUp {
+            while wall.now() - start < retryForMs {
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
@@ -65,7 +74,7 @@ struct SimulatorWebhooks: Sendable {
                     _ = try? await response.body.collect(upTo: 1 << 16)
                     if response.status.code == 200 { return }
                 }
-                try? await Task.sleep(for: .milliseconds(pause))
+                try? await clock.sleep(for: .milliseconds(pause))
                 pause = min(pause * 2, 2000)
             }
             logger.warning("simulator: gave up posting a webhook to \(url) after \(retryForMs / 1000) s")

@@ -58,20 +58,6 @@ extension Setting {
             store: { unit * $0 }, showRaw: { "\($0) \(unitName)" }, show: { "\(Int($0 / unit))" })
     }
 
-    /// Milliseconds kept as an `Int64` (today's `SagaSettings` fields).
-    static func milliseconds(
-        _ key: String, flag: String?, _ title: String, _ meaning: String, range: ClosedRange<Int64>, example: Int64,
-        _ path: Path<Int64>
-    ) -> Setting {
-        make(
-            key, flag: flag, title: title, meaning: meaning, type: .int, example: String(example), path,
-            parse: { $0.integer.map { Int64($0) } },
-            check: { value, _ in
-                range.contains(value) ? nil : "it must be \(range.lowerBound) to \(range.upperBound) ms"
-            },
-            show: { "\($0)" })
-    }
-
     static func number(
         _ key: String, flag: String?, _ title: String, _ meaning: String, range: ClosedRange<Double>, example: String,
         _ path: Path<Double>

@@ -91,14 +91,16 @@ enum Settings {
                 "strict_order", flag: "--strict-order", "strict order",
                 "Send each content message only after the previous one is delivered (the flag sets true)",
                 example: true, \.delivery.saga.strictOrder),
-            .milliseconds(
+            .duration(
                 "reconcile_wait_ms", flag: "--reconcile-wait-ms", "the reconcile wait",
                 "Milliseconds to wait for status webhooks before resending a message whose outcome is unknown",
-                range: 0...86_400_000, example: 4000, \.delivery.saga.reconcileWaitMs),
-            .milliseconds(
+                unit: .milliseconds(1), unitName: "ms", range: 0...86_400_000, example: 4000,
+                \.delivery.saga.reconcileWait),
+            .duration(
                 "confirmation_wait_ms", flag: "--confirmation-wait-ms", "the confirmation wait",
                 "Milliseconds a delivery waits for its messages' `delivered` statuses (0 completes on acceptance)",
-                range: 0...86_400_000, example: 500, \.delivery.saga.confirmationWaitMs),
+                unit: .milliseconds(1), unitName: "ms", range: 0...86_400_000, example: 500,
+                \.delivery.saga.confirmationWait),
             .boolean(
                 "once_per_contact_and_pack", flag: "--allow-repeat-delivery", "once per contact and pack",
                 "A second tap for a pack already delivered to the contact starts nothing (the flag sets false)",
