@@ -1,12 +1,17 @@
 /// A range of the log that a reader skipped because it was damaged (`skipCorrupt` only).
 public struct SkippedRange: Sendable, Equatable, CustomStringConvertible {
+    /// File name of the segment holding the damage, e.g. `00000000000000000001.seg`.
     public var segment: String
+    /// Byte offset in `segment` where the skipped range starts.
     public var offset: Int64
+    /// Length of the skipped range in bytes (0 when positions are missing with no bytes in their place).
     public var bytes: Int64
     /// Positions lost, when the positions around the damage tell them.
     public var positions: ClosedRange<UInt64>?
+    /// Why the range was skipped, e.g. `checksum mismatch` or `positions missing`.
     public var reason: String
 
+    /// One line for logs and the CLI: bytes, segment, offset, reason and lost positions.
     public var description: String {
         var text = "skipped \(bytes) corrupt bytes in \(segment) at offset \(offset) (\(reason))"
         if let positions { text += ", positions \(positions.lowerBound)-\(positions.upperBound)" }

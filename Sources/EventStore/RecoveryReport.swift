@@ -22,10 +22,13 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
     /// Whether the log was opened read-only (nothing was changed on disk).
     public var readOnly = false
 
+    /// Nothing found, nothing done: the report of a log that opened cleanly.
     public init() {}
 
+    /// Whether opening removed bytes or files (a torn batch or empty segments).
     public var cutSomething: Bool { truncatedBytes > 0 || !removedSegments.isEmpty }
 
+    /// One line for logs: what was cut, removed, found damaged and rebuilt, and the bytes verified.
     public var description: String {
         var parts: [String] = []
         if let segment = truncatedSegment, truncatedBytes > 0 {
