@@ -172,6 +172,7 @@ public final class EventLog: Sendable {
     /// ``EventLogError/Code/io``) are thrown while iterating.
     ///
     /// - Parameter position: The first position to read (1, the start of the log, when not given).
+    /// - Returns: A finite sequence of the events, in position order.
     public func events(from position: UInt64 = 1) -> LogEvents {
         LogEvents(catalog: catalog, start: .position(position))
     }
@@ -180,6 +181,7 @@ public final class EventLog: Sendable {
     ///
     /// - Parameter time: Milliseconds since the Unix epoch; the read starts at the first event
     ///   whose ``RecordedEvent/timestamp`` is at or after it.
+    /// - Returns: A finite sequence of the events, in position order.
     public func events(since time: Int64) -> LogEvents {
         LogEvents(catalog: catalog, start: .time(time))
     }
@@ -191,6 +193,7 @@ public final class EventLog: Sendable {
     ///
     /// - Parameter position: The first position to deliver (1 for the whole log; `lastPosition + 1`
     ///   for new events only).
+    /// - Returns: An endless sequence of the events, in position order, until the log closes.
     public func subscribe(from position: UInt64) -> EventSubscription {
         EventSubscription(catalog: catalog, notifier: writer.notifier, from: position)
     }

@@ -21,6 +21,7 @@ public final class LogReader: Sendable {
     /// is cut: it is left out, see ``recovery``).
     ///
     /// - Parameter directory: The log's directory.
+    /// - Returns: A reader of what the directory holds now; ``refresh()`` picks up later commits.
     /// - Throws: ``EventLogError`` with code ``EventLogError/Code/notFound`` when the directory
     ///   does not exist, ``EventLogError/Code/corruption`` when a segment cannot be made sense of,
     ///   ``EventLogError/Code/io`` when the files cannot be read.
@@ -46,6 +47,7 @@ public final class LogReader: Sendable {
     ///   - position: The first position to read (1 when not given).
     ///   - skipCorrupt: Read past damaged batches instead of throwing
     ///     ``EventLogError/Code/corruption``; the iterator's `skipped` lists what was skipped.
+    /// - Returns: A finite sequence of the events, in position order, up to what the reader has seen.
     public func events(from position: UInt64 = 1, skipCorrupt: Bool = false) -> LogEvents {
         LogEvents(catalog: catalog, start: .position(position), skipCorrupt: skipCorrupt)
     }
@@ -56,6 +58,7 @@ public final class LogReader: Sendable {
     ///   - time: Milliseconds since the Unix epoch.
     ///   - skipCorrupt: Read past damaged batches instead of throwing
     ///     ``EventLogError/Code/corruption``.
+    /// - Returns: A finite sequence of the events, in position order, up to what the reader has seen.
     public func events(since time: Int64, skipCorrupt: Bool = false) -> LogEvents {
         LogEvents(catalog: catalog, start: .time(time), skipCorrupt: skipCorrupt)
     }
