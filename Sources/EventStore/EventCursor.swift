@@ -89,7 +89,8 @@ final class EventCursor {
                 segment: name, offset: offset, bytes: 0, positions: (last + 1)...(header.basePosition - 1),
                 reason: "positions missing")
             guard skipCorrupt else {
-                throw .corruption(segment: name, offset: offset, "expected position \(last + 1), found \(header.basePosition)")
+                throw .corruption(
+                    segment: name, offset: offset, "expected position \(last + 1), found \(header.basePosition)")
             }
             skipped.append(gap)
         } else if lastPosition == nil, minTimestamp == nil, minPosition >= segment.firstPosition,
@@ -133,11 +134,13 @@ final class EventCursor {
         let name = SegmentName.segment(segment.firstPosition)
         guard skipCorrupt else { throw .corruption(segment: name, offset: offset, reason) }
         if let next = try frames!.findNextSoundFrame(after: offset) {
-            skipped.append(SkippedRange(segment: name, offset: offset, bytes: next - offset, positions: nil, reason: reason))
+            skipped.append(
+                SkippedRange(segment: name, offset: offset, bytes: next - offset, positions: nil, reason: reason))
             frames!.seek(to: next)
         } else {
             let end = frames!.limit
-            skipped.append(SkippedRange(segment: name, offset: offset, bytes: end - offset, positions: nil, reason: reason))
+            skipped.append(
+                SkippedRange(segment: name, offset: offset, bytes: end - offset, positions: nil, reason: reason))
             frames!.seek(to: end)
         }
     }

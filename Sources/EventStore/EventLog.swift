@@ -92,7 +92,11 @@ public final class EventLog: Sendable {
     deinit { releaseLock() }
 
     private func releaseLock() {
-        if let fd = lock.withLock({ fd in defer { fd = nil }; return fd }) { Glibc.close(fd) }
+        let fd = lock.withLock { fd in
+            defer { fd = nil }
+            return fd
+        }
+        if let fd { Glibc.close(fd) }
     }
 
     private static func acquireLock(_ directory: String) throws(EventLogError) -> Int32 {
@@ -161,7 +165,8 @@ public final class EventLog: Sendable {
         let size = RecordCodec.encodedSize(event)
         if size > configuration.maxEventBytes {
             throw EventLogError(
-                .invalidEvent, "event of type \(event.type) is \(size) bytes; the limit is \(configuration.maxEventBytes)")
+                .invalidEvent,
+                "event of type \(event.type) is \(size) bytes; the limit is \(configuration.maxEventBytes)")
         }
         return size
     }

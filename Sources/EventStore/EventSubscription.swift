@@ -64,7 +64,9 @@ public struct EventSubscription: AsyncSequence, Sendable {
         }
 
         /// As ``next()``, staying on `actor` (what `for try await` calls).
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(EventLogError) -> RecordedEvent? {
+        public mutating func next(
+            isolation actor: isolated (any Actor)?
+        ) async throws(EventLogError) -> RecordedEvent? {
             while index == batch.count {
                 if Task.isCancelled { return nil }
                 if let next = try cursor.nextBatch() {

@@ -84,10 +84,12 @@ public final class IOFaults: Sendable {
 
     /// Blocks the calling (writer) thread while writes are paused.
     func waitWhileWritesPaused() {
-        guard state.withLock({ state in
-            if state.writesPaused { state.pausedWrites += 1 }
-            return state.writesPaused
-        }) else { return }
+        guard
+            state.withLock({ state in
+                if state.writesPaused { state.pausedWrites += 1 }
+                return state.writesPaused
+            })
+        else { return }
         while state.withLock({ $0.writesPaused }) { usleep(1000) }
         state.withLock { $0.pausedWrites -= 1 }
     }

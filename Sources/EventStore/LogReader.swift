@@ -31,8 +31,8 @@ public final class LogReader: Sendable {
         }
         var loader = SegmentLoader(directory: directory, mode: .read)
         let segments = try loader.loadAll()
-        return LogReader(
-            directory: directory, recovery: loader.report, catalog: LogCatalog(directory: directory, segments: segments))
+        let catalog = LogCatalog(directory: directory, segments: segments)
+        return LogReader(directory: directory, recovery: loader.report, catalog: catalog)
     }
 
     /// Whether the directory holds no segment at all.
@@ -79,7 +79,10 @@ public final class LogReader: Sendable {
             segments.append(last)
         }
         for (ordinal, entry) in names.enumerated() {
-            guard let segment = try loader.load(name: entry.name, firstPosition: entry.firstPosition, isLast: ordinal == names.count - 1) else { continue }
+            guard
+                let segment = try loader.load(
+                    name: entry.name, firstPosition: entry.firstPosition, isLast: ordinal == names.count - 1)
+            else { continue }
             segments.append(segment)
         }
         let updated = segments

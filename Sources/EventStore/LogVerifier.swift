@@ -39,7 +39,9 @@ enum LogVerifier {
             let limit = ordinal == segments.count - 1 ? min(size, segment.committedLength) : size
             if let want = expected, segment.firstPosition != want {
                 report.problems.append(
-                    .init(segment: segment.name, offset: 0, reason: "starts at position \(segment.firstPosition), expected \(want)"))
+                    .init(
+                        segment: segment.name, offset: 0,
+                        reason: "starts at position \(segment.firstPosition), expected \(want)"))
             }
             var frames = FrameReader(file: file, offset: segment.dataStart, limit: limit)
             scan: while true {
@@ -49,10 +51,13 @@ enum LogVerifier {
                 case .frame(let header, let stored, let offset):
                     if let want = expected, header.basePosition != want {
                         report.problems.append(
-                            .init(segment: segment.name, offset: offset, reason: "expected position \(want), found \(header.basePosition)"))
+                            .init(
+                                segment: segment.name, offset: offset,
+                                reason: "expected position \(want), found \(header.basePosition)"))
                     }
                     if FrameReader.events(of: header, stored: stored, dictionary: segment.header.dictionary) == nil {
-                        report.problems.append(.init(segment: segment.name, offset: offset, reason: "records do not decode"))
+                        report.problems.append(
+                            .init(segment: segment.name, offset: offset, reason: "records do not decode"))
                     }
                     report.batches += 1
                     report.events += UInt64(header.recordCount)

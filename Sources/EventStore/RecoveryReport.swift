@@ -32,20 +32,27 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var parts: [String] = []
         if let segment = truncatedSegment, truncatedBytes > 0 {
-            var text = readOnly
+            var text =
+                readOnly
                 ? "ignored an incomplete batch at the end of \(segment) (\(truncatedBytes) bytes"
                 : "cut a torn batch from the end of \(segment) (\(truncatedBytes) bytes"
-            if let positions = truncatedPositions { text += ", positions \(positions.lowerBound)-\(positions.upperBound)" }
-            text += readOnly ? "; it may still be being written)" : "). It was never acknowledged: appends are acknowledged only once synced"
+            if let positions = truncatedPositions {
+                text += ", positions \(positions.lowerBound)-\(positions.upperBound)"
+            }
+            text +=
+                readOnly
+                ? "; it may still be being written)"
+                : "). It was never acknowledged: appends are acknowledged only once synced"
             parts.append(text)
         }
         if !removedSegments.isEmpty {
-            parts.append("removed empty segments whose creation was cut short: \(removedSegments.joined(separator: ", "))")
+            parts.append(
+                "removed empty segments whose creation was cut short: \(removedSegments.joined(separator: ", "))")
         }
         if !damaged.isEmpty {
             parts.append(
-                "found damaged batches followed by sound ones (run `clickunlock log verify`, then `clickunlock log repair`): "
-                    + damaged.map(\.description).joined(separator: "; "))
+                "found damaged batches followed by sound ones (run `clickunlock log verify`, "
+                    + "then `clickunlock log repair`): " + damaged.map(\.description).joined(separator: "; "))
         }
         if !rebuiltIndexes.isEmpty { parts.append("rebuilt indexes: \(rebuiltIndexes.joined(separator: ", "))") }
         parts.append("verified \(verifiedBytes) bytes")

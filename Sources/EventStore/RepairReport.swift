@@ -40,17 +40,20 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
             case .quarantined:
                 text = "moved \(bytes) damaged bytes at byte offset \(offset) of \(segment) (\(reason)) into quarantine"
             case .cutTornTail:
-                text = "cut a torn tail of \(bytes) bytes at byte offset \(offset) of \(segment) (\(reason); "
+                text =
+                    "cut a torn tail of \(bytes) bytes at byte offset \(offset) of \(segment) (\(reason); "
                     + "never acknowledged), as opening the log would"
             case .filledGap:
                 text = "filled missing positions at byte offset \(offset) of \(segment) (\(reason))"
             case .removedIncompleteSegment:
-                text = "removed \(segment) (\(bytes) bytes, \(reason): a segment whose creation was cut short), "
+                text =
+                    "removed \(segment) (\(bytes) bytes, \(reason): a segment whose creation was cut short), "
                     + "as opening the log would"
             }
             if let quarantineFile { text += "; the bytes are kept in \(quarantineFile)" }
             if let positions {
-                text += "; positions \(positions.lowerBound)-\(positions.upperBound) now hold "
+                text +=
+                    "; positions \(positions.lowerBound)-\(positions.upperBound) now hold "
                     + "\(LogRepair.placeholderType) placeholder events"
             }
             return text
