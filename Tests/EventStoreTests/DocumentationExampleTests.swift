@@ -52,8 +52,9 @@ import Testing
         var rejection = ""
         do {
             try await log.append(NewEvent(type: "", stream: "16505551234", data: []))
-        } catch let error as EventLogError where error.code == .invalidEvent {
-            rejection = error.message  // "event type must be 1 to 255 bytes"
+        } catch {
+            // `append` throws only `EventLogError`s, so `error` is one here.
+            if error.code == .invalidEvent { rejection = error.message }
         }
 
         await log.close()
