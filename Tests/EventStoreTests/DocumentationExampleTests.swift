@@ -71,9 +71,9 @@ import Testing
 
         #expect(snippets.count == 6, "the landing page's Swift blocks changed: update this test with them")
         for snippet in snippets {
-            #expect(
-                test.contains(Self.normalized(snippet)),
-                "this snippet of EventStore.md is not in landingPageExampleRuns: copy it there\n\(snippet)")
+            let isInTheTest = test.contains(Self.normalized(snippet))
+            let hint = "this snippet of EventStore.md is not in landingPageExampleRuns: copy it there"
+            #expect(isInTheTest, "\(hint)\n\(snippet)")
         }
     }
 
