@@ -19,6 +19,15 @@ test: setup
 	$(SWIFT) test --skip-build --skip Fuzz
 	$(SWIFT) test --skip-build --filter Fuzz
 
+# Style: swift-format lint --strict with .swift-format, and no Swift line over 120 columns (CI runs it).
+.PHONY: lint docs
+lint:
+	SWIFT=$(SWIFT) bash scripts/lint.sh
+
+# The EventStore DocC archive in .build/docs; fails on an undocumented public symbol or a DocC warning.
+docs:
+	SWIFT=$(SWIFT) bash scripts/docs.sh
+
 bench: setup
 	$(SWIFT) build -c release --product LogBench
 	.build/release/LogBench

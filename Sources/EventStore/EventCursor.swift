@@ -1,12 +1,17 @@
 /// A range of the log that a reader skipped because it was damaged (`skipCorrupt` only).
 public struct SkippedRange: Sendable, Equatable, CustomStringConvertible {
+    /// File name of the segment holding the damage, e.g. `00000000000000000001.seg`.
     public var segment: String
+    /// Byte offset in `segment` where the skipped range starts.
     public var offset: Int64
+    /// Length of the skipped range in bytes (0 when positions are missing with no bytes in their place).
     public var bytes: Int64
     /// Positions lost, when the positions around the damage tell them.
     public var positions: ClosedRange<UInt64>?
+    /// Why the range was skipped, e.g. `checksum mismatch` or `positions missing`.
     public var reason: String
 
+    /// One line for logs and the CLI: bytes, segment, offset, reason and lost positions.
     public var description: String {
         var text = "skipped \(bytes) corrupt bytes in \(segment) at offset \(offset) (\(reason))"
         if let positions { text += ", positions \(positions.lowerBound)-\(positions.upperBound)" }
@@ -84,7 +89,8 @@ final class EventCursor {
                 segment: name, offset: offset, bytes: 0, positions: (last + 1)...(header.basePosition - 1),
                 reason: "positions missing")
             guard skipCorrupt else {
-                throw .corruption(segment: name, offset: offset, "expected position \(last + 1), found \(header.basePosition)")
+                throw .corruption(
+                    segment: name, offset: offset, "expected position \(last + 1), found \(header.basePosition)")
             }
             skipped.append(gap)
         } else if lastPosition == nil, minTimestamp == nil, minPosition >= segment.firstPosition,
@@ -128,11 +134,13 @@ final class EventCursor {
         let name = SegmentName.segment(segment.firstPosition)
         guard skipCorrupt else { throw .corruption(segment: name, offset: offset, reason) }
         if let next = try frames!.findNextSoundFrame(after: offset) {
-            skipped.append(SkippedRange(segment: name, offset: offset, bytes: next - offset, positions: nil, reason: reason))
+            skipped.append(
+                SkippedRange(segment: name, offset: offset, bytes: next - offset, positions: nil, reason: reason))
             frames!.seek(to: next)
         } else {
             let end = frames!.limit
-            skipped.append(SkippedRange(segment: name, offset: offset, bytes: end - offset, positions: nil, reason: reason))
+            skipped.append(
+                SkippedRange(segment: name, offset: offset, bytes: end - offset, positions: nil, reason: reason))
             frames!.seek(to: end)
         }
     }

@@ -9,7 +9,7 @@ import Darwin
 /// An append-only, LZ4-compressed, crash-safe event log in a directory of segment files.
 ///
 /// One process writes (it holds the directory's `LOCK`); any number of readers, in that process
-/// or others, read while it does.
+/// or others (``LogReader``), read while it does.
 ///
 /// ```swift
 /// let log = try EventLog.open(directory: "data/log")
@@ -17,8 +17,14 @@ import Darwin
 /// for try await event in log.subscribe(from: 1) { ... }
 /// await log.close()
 /// ```
+///
+/// Thread safety: an `EventLog` is `Sendable`; every method may be called from any task or thread
+/// at the same time. Concurrent appends are serialized by one writer thread, in the order they
+/// arrive, and share its writes and syncs (group commit).
 public final class EventLog: Sendable {
+    /// The directory holding the segment files, as given to ``open(directory:configuration:)``.
     public let directory: String
+    /// The configuration the log was opened with.
     public let configuration: EventLogConfiguration
     /// What opening the log found and repaired.
     public let recovery: RecoveryReport
@@ -44,6 +50,15 @@ public final class EventLog: Sendable {
     ///
     /// Verifies what follows the last indexed point, cuts a torn last batch (see `recovery`),
     /// and refuses to open when a batch before that is corrupt.
+    ///
+    /// - Parameters:
+    ///   - directory: The log's directory; it and its parents are created when missing.
+    ///   - configuration: How segments are laid out and written (the defaults when not given).
+    /// - Returns: The open log, with its writer thread running; call ``close()`` when done.
+    /// - Throws: ``EventLogError`` with code ``EventLogError/Code/locked`` when another process
+    ///   has the log open for writing, ``EventLogError/Code/corruption`` when a batch before the
+    ///   tail is damaged (the message says how to repair it), ``EventLogError/Code/io`` when the
+    ///   files cannot be created, read or written.
     public static func open(
         directory: String, configuration: EventLogConfiguration = EventLogConfiguration()
     ) throws(EventLogError) -> EventLog {
@@ -77,7 +92,11 @@ public final class EventLog: Sendable {
     deinit { releaseLock() }
 
     private func releaseLock() {
-        if let fd = lock.withLock({ fd in defer { fd = nil }; return fd }) { Glibc.close(fd) }
+        let fd = lock.withLock { fd in
+            defer { fd = nil }
+            return fd
+        }
+        if let fd { Glibc.close(fd) }
     }
 
     private static func acquireLock(_ directory: String) throws(EventLogError) -> Int32 {
@@ -103,6 +122,13 @@ public final class EventLog: Sendable {
     ///
     /// Returns once they are durable (per `configuration.durability`) with their positions.
     /// Concurrent appends share one write and one sync.
+    ///
+    /// - Parameter events: The events to append, in order; at least one.
+    /// - Returns: The positions given to `events`, in order (`count` equals `events.count`).
+    /// - Throws: ``EventLogError`` with code ``EventLogError/Code/invalidEvent`` when `events` is
+    ///   empty or one is too large (nothing is appended), ``EventLogError/Code/io`` when writing
+    ///   or syncing fails (e.g. a full disk: nothing is appended and later appends may succeed),
+    ///   ``EventLogError/Code/closed`` after ``close()``.
     @discardableResult
     public func append(_ events: [NewEvent]) async throws(EventLogError) -> Range<UInt64> {
         var bytes = 0
@@ -120,6 +146,10 @@ public final class EventLog: Sendable {
     }
 
     /// Appends one event; returns its position once durable.
+    ///
+    /// - Parameter event: The event to append.
+    /// - Returns: The position given to `event`.
+    /// - Throws: ``EventLogError`` as the batch ``append(_:)-([NewEvent])`` does.
     @discardableResult
     public func append(_ event: NewEvent) async throws(EventLogError) -> UInt64 {
         try await append([event]).lowerBound
@@ -135,29 +165,47 @@ public final class EventLog: Sendable {
         let size = RecordCodec.encodedSize(event)
         if size > configuration.maxEventBytes {
             throw EventLogError(
-                .invalidEvent, "event of type \(event.type) is \(size) bytes; the limit is \(configuration.maxEventBytes)")
+                .invalidEvent,
+                "event of type \(event.type) is \(size) bytes; the limit is \(configuration.maxEventBytes)")
         }
         return size
     }
 
     /// The committed events from `position` on, ending at the end of the log as it is when reached.
+    ///
+    /// Reading does not block appends. Errors (``EventLogError/Code/corruption``,
+    /// ``EventLogError/Code/io``) are thrown while iterating.
+    ///
+    /// - Parameter position: The first position to read (1, the start of the log, when not given).
+    /// - Returns: A finite sequence of the events, in position order.
     public func events(from position: UInt64 = 1) -> LogEvents {
         LogEvents(catalog: catalog, start: .position(position))
     }
 
     /// The committed events recorded at or after `time` (ms), found through the index.
+    ///
+    /// - Parameter time: Milliseconds since the Unix epoch; the read starts at the first event
+    ///   whose ``RecordedEvent/timestamp`` is at or after it.
+    /// - Returns: A finite sequence of the events, in position order.
     public func events(since time: Int64) -> LogEvents {
         LogEvents(catalog: catalog, start: .time(time))
     }
 
     /// Every event from `position` on, then every newly committed one as it commits, in order,
     /// with no gaps and no duplicates. Ends when the log closes or the task is cancelled.
+    ///
+    /// A caught-up subscriber waits for the next commit, without polling.
+    ///
+    /// - Parameter position: The first position to deliver (1 for the whole log; `lastPosition + 1`
+    ///   for new events only).
+    /// - Returns: An endless sequence of the events, in position order, until the log closes.
     public func subscribe(from position: UInt64) -> EventSubscription {
         EventSubscription(catalog: catalog, notifier: writer.notifier, from: position)
     }
 
     /// Finishes pending appends, syncs, saves the index and stops the writer.
-    /// Later appends fail with `.closed`.
+    /// Later appends fail with `.closed`; subscriptions end once they have delivered what was
+    /// committed. Calling it again does nothing.
     public func close() async {
         await writer.stop()
         releaseLock()

@@ -13,6 +13,8 @@ public enum Durability: Sendable, Equatable {
 public struct EventLogConfiguration: Sendable {
     /// A new segment is started once the current one holds at least this many bytes.
     public var segmentSize: Int64 = 64 << 20
+    /// When an append is acknowledged: after the sync (``Durability/always``, the default) or
+    /// earlier, at the risk of losing acknowledged appends in a crash.
     public var durability: Durability = .always
     /// Soft limit of a batch's uncompressed size; one append is never split across batches.
     public var maxBatchBytes: Int = 1 << 20
@@ -37,8 +39,16 @@ public struct EventLogConfiguration: Sendable {
     /// Failure injection for tests; `nil` in production.
     public var faults: IOFaults?
 
+    /// The defaults: 64 MiB segments, durable appends, LZ4 HC level 3, 1 MiB preallocation.
     public init() {}
 
+    /// The defaults, changed by `configure`.
+    ///
+    /// ```swift
+    /// let configuration = EventLogConfiguration { $0.segmentSize = 8 << 20 }
+    /// ```
+    ///
+    /// - Parameter configure: Sets the fields that differ from the defaults.
     public init(_ configure: (inout EventLogConfiguration) -> Void) {
         configure(&self)
     }

@@ -7,8 +7,13 @@ import Darwin
 /// An error from the event log: an evolvable code, a message that says what to do about it,
 /// and where it happened when that is known.
 public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What kind of failure this is: compare with the static members (`error.code == .locked`).
+    ///
+    /// A struct rather than an enum so that new codes can be added without breaking `switch`es.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name, e.g. `invalid_event`, for logs and metrics.
         public let name: String
+        /// The code's ``name``.
         public var description: String { name }
 
         /// Reading or writing the files failed (disk full, permissions, I/O error).
@@ -25,7 +30,9 @@ public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable
         public static let notFound = Code(name: "not_found")
     }
 
+    /// What kind of failure this is.
     public var code: Code
+    /// What went wrong and how to fix it, in a sentence or two for people.
     public var message: String
     /// Segment file name, when the error concerns one.
     public var segment: String?
@@ -34,6 +41,14 @@ public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable
     /// The operating system's error number, when one caused this.
     public var systemErrno: Int32?
 
+    /// Makes an error; the log makes its own, this is for code that reports in the log's terms.
+    ///
+    /// - Parameters:
+    ///   - code: What kind of failure this is.
+    ///   - message: What went wrong and how to fix it.
+    ///   - segment: The segment file name, when the error concerns one.
+    ///   - offset: The byte offset in `segment`, when known.
+    ///   - systemErrno: The operating system's error number, when one caused this.
     public init(
         _ code: Code, _ message: String, segment: String? = nil, offset: Int64? = nil, systemErrno: Int32? = nil
     ) {
@@ -44,6 +59,7 @@ public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable
         self.systemErrno = systemErrno
     }
 
+    /// The ``message``.
     public var description: String { message }
 
     /// Whether the disk reported that it is full (ENOSPC or EDQUOT).

@@ -1,16 +1,26 @@
 /// A tail subscription: every event from a position on, then each newly committed one, woken
 /// by commits rather than by polling. Ends when the log closes or the task is cancelled.
+///
+/// Made by ``EventLog/subscribe(from:)``. Each iterator reads on its own, so several tasks may
+/// iterate the same subscription; one iterator belongs to one task.
 public struct EventSubscription: AsyncSequence, Sendable {
+    /// Each element is one event, in position order.
     public typealias Element = RecordedEvent
 
     let catalog: LogCatalog
     let notifier: CommitNotifier
     let from: UInt64
 
+    /// Starts reading at the subscription's first position.
     public func makeAsyncIterator() -> Iterator {
         Iterator(cursor: EventCursor(catalog: catalog, from: from), notifier: notifier)
     }
 
+    /// Hands out the events one by one (``next()``) or a batch at a time (``nextBatch()``).
+    ///
+    /// Not `Sendable`: use it from the task that made it. Errors are ``EventLogError``s:
+    /// ``EventLogError/Code/corruption`` when a committed batch does not decode,
+    /// ``EventLogError/Code/io`` when a segment cannot be read.
     public struct Iterator: AsyncIteratorProtocol {
         /// The rest of the current batch, or the next committed batch, waiting for a commit when
         /// caught up. `nil` when the log closes or the task is cancelled.
@@ -47,11 +57,16 @@ public struct EventSubscription: AsyncSequence, Sendable {
             self.notifier = notifier
         }
 
+        /// The next event, waiting for a commit when caught up; `nil` once the log has closed
+        /// (after every event committed before that) or the task is cancelled.
         public mutating func next() async throws(EventLogError) -> RecordedEvent? {
             try await next(isolation: nil)
         }
 
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(EventLogError) -> RecordedEvent? {
+        /// As ``next()``, staying on `actor` (what `for try await` calls).
+        public mutating func next(
+            isolation actor: isolated (any Actor)?
+        ) async throws(EventLogError) -> RecordedEvent? {
             while index == batch.count {
                 if Task.isCancelled { return nil }
                 if let next = try cursor.nextBatch() {

@@ -93,7 +93,9 @@ struct FrameReader: ~Copyable {
     mutating func onlyZeros(from offset: Int64) throws(EventLogError) -> Bool {
         var start = offset
         while start < limit {
-            guard let window = try bytes(at: start, count: Int(min(Int64(LogFile.zeros.count), limit - start))) else { continue }
+            guard let window = try bytes(at: start, count: Int(min(Int64(LogFile.zeros.count), limit - start))) else {
+                continue
+            }
             let zero = window.withUnsafeBytes { raw in
                 LogFile.zeros.withUnsafeBytes { memcmp(raw.baseAddress!, $0.baseAddress!, raw.count) == 0 }
             }
@@ -125,7 +127,9 @@ struct FrameReader: ~Copyable {
         let saved = self.offset
         defer { self.offset = saved }
         while candidate + Int64(BatchHeader.size) <= limit {
-            guard let window = try bytes(at: candidate, count: Int(min(Int64(FrameReader.readAhead), limit - candidate))) else {
+            guard
+                let window = try bytes(at: candidate, count: Int(min(Int64(FrameReader.readAhead), limit - candidate)))
+            else {
                 continue
             }
             var found: Int64?

@@ -8,8 +8,18 @@ import Darwin
 
 /// Failure injection for the log's writes and syncs, so that tests can exercise a full disk or a
 /// failing device on any machine. Production code passes none.
+///
+/// Thread safety: `Sendable`; a test may set and clear faults while the writer thread runs.
 public final class IOFaults: Sendable {
-    public enum Operation: Sendable { case write, sync, truncate }
+    /// A file operation of the writer that can be made to fail.
+    public enum Operation: Sendable {
+        /// Writing to a segment file (`pwrite`).
+        case write
+        /// Syncing a segment file to the device (`fsync`).
+        case sync
+        /// Setting a segment file's length (`ftruncate`), e.g. to roll back a failed group.
+        case truncate
+    }
 
     private struct State {
         var failing: [Operation: Int32] = [:]
@@ -21,6 +31,7 @@ public final class IOFaults: Sendable {
     }
     private let state = Mutex(State())
 
+    /// No faults: every operation succeeds until one is set.
     public init() {}
 
     /// Makes every `operation` fail with `errno` (ENOSPC when not given) until `clear()`.
@@ -49,6 +60,7 @@ public final class IOFaults: Sendable {
         state.withLock { $0.writesPaused = true }
     }
 
+    /// Lets the writes paused by ``pauseWrites()`` go on.
     public func resumeWrites() {
         state.withLock { $0.writesPaused = false }
     }
@@ -56,6 +68,7 @@ public final class IOFaults: Sendable {
     /// How many writes are waiting in a pause now.
     public var pausedWrites: Int { state.withLock { $0.pausedWrites } }
 
+    /// Removes every fault and resumes paused writes: operations succeed again.
     public func clear() {
         state.withLock { $0 = State() }
     }
@@ -71,10 +84,12 @@ public final class IOFaults: Sendable {
 
     /// Blocks the calling (writer) thread while writes are paused.
     func waitWhileWritesPaused() {
-        guard state.withLock({ state in
-            if state.writesPaused { state.pausedWrites += 1 }
-            return state.writesPaused
-        }) else { return }
+        guard
+            state.withLock({ state in
+                if state.writesPaused { state.pausedWrites += 1 }
+                return state.writesPaused
+            })
+        else { return }
         while state.withLock({ $0.writesPaused }) { usleep(1000) }
         state.withLock { $0.pausedWrites -= 1 }
     }

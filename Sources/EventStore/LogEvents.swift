@@ -2,7 +2,13 @@
 ///
 /// Iterate it as an `AsyncSequence`, or synchronously: `var it = events.makeAsyncIterator()`,
 /// then `try it.nextEvent()` or `try it.nextBatch()`.
+///
+/// Made by ``EventLog/events(from:)`` and ``LogReader/events(from:skipCorrupt:)`` and their
+/// `since:` twins. Iterating throws ``EventLogError`` with code ``EventLogError/Code/corruption``
+/// at a damaged batch (unless the read skips corrupt data) and ``EventLogError/Code/io`` when a
+/// segment cannot be read.
 public struct LogEvents: AsyncSequence, Sendable {
+    /// Each element is one event, in position order.
     public typealias Element = RecordedEvent
 
     enum Start: Sendable {
@@ -20,6 +26,7 @@ public struct LogEvents: AsyncSequence, Sendable {
         self.skipCorrupt = skipCorrupt
     }
 
+    /// Starts reading at the sequence's first position or time; each iterator reads on its own.
     public func makeAsyncIterator() -> Iterator {
         switch start {
         case .position(let position):
@@ -29,6 +36,7 @@ public struct LogEvents: AsyncSequence, Sendable {
         }
     }
 
+    /// Reads the events one by one or a batch at a time; not `Sendable`, use it from one task.
     public struct Iterator: AsyncIteratorProtocol {
         let cursor: EventCursor
         private var batch: [RecordedEvent] = []

@@ -24,6 +24,12 @@ public enum LogRepair {
     public static let placeholderType = PlaceholderEvents.type
 
     /// Repairs the log in `directory`; see the type's documentation.
+    ///
+    /// - Parameter directory: The log's directory.
+    /// - Returns: What was found and done (``RepairReport/foundNothing`` when every batch is sound).
+    /// - Throws: ``EventLogError`` with code ``EventLogError/Code/notFound`` when the directory
+    ///   does not exist, ``EventLogError/Code/locked`` while a writer has the log open,
+    ///   ``EventLogError/Code/io`` when a file cannot be read, written or moved.
     public static func repair(directory: String) throws(EventLogError) -> RepairReport {
         guard LogFS.isDirectory(directory) else {
             throw EventLogError(.notFound, "no event log at \(directory): the directory does not exist")

@@ -1,16 +1,28 @@
 /// The result of checking every batch of a log.
+///
+/// Made by ``LogReader/verify()``.
 public struct VerifyReport: Sendable, Equatable {
+    /// One damaged place in a segment.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// File name of the segment.
         public var segment: String
+        /// Byte offset in `segment` where the damage starts.
         public var offset: Int64
+        /// What is wrong, e.g. `checksum mismatch` or `expected position 7, found 9`.
         public var reason: String
+        /// One line: segment, offset and reason.
         public var description: String { "\(segment) at byte offset \(offset): \(reason)" }
     }
 
+    /// Segments read.
     public var segments = 0
+    /// Sound batches read.
     public var batches: UInt64 = 0
+    /// Events in the sound batches.
     public var events: UInt64 = 0
+    /// Every damaged place found, in log order; empty when the log is sound.
     public var problems: [Problem] = []
+    /// Whether no problem was found.
     public var isSound: Bool { problems.isEmpty }
 }
 
@@ -27,7 +39,9 @@ enum LogVerifier {
             let limit = ordinal == segments.count - 1 ? min(size, segment.committedLength) : size
             if let want = expected, segment.firstPosition != want {
                 report.problems.append(
-                    .init(segment: segment.name, offset: 0, reason: "starts at position \(segment.firstPosition), expected \(want)"))
+                    .init(
+                        segment: segment.name, offset: 0,
+                        reason: "starts at position \(segment.firstPosition), expected \(want)"))
             }
             var frames = FrameReader(file: file, offset: segment.dataStart, limit: limit)
             scan: while true {
@@ -37,10 +51,13 @@ enum LogVerifier {
                 case .frame(let header, let stored, let offset):
                     if let want = expected, header.basePosition != want {
                         report.problems.append(
-                            .init(segment: segment.name, offset: offset, reason: "expected position \(want), found \(header.basePosition)"))
+                            .init(
+                                segment: segment.name, offset: offset,
+                                reason: "expected position \(want), found \(header.basePosition)"))
                     }
                     if FrameReader.events(of: header, stored: stored, dictionary: segment.header.dictionary) == nil {
-                        report.problems.append(.init(segment: segment.name, offset: offset, reason: "records do not decode"))
+                        report.problems.append(
+                            .init(segment: segment.name, offset: offset, reason: "records do not decode"))
                     }
                     report.batches += 1
                     report.events += UInt64(header.recordCount)

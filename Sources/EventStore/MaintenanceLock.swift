@@ -11,6 +11,13 @@ public final class MaintenanceLock: Sendable {
 
     private init(fd: Int32) { self.fd = fd }
 
+    /// Takes the directory's `LOCK` if no one holds it; it is held until the lock is released
+    /// (deinitialized), so keep the returned value alive while the maintenance runs.
+    ///
+    /// - Parameter directory: The log's directory; created when missing.
+    /// - Returns: The held lock, or `nil` when a writer (or other maintenance) holds it now.
+    /// - Throws: ``EventLogError`` with code ``EventLogError/Code/io`` when the directory or the
+    ///   `LOCK` file cannot be created or opened.
     public static func acquire(directory: String) throws(EventLogError) -> MaintenanceLock? {
         try LogFS.makeDirectories(directory)
         let path = directory + "/LOCK"

@@ -43,7 +43,9 @@ enum RecordCodec {
             var events: [RecordedEvent] = []
             events.reserveCapacity(count)
             for index in 0..<count {
-                guard let length = cursor.read(UInt32.self), let body = cursor.readBytes(Int(length)) else { return nil }
+                guard let length = cursor.read(UInt32.self), let body = cursor.readBytes(Int(length)) else {
+                    return nil
+                }
                 var record = ByteCursor(body)
                 guard let timestamp = record.read(Int64.self),
                     let version = record.read(UInt16.self),

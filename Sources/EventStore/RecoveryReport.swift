@@ -22,27 +22,37 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
     /// Whether the log was opened read-only (nothing was changed on disk).
     public var readOnly = false
 
+    /// Nothing found, nothing done: the report of a log that opened cleanly.
     public init() {}
 
+    /// Whether opening removed bytes or files (a torn batch or empty segments).
     public var cutSomething: Bool { truncatedBytes > 0 || !removedSegments.isEmpty }
 
+    /// One line for logs: what was cut, removed, found damaged and rebuilt, and the bytes verified.
     public var description: String {
         var parts: [String] = []
         if let segment = truncatedSegment, truncatedBytes > 0 {
-            var text = readOnly
+            var text =
+                readOnly
                 ? "ignored an incomplete batch at the end of \(segment) (\(truncatedBytes) bytes"
                 : "cut a torn batch from the end of \(segment) (\(truncatedBytes) bytes"
-            if let positions = truncatedPositions { text += ", positions \(positions.lowerBound)-\(positions.upperBound)" }
-            text += readOnly ? "; it may still be being written)" : "). It was never acknowledged: appends are acknowledged only once synced"
+            if let positions = truncatedPositions {
+                text += ", positions \(positions.lowerBound)-\(positions.upperBound)"
+            }
+            text +=
+                readOnly
+                ? "; it may still be being written)"
+                : "). It was never acknowledged: appends are acknowledged only once synced"
             parts.append(text)
         }
         if !removedSegments.isEmpty {
-            parts.append("removed empty segments whose creation was cut short: \(removedSegments.joined(separator: ", "))")
+            parts.append(
+                "removed empty segments whose creation was cut short: \(removedSegments.joined(separator: ", "))")
         }
         if !damaged.isEmpty {
             parts.append(
-                "found damaged batches followed by sound ones (run `clickunlock log verify`, then `clickunlock log repair`): "
-                    + damaged.map(\.description).joined(separator: "; "))
+                "found damaged batches followed by sound ones (run `clickunlock log verify`, "
+                    + "then `clickunlock log repair`): " + damaged.map(\.description).joined(separator: "; "))
         }
         if !rebuiltIndexes.isEmpty { parts.append("rebuilt indexes: \(rebuiltIndexes.joined(separator: ", "))") }
         parts.append("verified \(verifiedBytes) bytes")

@@ -2,6 +2,7 @@
 public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
     /// One damaged stretch of a segment and what became of it.
     public struct Action: Sendable, Equatable, CustomStringConvertible {
+        /// What the repair did with the damage.
         public enum Kind: Sendable, Equatable {
             /// Damaged bytes with sound batches after them (or at the end of a sealed segment):
             /// moved into quarantine; the positions they held now hold placeholder events.
@@ -17,7 +18,9 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
             case removedIncompleteSegment
         }
 
+        /// What the repair did.
         public var kind: Kind
+        /// File name of the segment concerned.
         public var segment: String
         /// Byte offset in the segment as it was before the repair.
         public var offset: Int64
@@ -27,25 +30,30 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
         public var positions: ClosedRange<UInt64>?
         /// Path of the quarantine file holding the removed bytes, exactly as they were.
         public var quarantineFile: String?
+        /// Why the bytes were unsound, e.g. `checksum mismatch`.
         public var reason: String
 
+        /// One line for the CLI: what was done where, and where the removed bytes are kept.
         public var description: String {
             var text: String
             switch kind {
             case .quarantined:
                 text = "moved \(bytes) damaged bytes at byte offset \(offset) of \(segment) (\(reason)) into quarantine"
             case .cutTornTail:
-                text = "cut a torn tail of \(bytes) bytes at byte offset \(offset) of \(segment) (\(reason); "
+                text =
+                    "cut a torn tail of \(bytes) bytes at byte offset \(offset) of \(segment) (\(reason); "
                     + "never acknowledged), as opening the log would"
             case .filledGap:
                 text = "filled missing positions at byte offset \(offset) of \(segment) (\(reason))"
             case .removedIncompleteSegment:
-                text = "removed \(segment) (\(bytes) bytes, \(reason): a segment whose creation was cut short), "
+                text =
+                    "removed \(segment) (\(bytes) bytes, \(reason): a segment whose creation was cut short), "
                     + "as opening the log would"
             }
             if let quarantineFile { text += "; the bytes are kept in \(quarantineFile)" }
             if let positions {
-                text += "; positions \(positions.lowerBound)-\(positions.upperBound) now hold "
+                text +=
+                    "; positions \(positions.lowerBound)-\(positions.upperBound) now hold "
                     + "\(LogRepair.placeholderType) placeholder events"
             }
             return text
@@ -54,6 +62,7 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
 
     /// Segments read (all of them, from their data; indexes are not trusted).
     public var segments = 0
+    /// What was done, one action per damaged stretch, in log order; empty when nothing was damaged.
     public var actions: [Action] = []
     /// Segments rewritten (every sound batch copied byte for byte, in place of the damage
     /// placeholder batches). Their index caches were removed; opening the log rebuilds them.
@@ -62,11 +71,13 @@ public struct RepairReport: Sendable, Equatable, CustomStringConvertible {
     /// (opening the log rebuilds them).
     public var removedIndexes: [String] = []
 
+    /// Nothing found, nothing done.
     public init() {}
 
     /// Whether the log needed nothing.
     public var foundNothing: Bool { actions.isEmpty && removedIndexes.isEmpty }
 
+    /// The actions, one per line, or a line saying that every batch is sound.
     public var description: String {
         if foundNothing { return "nothing to repair in \(segments) segment(s): every batch is sound" }
         var lines = actions.map(\.description)

@@ -62,7 +62,9 @@ struct SegmentHeader: Equatable {
         let end = fixedSize + dictionaryLength
         guard raw.count >= end + 4 else { return .incomplete }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
-        guard crc == raw.loadLittleEndian(UInt32.self, at: end) else { return .invalid("segment header checksum mismatch") }
+        guard crc == raw.loadLittleEndian(UInt32.self, at: end) else {
+            return .invalid("segment header checksum mismatch")
+        }
         guard raw.loadLittleEndian(UInt64.self, at: 16) > 0 else { return .invalid("segment header names position 0") }
         return .header(
             SegmentHeader(

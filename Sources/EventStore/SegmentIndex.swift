@@ -38,7 +38,8 @@ struct SegmentIndex: Equatable, Sendable {
     /// that reads from its positions on start there).
     mutating func add(_ header: BatchHeader, at offset: Int64, afterDamage: Bool = false) {
         if entries.isEmpty || afterDamage || offset - entries[entries.count - 1].offset >= Self.spacing {
-            entries.append(Entry(basePosition: header.basePosition, offset: offset, firstTimestamp: header.firstTimestamp))
+            entries.append(
+                Entry(basePosition: header.basePosition, offset: offset, firstTimestamp: header.firstTimestamp))
         }
         if batchCount == 0 { firstTimestamp = header.firstTimestamp }
         coveredLength = offset + Int64(header.frameLength)

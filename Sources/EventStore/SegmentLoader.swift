@@ -32,7 +32,8 @@ struct SegmentLoader {
             if let previous = segments.last, segment.firstPosition != previous.index.lastPosition + 1 {
                 throw .corruption(
                     segment: segment.name, offset: 0,
-                    "segment starts at position \(segment.firstPosition) but \(previous.name) ends at \(previous.index.lastPosition)")
+                    "segment starts at position \(segment.firstPosition) but \(previous.name) ends at "
+                        + "\(previous.index.lastPosition)")
             }
             segments.append(segment)
         }

@@ -7,7 +7,9 @@ import Testing
     private func makeLog() async throws -> (TempDirectory, [RecordedEvent], [FormatProbe.Frame]) {
         let dir = TempDirectory()
         let log = try EventLog.open(directory: dir.path)
-        for tag in 0..<30 { try await log.append([sampleEvent(tag * 2, size: 300), sampleEvent(tag * 2 + 1, size: 300)]) }
+        for tag in 0..<30 {
+            try await log.append([sampleEvent(tag * 2, size: 300), sampleEvent(tag * 2 + 1, size: 300)])
+        }
         await log.close()
         return (dir, try readAll(dir.path), try FormatProbe.frames(of: dir.file(dir.segmentFiles[0])))
     }

@@ -37,7 +37,11 @@ import Testing
         let dir = TempDirectory()
         let faults = IOFaults()
         let log = try EventLog.open(
-            directory: dir.path, configuration: .init { $0.faults = faults; $0.preallocationBytes = preallocation })
+            directory: dir.path,
+            configuration: .init {
+                $0.faults = faults
+                $0.preallocationBytes = preallocation
+            })
         try await log.append(sampleEvent(1))
         let segment = dir.segmentFiles[0]
         let sizeBefore = dir.size(of: segment)
@@ -116,7 +120,9 @@ struct TinyFilesystem {
     }()
 
     init(kilobytes: Int) throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-tinyfs-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-tinyfs-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let status = try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", path])
         guard status == 0 else {

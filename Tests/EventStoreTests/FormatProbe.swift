@@ -19,7 +19,10 @@ enum FormatProbe {
         while offset + 48 <= bytes.count {
             let length = 48 + Int(u32(offset + 44))
             guard offset + length <= bytes.count else { break }
-            frames.append(Frame(offset: Int64(offset), length: Int64(length), basePosition: u64(offset + 16), count: Int(u32(offset + 12))))
+            frames.append(
+                Frame(
+                    offset: Int64(offset), length: Int64(length), basePosition: u64(offset + 16),
+                    count: Int(u32(offset + 12))))
             offset += length
         }
         return frames

@@ -71,8 +71,9 @@ import Testing
         let log = try EventLog.open(directory: dir.path)
         // One append of ~3 MiB that LZ4 shrinks a lot: claimed lengths above 1 MiB are walked first.
         let big = (0..<60).map { tag in
-            NewEvent(type: "test.big", stream: "s", data: Array("{\"tag\":\(tag)}".utf8),
-                     attachment: (0..<50_000).map { UInt8(truncatingIfNeeded: $0 % 97 + tag) })
+            NewEvent(
+                type: "test.big", stream: "s", data: Array("{\"tag\":\(tag)}".utf8),
+                attachment: (0..<50_000).map { UInt8(truncatingIfNeeded: $0 % 97 + tag) })
         }
         try await log.append(big)
         try await log.append(sampleEvent(1))

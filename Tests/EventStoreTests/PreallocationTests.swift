@@ -72,7 +72,8 @@ import Testing
     /// already readable: it must read again, never report corruption.
     @Test func readersBesideTheWriterNeverSeeCorruption() async throws {
         let dir = TempDirectory()
-        let log = try EventLog.open(directory: dir.path, configuration: .testing(segmentSize: 256 * 1024, durability: .unsafeNone))
+        let log = try EventLog.open(
+            directory: dir.path, configuration: .testing(segmentSize: 256 * 1024, durability: .unsafeNone))
         try await log.append(sampleEvent(0))
         let writer = Task {
             var tag = 1

@@ -41,8 +41,12 @@ import Testing
         let log = try EventLog.open(directory: dir.path)
         let odd = [
             NewEvent(type: "future.kind.v9", version: 65535, stream: "", data: [], attachment: []),
-            NewEvent(type: "x", version: 0, stream: "ü🙂", data: [0, 255, 1, 254], attachment: Array(repeating: 0, count: 70_000)),
-            NewEvent(type: String(repeating: "t", count: 255), stream: String(repeating: "s", count: 1024), data: Array("not json".utf8)),
+            NewEvent(
+                type: "x", version: 0, stream: "ü🙂", data: [0, 255, 1, 254],
+                attachment: Array(repeating: 0, count: 70_000)),
+            NewEvent(
+                type: String(repeating: "t", count: 255), stream: String(repeating: "s", count: 1024),
+                data: Array("not json".utf8)),
         ]
         try await log.append(odd)
         await log.close()
@@ -89,17 +93,22 @@ import Testing
 
     @Test func smallBatchesOfSimilarPayloadsCompressWithADictionary() async throws {
         let payload = { (tag: Int) in
-            Array("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1022901\(tag % 10)\",\"changes\":[{\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"statuses\":[{\"id\":\"wamid.\(tag)\",\"status\":\"delivered\"}]}}]}]}".utf8)
+            Array(
+                ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1022901\(tag % 10)\",\"changes\":"
+                    + "[{\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"statuses\":"
+                    + "[{\"id\":\"wamid.\(tag)\",\"status\":\"delivered\"}]}}]}]}").utf8)
         }
         let dictionary = (0..<40).flatMap { payload($0 * 7919) }
         var sizes: [Int64] = []
         for useDictionary in [false, true] {
             let dir = TempDirectory()
             let log = try EventLog.open(
-                directory: dir.path, configuration: .init { $0.compressionDictionary = useDictionary ? dictionary : [] })
+                directory: dir.path, configuration: .init { $0.compressionDictionary = useDictionary ? dictionary : [] }
+            )
             // One event per batch: small batches are where plain LZ4 finds little to reuse.
             for tag in 0..<500 {
-                try await log.append(NewEvent(type: "webhook.received", stream: "w", data: [], attachment: payload(tag)))
+                try await log.append(
+                    NewEvent(type: "webhook.received", stream: "w", data: [], attachment: payload(tag)))
             }
             await log.close()
             sizes.append(try LogReader.open(directory: dir.path).stats().bytesOnDisk)
@@ -110,14 +119,18 @@ import Testing
 }
 
 @Suite struct CompressionSettingsTests {
-    private static let dictionaryA = Array(String(repeating: "{\"status\":\"delivered\",\"recipient_id\":\"5511", count: 200).utf8)
-    private static let dictionaryB = Array(String(repeating: "{\"type\":\"button\",\"payload\":\"unlock:2026-", count: 200).utf8)
+    private static let dictionaryA = Array(
+        String(repeating: "{\"status\":\"delivered\",\"recipient_id\":\"5511", count: 200).utf8)
+    private static let dictionaryB = Array(
+        String(repeating: "{\"type\":\"button\",\"payload\":\"unlock:2026-", count: 200).utf8)
 
     /// Each segment keeps the dictionary it was created with, whatever later opens configure.
     @Test func reopeningWithAnotherDictionaryOrLevelKeepsEverySegmentReadable() async throws {
         let dir = TempDirectory()
         var expected: [Int] = []
-        let settings: [([UInt8], Int)] = [(Self.dictionaryA, 0), (Self.dictionaryB, 4), ([], 9), (Self.dictionaryA, 3), (Self.dictionaryB, 0)]
+        let settings: [([UInt8], Int)] = [
+            (Self.dictionaryA, 0), (Self.dictionaryB, 4), ([], 9), (Self.dictionaryA, 3), (Self.dictionaryB, 0),
+        ]
         for (round, (dictionary, level)) in settings.enumerated() {
             let log = try EventLog.open(
                 directory: dir.path,
@@ -130,7 +143,8 @@ import Testing
                 let tag = round * 1000 + index
                 // Payloads that look like both dictionaries, so that LZ4 does refer to them.
                 var event = sampleEvent(tag, size: 0)
-                event.attachment = Array(Self.dictionaryA.prefix(40 + index)) + Array(Self.dictionaryB.prefix(90 - index))
+                event.attachment =
+                    Array(Self.dictionaryA.prefix(40 + index)) + Array(Self.dictionaryB.prefix(90 - index))
                 try await log.append(event)
                 expected.append(tag)
             }

@@ -7,7 +7,8 @@ final class TempDirectory {
     let path: String
 
     init(_ name: String = "log") {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("clickunlock-tests-\(UUID().uuidString)").path + "/" + name
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
