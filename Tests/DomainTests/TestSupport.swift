@@ -5,7 +5,8 @@ final class TempDataDirectory {
     let path: String
 
     init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-domain-\(UUID().uuidString)").path
+        let name = "clickunlock-domain-\(UUID().uuidString)"
+        path = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
