@@ -54,7 +54,9 @@ public enum WebhookParser {
             if let userId { profiles[userId] = (name, userId) }
         }
         for message in value["messages"]?.array ?? [] where message.object != nil {
-            guard let item = messageFact(message, profiles: profiles, phoneNumberId: phoneNumberId, isAuthorized: isAuthorized)
+            guard
+                let item = messageFact(
+                    message, profiles: profiles, phoneNumberId: phoneNumberId, isAuthorized: isAuthorized)
             else {
                 parsed.unknownItems += 1
                 continue

@@ -28,7 +28,8 @@ import Testing
     @Test func aMessageIsKeyedByItsWamidAndAStatusByWamidAndStatus() {
         let sender = Sender(waId: "1")
         let tap = ButtonClicked(
-            wamid: "w", sender: sender, kind: .templateQuickReply, payload: "p", text: nil, contextId: nil, timestamp: 0)
+            wamid: "w", sender: sender, kind: .templateQuickReply, payload: "p", text: nil, contextId: nil,
+            timestamp: 0)
         let message = MessageReceived(wamid: "w", sender: sender, messageType: "text", timestamp: 0)
         let sent = StatusUpdated(wamid: "w", status: "sent", timestamp: 0, recipientId: "1")
         let read = StatusUpdated(wamid: "w", status: "read", timestamp: 0, recipientId: "1")
