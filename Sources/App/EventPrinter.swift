@@ -59,8 +59,8 @@ struct EventPrinter {
         return encoded.map { String(decoding: $0, as: UTF8.self) } ?? Self.base64JSON(event, raw: raw)
     }
 
-    /// The payload (and the raw bytes) as base64, for a payload Foundation read but cannot write
-    /// back (a number out of range, say): every byte shown, never an empty object in its place.
+    /// The payload (and the raw bytes) as base64, should Foundation fail to write back what it read
+    /// (no input found does: it refuses `1e400` on reading): every byte shown, never `{}` in its place.
     static func base64JSON(_ event: RecordedEvent, raw: Bool) -> String {
         var json = "{\"undecoded_base64\":\"\(Data(event.data).base64EncodedString())\""
         if raw { json += ",\"raw_base64\":\"\(Data(event.attachment).base64EncodedString())\"" }
