@@ -43,11 +43,14 @@ let package = Package(
         // Test support shared by the test targets, the benchmarks and the demo: a manual clock, generators.
         .target(
             name: "ClickUnlockTesting",
-            dependencies: ["EventStore", .product(name: "Clocks", package: "swift-clocks")],
+            dependencies: ["Domain", "EventStore", .product(name: "Clocks", package: "swift-clocks")],
             swiftSettings: strict
         ),
         // The domain event catalogue (type names, versions, payloads) on top of the log.
         .target(name: "Domain", dependencies: ["EventStore"], swiftSettings: strict),
+        // The anti-corruption layer at the ingress: Meta's webhook envelope read into the catalogue's
+        // facts, and their duplicate keys. No HTTP, so projections' tests and benchmarks use it too.
+        .target(name: "MetaWebhook", dependencies: ["Domain", "EventStore"], swiftSettings: strict),
         // The click-to-unlock saga: content packs, the delivery process manager, the template sender.
         // Talks to the Graph API only through the `MessageSender` protocol.
         .target(
@@ -72,12 +75,13 @@ let package = Package(
         .target(
             name: "Adapters",
             dependencies: [
-                "Projections", "Domain", "EventStore", "Delivery",
+                "Domain", "EventStore", "Delivery", "MetaWebhook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -97,6 +101,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -106,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "LogBench",
             dependencies: [
-                "EventStore", "Domain", "BenchSupport",
+                "EventStore", "Domain", "BenchSupport", "ClickUnlockTesting",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/LogBench",
@@ -115,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "ProjectionBench",
             dependencies: [
-                "EventStore", "Domain", "Projections", "BenchSupport",
+                "EventStore", "Domain", "Projections", "BenchSupport", "ClickUnlockTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -124,13 +130,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "IngressCorpus",
-            dependencies: ["Adapters", "Domain"],
+            dependencies: ["Adapters", "Domain", "ClickUnlockTesting"],
             path: "Benchmarks/IngressCorpus",
             swiftSettings: strict
         ),
         .executableTarget(
             name: "IngressBench",
-            dependencies: ["Adapters", "Domain", "EventStore", "BenchSupport"],
+            dependencies: ["Adapters", "Domain", "EventStore", "BenchSupport", "ClickUnlockTesting", "MetaWebhook"],
             path: "Benchmarks/IngressBench",
             swiftSettings: strict
         ),
@@ -150,19 +156,33 @@ let package = Package(
         .testTarget(
             name: "AdaptersTests",
             dependencies: [
-                "Adapters", "Domain", "EventStore", "Delivery", "Projections",
+                "Adapters", "Domain", "EventStore", "Delivery", "Projections", "MetaWebhook",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DomainTests",
+            dependencies: ["Domain", "EventStore", "ClickUnlockTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MetaWebhookTests",
+            dependencies: ["MetaWebhook", "Domain", "EventStore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
@@ -174,18 +194,22 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Projections", "Domain", "EventStore", "MetaWebhook", "ClickUnlockTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "EventStore", "Domain", "Projections", "Adapters", "Delivery", .product(name: "GRDB", package: "GRDB.swift"),
+                "EventStore", "Domain", "Projections", "Adapters", "Delivery", "MetaWebhook", "ClickUnlockTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

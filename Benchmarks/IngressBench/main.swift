@@ -3,9 +3,11 @@
 // rounds over the same realistic corpus as the load test. Usage: IngressBench [webhooks] [rounds]
 import Adapters
 import BenchSupport
+import ClickUnlockTesting
 import Domain
 import EventStore
 import Foundation
+import MetaWebhook
 import Synchronization
 
 let arguments = CommandLine.arguments

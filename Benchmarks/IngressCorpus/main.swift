@@ -1,6 +1,7 @@
 // Writes signed webhooks for the ingestion load benchmark: one per line, `signature<TAB>body`.
 // Usage: IngressCorpus SECRET COUNT > corpus.tsv
 import Adapters
+import ClickUnlockTesting
 import Domain
 import Foundation
 

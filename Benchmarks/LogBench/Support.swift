@@ -1,3 +1,4 @@
+import ClickUnlockTesting
 import Domain
 import EventStore
 import Foundation

@@ -1,4 +1,5 @@
 import BenchSupport
+import ClickUnlockTesting
 import Domain
 import EventStore
 import Foundation

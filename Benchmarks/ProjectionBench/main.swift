@@ -1,6 +1,7 @@
 // ProjectionBench: rebuild speed next to this machine's raw SQLite upsert rate, and live
 // projection lag under a steady append rate. Release mode: `make bench-projections`.
 import BenchSupport
+import ClickUnlockTesting
 import Domain
 import EventStore
 import Foundation

@@ -56,7 +56,15 @@ struct EventPrinter {
             }
         }
         let encoded = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return encoded.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return encoded.map { String(decoding: $0, as: UTF8.self) } ?? Self.base64JSON(event, raw: raw)
+    }
+
+    /// The payload (and the raw bytes) as base64, should Foundation fail to write back what it read
+    /// (no input found does: it refuses `1e400` on reading): every byte shown, never `{}` in its place.
+    static func base64JSON(_ event: RecordedEvent, raw: Bool) -> String {
+        var json = "{\"undecoded_base64\":\"\(Data(event.data).base64EncodedString())\""
+        if raw { json += ",\"raw_base64\":\"\(Data(event.attachment).base64EncodedString())\"" }
+        return json + "}"
     }
 
     /// JSON text with every control or bidirectional character written as a `\uXXXX` escape: the

@@ -158,12 +158,17 @@ extension WebhookError {
 }
 
 extension DomainFact {
+    /// The types read by `fast(_:_:)`: those of every webhook.
+    static func readsFast(_ type: EventType) -> Bool {
+        switch type {
+        case .webhookReceived, .messageReceived, .buttonClicked, .statusUpdated, .webhookError: return true
+        default: return false
+        }
+    }
+
     /// The fast path for the frequent types; `nil` sends the caller to `JSONDecoder`.
     static func fast(_ type: EventType, _ data: [UInt8]) -> DomainFact? {
-        switch type {
-        case .webhookReceived, .messageReceived, .buttonClicked, .statusUpdated, .webhookError: break
-        default: return nil
-        }
+        guard readsFast(type) else { return nil }
         guard let json = try? JSONParser.parse(data) else { return nil }
         switch type {
         case .webhookReceived: return WebhookReceived(json: json).map(DomainFact.webhookReceived)

@@ -5,6 +5,7 @@ import EventStore
 import Foundation
 import GRDB
 import Logging
+import MetaWebhook
 import Projections
 import Testing
 

@@ -2,6 +2,7 @@ import Domain
 import EventStore
 import Foundation
 import GRDB
+import MetaWebhook
 import Projections
 import Testing
 

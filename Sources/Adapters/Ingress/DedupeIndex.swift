@@ -1,5 +1,6 @@
 import Domain
 public import EventStore
+import MetaWebhook
 import Synchronization
 
 /// Which inbound messages (by wamid) and statuses (by wamid and status) are already in the log,
@@ -52,15 +53,8 @@ public final class DedupeIndex: Sendable {
         }
     }
 
-    /// The dedupe key of a recorded fact, if it has one.
-    public static func key(of event: RecordedEvent) -> String? {
-        switch DomainFact(event) {
-        case .buttonClicked(let click): return "message:\(click.wamid)"
-        case .messageReceived(let message): return "message:\(message.wamid)"
-        case .statusUpdated(let status): return "status:\(status.wamid):\(status.status)"
-        default: return nil
-        }
-    }
+    /// The dedupe key of a recorded fact, if it has one (`DedupeKey`, as the parser keys it).
+    public static func key(of event: RecordedEvent) -> String? { DedupeKey.of(DomainFact(event)) }
 
     /// For each key: `true` when it is new (and now reserved), `false` when seen, reserved by a
     /// concurrent request, or repeated earlier in `keys`. `nil` keys are always new.

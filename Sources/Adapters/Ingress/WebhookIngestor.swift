@@ -2,6 +2,7 @@ import Domain
 public import EventStore
 public import Logging
 import Foundation
+import MetaWebhook
 import Synchronization
 
 /// Turns one webhook POST into one atomic append: the raw hit, then the facts derived from it that

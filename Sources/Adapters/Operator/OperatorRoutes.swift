@@ -12,24 +12,27 @@ public enum OperatorRoutes {
         let router = Router(context: BasicRequestContext.self)
         router.post("/api/templates/send") { request, _ -> Response in
             guard authorized(request, token: token) else {
-                return answer(.unauthorized, ["error": "missing or wrong bearer token (CLICKUNLOCK_DASHBOARD_TOKEN)"])
+                return try answer(
+                    .unauthorized, ["error": "missing or wrong bearer token (CLICKUNLOCK_DASHBOARD_TOKEN)"])
             }
             guard let templates else {
-                return answer(.serviceUnavailable, ["error": "delivery is disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID"])
+                return try answer(
+                    .serviceUnavailable,
+                    ["error": "delivery is disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID"])
             }
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: 1 << 20)
             } catch {
-                return answer(.contentTooLarge, ["error": "the request body is larger than 1 MiB"])
+                return try answer(.contentTooLarge, ["error": "the request body is larger than 1 MiB"])
             }
             let parsed: TemplateRequest
             do {
                 parsed = try JSONDecoder().decode(TemplateRequest.self, from: Data(buffer: body)).validated()
             } catch let invalid as TemplateRequest.Invalid {
-                return answer(.badRequest, ["error": invalid.description])
+                return try answer(.badRequest, ["error": invalid.description])
             } catch {
-                return answer(
+                return try answer(
                     .badRequest,
                     ["error": "expected JSON {\"recipients\": [...], \"template\"?, \"language\"?, \"payload\"?, \"day\"?, \"force\"?}"])
             }
@@ -38,7 +41,7 @@ public enum OperatorRoutes {
                 let data = try JSONEncoder().encode(summary)
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
             } catch {
-                return answer(.serviceUnavailable, ["error": "the log cannot take the sends now; try again"])
+                return try answer(.serviceUnavailable, ["error": "the log cannot take the sends now; try again"])
             }
         }
         return router
@@ -49,8 +52,9 @@ public enum OperatorRoutes {
         return WebhookRoutes.constantTimeEqual(Array(header.dropFirst(7).utf8), Array(token.utf8))
     }
 
-    static func answer(_ status: HTTPResponse.Status, _ body: [String: String]) -> Response {
-        let data = (try? JSONEncoder().encode(body)) ?? Data()
+    /// A JSON answer; a body that does not encode is thrown (Hummingbird answers 500), never sent empty.
+    static func answer(_ status: HTTPResponse.Status, _ body: [String: String]) throws -> Response {
+        let data = try JSONEncoder().encode(body)
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -1,4 +1,5 @@
 public import EventStore
+import Domain
 import Foundation
 
 /// A seeded generator of realistic, varied WhatsApp webhook traffic (text messages, template
@@ -152,29 +153,4 @@ public struct SampleTraffic: Sendable {
         }
         return Array(out.suffix(bytes))
     }
-}
-
-/// A small, fast, seedable generator (SplitMix64).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// FNV-1a, 64 bits: a stable hash of a string (ids derived from wamids, seeded draws).
-public func fnv1a64(_ text: String, seed: UInt64 = 0) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
-    }
-    return hash
 }

@@ -1,3 +1,4 @@
+import ClickUnlockTesting
 import Domain
 import Foundation
 import Testing

@@ -1,14 +1,19 @@
+public import Domain
 public import EventStore
 
 /// Turns a webhook body into the facts it carries, leniently: every `entry`, every `change`,
 /// every item of `messages`, `statuses` and `errors`. Unknown fields are ignored (the raw body
 /// keeps them); unknown item kinds are counted, never an error.
 public enum WebhookParser {
-    /// A fact and, for inbound messages and statuses, its key for deduplication:
-    /// `message:<wamid>` or `status:<wamid>:<status>`.
+    /// A fact and, for inbound messages and statuses, its key for deduplication (`DedupeKey`).
     public struct Item: Sendable {
         public var event: NewEvent
         public var key: String?
+
+        init(_ fact: DomainFact, _ event: NewEvent) {
+            self.event = event
+            key = DedupeKey.of(fact)
+        }
     }
 
     public struct Parsed: Sendable {
@@ -49,12 +54,14 @@ public enum WebhookParser {
             if let userId { profiles[userId] = (name, userId) }
         }
         for message in value["messages"]?.array ?? [] where message.object != nil {
-            guard let event = messageFact(message, profiles: profiles, phoneNumberId: phoneNumberId, isAuthorized: isAuthorized)
+            guard
+                let item = messageFact(
+                    message, profiles: profiles, phoneNumberId: phoneNumberId, isAuthorized: isAuthorized)
             else {
                 parsed.unknownItems += 1
                 continue
             }
-            parsed.items.append(Item(event: event.event, key: event.key))
+            parsed.items.append(item)
         }
         for status in value["statuses"]?.array ?? [] where status.object != nil {
             guard let id = status["id"]?.string, let state = status["status"]?.string else {
@@ -70,17 +77,18 @@ public enum WebhookParser {
                 conversationId: status["conversation"]?["id"]?.string,
                 bizOpaqueCallbackData: status["biz_opaque_callback_data"]?.string, phoneNumberId: phoneNumberId,
                 timestampRaw: time.raw)
-            parsed.items.append(Item(event: fact.newEvent(), key: "status:\(id):\(state)"))
+            parsed.items.append(Item(.statusUpdated(fact), fact.newEvent()))
         }
         for error in errors(value["errors"]) {
-            parsed.items.append(Item(event: WebhookError(error: error, phoneNumberId: phoneNumberId).newEvent(), key: nil))
+            let fact = WebhookError(error: error, phoneNumberId: phoneNumberId)
+            parsed.items.append(Item(.webhookError(fact), fact.newEvent()))
         }
     }
 
     private static func messageFact(
         _ message: JSONValue, profiles: [String: (name: String?, userId: String?)], phoneNumberId: String?,
         isAuthorized: (Sender) -> Bool
-    ) -> (event: NewEvent, key: String)? {
+    ) -> Item? {
         guard let id = message["id"]?.string, let type = message["type"]?.string else { return nil }
         let from = message["from"]?.string
         let userId = message["from_user_id"]?.string ?? from.flatMap { profiles[$0]?.userId }
@@ -88,36 +96,29 @@ public enum WebhookParser {
         let sender = Sender(waId: from, userId: userId, profileName: profile?.name, phoneNumberId: phoneNumberId)
         let time = WebhookTime.parse(message["timestamp"])
         let contextId = message["context"]?["id"]?.string
-        let key = "message:\(id)"
         if type == "button", let button = message["button"], button.object != nil {
             let text = button["text"]?.string
             let payload = button["payload"]?.string ?? text ?? ""
-            return (
-                ButtonClicked(
-                    wamid: id, sender: sender, kind: .templateQuickReply, payload: payload, text: text,
-                    contextId: contextId, timestamp: time.seconds, authorized: isAuthorized(sender), timestampRaw: time.raw
-                ).newEvent(), key
-            )
+            let click = ButtonClicked(
+                wamid: id, sender: sender, kind: .templateQuickReply, payload: payload, text: text,
+                contextId: contextId, timestamp: time.seconds, authorized: isAuthorized(sender), timestampRaw: time.raw)
+            return Item(.buttonClicked(click), click.newEvent())
         }
         if type == "interactive", let interactive = message["interactive"], interactive.object != nil {
             for (field, kind) in [("button_reply", ButtonClicked.Kind.interactiveButtonReply), ("list_reply", .interactiveListReply)] {
                 if let reply = interactive[field], reply.object != nil, let replyId = reply["id"]?.string {
-                    return (
-                        ButtonClicked(
-                            wamid: id, sender: sender, kind: kind, payload: replyId, text: reply["title"]?.string,
-                            contextId: contextId, timestamp: time.seconds, authorized: isAuthorized(sender),
-                            timestampRaw: time.raw
-                        ).newEvent(), key
-                    )
+                    let click = ButtonClicked(
+                        wamid: id, sender: sender, kind: kind, payload: replyId, text: reply["title"]?.string,
+                        contextId: contextId, timestamp: time.seconds, authorized: isAuthorized(sender),
+                        timestampRaw: time.raw)
+                    return Item(.buttonClicked(click), click.newEvent())
                 }
             }
         }
-        return (
-            MessageReceived(
-                wamid: id, sender: sender, messageType: type, timestamp: time.seconds,
-                textPreview: preview(message, type: type), contextId: contextId, timestampRaw: time.raw
-            ).newEvent(), key
-        )
+        let received = MessageReceived(
+            wamid: id, sender: sender, messageType: type, timestamp: time.seconds,
+            textPreview: preview(message, type: type), contextId: contextId, timestampRaw: time.raw)
+        return Item(.messageReceived(received), received.newEvent())
     }
 
     /// Up to 120 characters of what the message says.

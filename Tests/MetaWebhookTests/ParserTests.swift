@@ -1,5 +1,6 @@
 import Domain
 import EventStore
+import MetaWebhook
 import Testing
 
 @Suite struct WebhookParserTests {

@@ -1,4 +1,5 @@
 public import EventStore
+import Domain
 import Foundation
 
 /// A seeded generator of realistic event histories, one append at a time: template sends, taps
