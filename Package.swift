@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -163,7 +164,10 @@ let package = Package(
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Domain", "EventStore"], swiftSettings: strict),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Projections", "Domain", "EventStore", "ClickUnlockTesting",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Clocks", package: "swift-clocks"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
