@@ -167,6 +167,7 @@ let package = Package(
             dependencies: [
                 "Projections", "Domain", "EventStore", "ClickUnlockTesting",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

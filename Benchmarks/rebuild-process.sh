@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `clickunlock rebuild` as a whole process (start-up, schema, reading the log, final write): a
 # log written by `serve` from N signed webhooks (default 60,000, about 120,000 events), rebuilt
-# RUNS times (default 3); prints events/s per run and the median.
+# RUNS times (default 3); prints events/s per run and the median. Then the live projector's
+# catch-up over the same log (`clickunlock project` from an empty projections database, until it
+# prints caught-up), RUNS times.
 # Usage: Benchmarks/rebuild-process.sh [BIN_DIR] [WEBHOOKS] [RUNS]   (BIN_DIR: default .build/release,
 # holding clickunlock and IngressCorpus: `swift build -c release --product clickunlock --product IngressCorpus`)
 # KEEP_DATA=DIR reuses (or keeps) the data directory, so that two builds rebuild the same log.
@@ -57,3 +59,18 @@ for run in $(seq "$RUNS"); do
   echo "run $run: $(( ELAPSED / 1000000 )) ms, $RATE events/s"
 done
 echo "median: $(printf '%s\n' "${RATES[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') events/s"
+CATCHUP=()
+for run in $(seq "$RUNS"); do
+  rm -f "$DATA"/projections.sqlite*
+  START=$(date +%s%N)
+  "$BIN/clickunlock" project --data-dir "$DATA" > "$WORK/project.out" 2>/dev/null &
+  PROJECTOR=$!
+  until grep -q "^caught-up $EVENTS$" "$WORK/project.out"; do sleep 0.005; done
+  ELAPSED=$(( $(date +%s%N) - START ))
+  kill -TERM "$PROJECTOR"; wait "$PROJECTOR" 2>/dev/null || true
+  RATE=$(( EVENTS * 1000000000 / ELAPSED ))
+  CATCHUP+=("$RATE")
+  echo "catch-up run $run: $(( ELAPSED / 1000000 )) ms, $RATE events/s"
+done
+echo "catch-up median: $(printf '%s\n' "${CATCHUP[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') events/s"
+"$BIN/clickunlock" rebuild --data-dir "$DATA" > /dev/null

@@ -54,6 +54,12 @@ final class FreshBuild {
 
     private let parts: [Part]
 
+    /// Each table's sorting, each job run by one thread.
+    private final class Preparations: @unchecked Sendable {
+        let jobs: [() -> Void]
+        init(_ jobs: [() -> Void]) { self.jobs = jobs }
+    }
+
     init(_ projections: [any Projection], limits: [String: UInt64]) {
         parts = projections.map { Part($0, limit: limits[$0.name] ?? .max) }
     }
@@ -68,7 +74,8 @@ final class FreshBuild {
     /// indexes are dropped first and made again after: built once from all rows, not per insert.
     func write(_ db: Database) throws {
         let parts = self.parts
-        DispatchQueue.concurrentPerform(iterations: parts.count) { parts[$0].store.prepare() }
+        let preparations = Preparations(parts.flatMap(\.store.preparations))
+        DispatchQueue.concurrentPerform(iterations: preparations.jobs.count) { preparations.jobs[$0]() }
         let tables = parts.flatMap(\.projection.tables).map { "'\($0)'" }.joined(separator: ",")
         let indexes = try Row.fetchAll(
             db,

@@ -1,3 +1,4 @@
+import Domain
 public import EventStore
 public import GRDB
 public import ServiceLifecycle
@@ -114,7 +115,9 @@ public final class Projector: Service, Sendable {
         var size = configuration.maxBatchEvents
         while true {
             while chunk.count < size, let more = try tail.iterator.availableBatch() { chunk += more }
-            try engine.apply(chunk, db)
+            // A backlog decodes on every core, unless the projector is to leave them to ingestion.
+            let parallel = chunk.count >= 4096 && configuration.executor?.runsIdle != true
+            try engine.apply(chunk, facts: parallel ? DecodedChunks.decode(chunk) : chunk.map(DomainFact.init), db)
             let full = chunk.count >= size
             let last = chunk[chunk.count - 1]
             guard full, clock.elapsed() - start < configuration.maxTransactionDuration,

@@ -1,4 +1,4 @@
-public import EventStore
+import EventStore
 
 /// The projector's time: an injected monotonic clock (burst yielding, rate windows, transaction
 /// length) and the wall clock its lag is measured against (the log stamps events with wall time).

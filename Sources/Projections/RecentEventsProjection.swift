@@ -23,7 +23,13 @@ public struct RecentEventsProjection: Projection {
     /// A row; its summary is written out only when the row is (most events are trimmed first).
     struct Event: Columns {
         private enum Source {
-            case event(RecordedEvent, DomainFact)
+            /// A class: rows are copied as they are trimmed and sorted, with one reference count.
+            final class Pending {
+                let event: RecordedEvent
+                let fact: DomainFact
+                init(_ event: RecordedEvent, _ fact: DomainFact) { (self.event, self.fact) = (event, fact) }
+            }
+            case event(Pending)
             case stored(type: String, contact: String?, summary: String)
         }
 
@@ -32,7 +38,7 @@ public struct RecentEventsProjection: Projection {
 
         init(_ event: RecordedEvent, _ fact: DomainFact) {
             time = event.timestamp
-            source = .event(event, fact)
+            source = .event(Source.Pending(event, fact))
         }
 
         init(_ r: inout ColumnReader) {
@@ -43,9 +49,9 @@ public struct RecentEventsProjection: Projection {
         func bind(_ b: inout ColumnBinder) {
             b.int(time)
             switch source {
-            case .event(let event, let fact):
-                let (contact, summary) = EventSummary.describe(event, fact)
-                b.text(event.type)
+            case .event(let pending):
+                let (contact, summary) = EventSummary.describe(pending.event, pending.fact)
+                b.text(pending.event.type)
                 b.text(contact)
                 b.text(summary)
             case .stored(let type, let contact, let summary):
