@@ -61,11 +61,11 @@ done
 echo "median: $(printf '%s\n' "${RATES[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') events/s"
 CATCHUP=()
 for run in $(seq "$RUNS"); do
-  rm -f "$DATA"/projections.sqlite*
+  rm -f "$DATA"/projections.sqlite* "$WORK/project.out"
   START=$(date +%s%N)
   "$BIN/clickunlock" project --data-dir "$DATA" > "$WORK/project.out" 2>/dev/null &
   PROJECTOR=$!
-  until grep -q "^caught-up $EVENTS$" "$WORK/project.out"; do sleep 0.005; done
+  until grep -qs "^caught-up $EVENTS$" "$WORK/project.out"; do sleep 0.005; done
   ELAPSED=$(( $(date +%s%N) - START ))
   kill -TERM "$PROJECTOR"; wait "$PROJECTOR" 2>/dev/null || true
   RATE=$(( EVENTS * 1000000000 / ELAPSED ))
