@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "Domain", "EventStore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -196,7 +197,8 @@ let package = Package(
             name: "ProjectionsTests",
             dependencies: [
                 "Projections", "Domain", "EventStore", "MetaWebhook", "ClickUnlockTesting",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

@@ -19,7 +19,8 @@ struct LagResult {
 func liveLag(directory: String, rate: Int, seconds duration: Int) async throws -> LagResult {
     let log = try EventLog.open(directory: directory + "/log")
     let database = try ProjectionDatabase.openPool(path: directory + "/projections.sqlite")
-    let projector = try Projector(log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
+    let projector = try Projector(
+        log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
     let clock = ContinuousClock()
     let origin = clock.now
     let appended = Mutex<[UInt64: Duration]>([:])
@@ -28,9 +29,14 @@ func liveLag(directory: String, rate: Int, seconds duration: Int) async throws -
     let task = Task {
         try await projector.run { position in
             let now = clock.now - origin
-            let from = applied.withLock { value in defer { value = position }; return value + 1 }
+            let from = applied.withLock { value in
+                defer { value = position }
+                return value + 1
+            }
             let times = appended.withLock { map in (from...position).compactMap { map.removeValue(forKey: $0) } }
-            lags.withLock { histogram in for time in times { _ = histogram.record(UInt64(max(1, (now - time) / .microseconds(1)))) } }
+            lags.withLock { histogram in
+                for time in times { _ = histogram.record(UInt64(max(1, (now - time) / .microseconds(1)))) }
+            }
         }
     }
     var history = RandomHistory(seed: 77)
@@ -57,4 +63,28 @@ func liveLag(directory: String, rate: Int, seconds duration: Int) async throws -
     return LagResult(
         events: Int(histogram.totalCount), p50: Double(histogram.valueAtPercentile(50)) / 1000,
         p99: Double(histogram.valueAtPercentile(99)) / 1000, max: Double(histogram.max) / 1000)
+}
+
+/// A projector started behind the whole log in `logDirectory` (nothing applied yet): events/s
+/// until it has applied the log's last event.
+func catchUp(logDirectory: String, databasePath: String) async throws -> Double {
+    let log = try EventLog.open(directory: logDirectory)
+    let database = try ProjectionDatabase.openPool(path: databasePath)
+    let engine = ProjectionEngine(projections: ProjectionSettings().projections())
+    let projector = try Projector(log: log, database: database, engine: engine)
+    let target = log.lastPosition
+    let (done, reached) = AsyncStream<Void>.makeStream()
+    let clock = ContinuousClock()
+    let start = clock.now
+    let task = Task {
+        try await projector.run { position in
+            if position >= target { reached.yield() }
+        }
+    }
+    for await _ in done { break }
+    let elapsed = clock.now - start
+    task.cancel()
+    _ = try? await task.value
+    await log.close()
+    return Double(target) / seconds(elapsed)
 }

@@ -16,7 +16,9 @@ let root = FileManager.default.temporaryDirectory.appendingPathComponent("clicku
 try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: root) }
 
-print("# ProjectionBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, repeats \(repeats) (medians)")
+print(
+    "# ProjectionBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, repeats \(repeats) (medians)"
+)
 print("")
 
 // A log of realistic history (RandomHistory: taps with redeliveries, messages, templates,
@@ -40,7 +42,9 @@ print("")
 var upsertRates: [Double] = []
 for run in 0..<repeats {
     let queue = try ProjectionDatabase.openScratch(path: root + "/upserts-\(run).sqlite")
-    try queue.write { try $0.execute(sql: "CREATE TABLE counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID") }
+    try queue.write {
+        try $0.execute(sql: "CREATE TABLE counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID")
+    }
     let count = logEvents
     let clock = ContinuousClock()
     let start = clock.now
@@ -50,7 +54,8 @@ for run in 0..<repeats {
         let from = done
         try queue.write { db in
             let statement = try db.cachedStatement(
-                sql: "INSERT INTO counters (key, value) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1")
+                sql: "INSERT INTO counters (key, value) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1"
+            )
             for index in from..<end { try statement.execute(arguments: ["key-\(index % 50_000)"]) }
         }
         done = end
@@ -62,7 +67,8 @@ for run in 0..<repeats {
 var rebuildRates: [Double] = []
 for run in 0..<repeats {
     let queue = try ProjectionDatabase.openScratch(path: root + "/rebuild-\(run).sqlite")
-    let rebuilder = Rebuilder(logDirectory: logDirectory, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
+    let rebuilder = Rebuilder(
+        logDirectory: logDirectory, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
     let clock = ContinuousClock()
     let start = clock.now
     let last = try rebuilder.build(into: queue)
@@ -72,7 +78,25 @@ print("## Rebuild of all five projections vs raw SQLite upserts (same run)")
 print("")
 print("| events | rebuild events/s | raw upserts/s (1 prepared upsert per row, 5000 per transaction) | rebuild / raw |")
 print("|---:|---:|---:|---:|")
-print("| \(written) | \(Int(median(rebuildRates))) | \(Int(median(upsertRates))) | \(median(rebuildRates) / median(upsertRates), digits: 2) |")
+print(
+    "| \(written) | \(Int(median(rebuildRates))) | \(Int(median(upsertRates))) | \(median(rebuildRates) / median(upsertRates), digits: 2) |"
+)
+print("")
+
+// Live catch-up: the projector as `serve` runs it once a load is over, started behind the whole
+// log (nothing applied): events/s until it has applied the last event.
+var catchUpRates: [Double] = []
+for run in 0..<repeats {
+    let path = root + "/catch-up-\(run).sqlite"
+    catchUpRates.append(try blocking { try await catchUp(logDirectory: logDirectory, databasePath: path) })
+}
+print("## Live projector catching up over the whole log")
+print("")
+print("| events | catch-up events/s | rebuild events/s (above) | catch-up / rebuild |")
+print("|---:|---:|---:|---:|")
+let catchUpRate = median(catchUpRates)
+let rebuildRate = median(rebuildRates)
+print("| \(written) | \(Int(catchUpRate)) | \(Int(rebuildRate)) | \(catchUpRate / rebuildRate, digits: 2) |")
 print("")
 
 // Where the time goes: reading + decoding alone, then each projection alone.
@@ -93,8 +117,10 @@ do {
     for projection in ProjectionSettings().projections() {
         let queue = try ProjectionDatabase.openScratch(path: root + "/one-\(projection.name).sqlite")
         let started = clock.now
-        let last = try Rebuilder(logDirectory: logDirectory, engine: ProjectionEngine(projections: [projection])).build(into: queue)
-        print("| \(projection.name) alone (read + decode + SQL) | \(Int(Double(last) / seconds(clock.now - started))) |")
+        let last = try Rebuilder(logDirectory: logDirectory, engine: ProjectionEngine(projections: [projection])).build(
+            into: queue)
+        print(
+            "| \(projection.name) alone (read + decode + SQL) | \(Int(Double(last) / seconds(clock.now - started))) |")
     }
 }
 print("")
@@ -112,6 +138,8 @@ for run in 0..<repeats {
     let result = try blocking { try await liveLag(directory: directory, rate: 5_000, seconds: quick ? 4 : 10) }
     p50s.append(result.p50)
     p99s.append(result.p99)
-    print("| \(run + 1) | \(result.events) | \(result.p50, digits: 2) | \(result.p99, digits: 2) | \(result.max, digits: 2) |")
+    print(
+        "| \(run + 1) | \(result.events) | \(result.p50, digits: 2) | \(result.p99, digits: 2) | \(result.max, digits: 2) |"
+    )
 }
 print("| median | | \(median(p50s), digits: 2) | \(median(p99s), digits: 2) | |")

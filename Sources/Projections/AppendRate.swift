@@ -4,12 +4,12 @@ struct AppendRate {
     /// The shortest span a rate is measured over (samples closer together keep the last rate).
     static let window: Duration = .milliseconds(50)
 
-    private var last: (position: UInt64, at: ContinuousClock.Instant)?
+    private var last: (position: UInt64, at: Duration)?
     /// Events per second over the last window measured; 0 before the second sample.
     private(set) var eventsPerSecond: Double = 0
 
-    /// Records the log's last position at `now`.
-    mutating func observe(_ position: UInt64, at now: ContinuousClock.Instant) {
+    /// Records the log's last position at `now` (the time on the projector's clock since it started).
+    mutating func observe(_ position: UInt64, at now: Duration) {
         guard let last else {
             self.last = (position, now)
             return

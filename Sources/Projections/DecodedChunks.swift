@@ -62,7 +62,7 @@ final class DecodedChunks: @unchecked Sendable {
     }
 
     /// Decodes on both cores: JSON decoding is the costliest part of reading for projections.
-    private static func decode(_ events: [RecordedEvent]) -> [DomainFact] {
+    static func decode(_ events: [RecordedEvent]) -> [DomainFact] {
         let parts = events.count >= 512 ? 2 : 1
         let size = (events.count + parts - 1) / parts
         var facts = [DomainFact?](repeating: nil, count: events.count)

@@ -7,7 +7,11 @@ enum EventSummary {
         switch fact {
         case .webhookReceived(let hit):
             let kind = hit.parse == .parsed ? "webhook" : "unparsed webhook"
-            return (nil, "\(kind) received (\(hit.bodyBytes) bytes)" + (hit.duplicates > 0 ? ", \(hit.duplicates) duplicate item(s)" : ""))
+            return (
+                nil,
+                "\(kind) received (\(hit.bodyBytes) bytes)"
+                    + (hit.duplicates > 0 ? ", \(hit.duplicates) duplicate item(s)" : "")
+            )
         case .messageReceived(let message):
             let text = message.textPreview.map { ": \($0.prefix(60))" } ?? ""
             return (message.sender.contactKey, "\(name(message.sender)) sent a \(message.messageType) message\(text)")
@@ -25,9 +29,14 @@ enum EventSummary {
         case .templateSent(let sent):
             return (sent.recipient, "template \(sent.template) accepted for \(sent.recipient)")
         case .templateFailed(let failed):
-            return (failed.recipient, "template \(failed.template) failed for \(failed.recipient): error \(failed.error.code)")
+            return (
+                failed.recipient,
+                "template \(failed.template) failed for \(failed.recipient): error \(failed.error.code)"
+            )
         case .deliveryStarted(let started):
-            return (started.contact, "delivery \(started.deliveryId) of \(started.pack) started (\(started.steps) steps)")
+            return (
+                started.contact, "delivery \(started.deliveryId) of \(started.pack) started (\(started.steps) steps)"
+            )
         case .deliveryAttemptStarted(let attempt):
             return (nil, "delivery \(attempt.deliveryId): sending step \(attempt.step + 1), attempt \(attempt.attempt)")
         case .deliveryStepSent(let sent):
@@ -35,7 +44,9 @@ enum EventSummary {
             return (nil, "delivery \(sent.deliveryId): step \(sent.step + 1) accepted\(how)")
         case .deliveryStepFailed(let failed):
             let next = failed.retryable ? "will retry" : "permanent"
-            return (nil, "delivery \(failed.deliveryId): step \(failed.step + 1) failed with \(failed.error.code) (\(next))")
+            return (
+                nil, "delivery \(failed.deliveryId): step \(failed.step + 1) failed with \(failed.error.code) (\(next))"
+            )
         case .deliveryCompleted(let completed):
             return (nil, "delivery \(completed.deliveryId) completed")
         case .deliveryFailed(let failed):
@@ -43,7 +54,9 @@ enum EventSummary {
         case .deliverySkipped(let skipped):
             return (skipped.contact, "tap \(skipped.payload) started no delivery: \(skipped.detail)")
         case .unknownType:
-            return (event.stream.isEmpty ? nil : event.stream, "event of unknown type \(event.type) (v\(event.version))")
+            return (
+                event.stream.isEmpty ? nil : event.stream, "event of unknown type \(event.type) (v\(event.version))"
+            )
         case .undecodable:
             return (event.stream.isEmpty ? nil : event.stream, "\(event.type) whose payload does not decode")
         }

@@ -1,9 +1,12 @@
 public import Domain
 public import EventStore
-public import GRDB
+import GRDB
 
 /// A read model derived from the log. It must be a function of the events alone (log times, never
 /// the wall clock), so that applying events live and rebuilding from scratch give the same rows.
+///
+/// A projection is its tables and one fold over them: the live projector and a rebuild run the
+/// same fold, over a `RowStore` that reads and writes SQLite (live) or memory (a rebuild).
 public protocol Projection: Sendable {
     /// Stable name, also the prefix of its tables.
     var name: String { get }
@@ -12,20 +15,31 @@ public protocol Projection: Sendable {
     /// Settings that change its rows (time zone, limits); a change also triggers a rebuild.
     var settings: String { get }
     /// Its tables, in the order `rebuild --check` compares them.
-    var tables: [String] { get }
+    var schema: [TableSchema] { get }
+    /// A fold whose tables live in `store`, for one live batch or a whole rebuild.
+    func fold(_ store: RowStore) -> any ProjectionFold
+}
 
-    func create(_ db: Database) throws
+/// A projection's rules: events in, rows changed.
+public protocol ProjectionFold: AnyObject {
     /// Applies one event. Returns `false` when it skipped an event it should have understood.
-    func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool
-    /// Runs once at the end of each batch: writes what was accumulated, trims to a window.
-    func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws
-    /// A fresh in-memory rebuild of this projection (a rebuild from position 1 uses it).
-    func memoryRebuild() -> any MemoryRebuild
+    func apply(_ event: RecordedEvent, _ fact: DomainFact) throws -> Bool
+    /// Runs at the end of each batch (and of a rebuild), `last` its last event: trims to a window.
+    func finish(last: RecordedEvent)
+}
+
+extension ProjectionFold {
+    public func finish(last: RecordedEvent) {}
 }
 
 extension Projection {
     public var settings: String { "" }
-    public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {}
+    /// Its tables' names, in the order `rebuild --check` compares them.
+    public var tables: [String] { schema.map(\.name) }
+
+    func create(_ db: Database) throws {
+        for table in schema { try db.execute(sql: table.createSQL) }
+    }
 
     func drop(_ db: Database) throws {
         for table in tables { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }

@@ -27,7 +27,8 @@ public enum ProjectionComparison {
             let onlyRight = right.subtracting(left)
             differences.append(
                 Difference(
-                    table: table, onlyInFirst: Array(onlyLeft.sorted().prefix(10)), onlyInSecond: Array(onlyRight.sorted().prefix(10)),
+                    table: table, onlyInFirst: Array(onlyLeft.sorted().prefix(10)),
+                    onlyInSecond: Array(onlyRight.sorted().prefix(10)),
                     count: onlyLeft.count + onlyRight.count))
         }
         return differences

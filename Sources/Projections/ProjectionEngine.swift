@@ -26,7 +26,8 @@ public struct ProjectionEngine: Sendable {
             }
             try projection.drop(db)
             try projection.create(db)
-            try ProjectionState.reset(db, name: projection.name, version: projection.version, settings: projection.settings)
+            try ProjectionState.reset(
+                db, name: projection.name, version: projection.version, settings: projection.settings)
         }
         return reset
     }
@@ -57,7 +58,9 @@ public struct ProjectionEngine: Sendable {
     /// the rest goes on: each projection's share of the batch runs in a savepoint; when it fails
     /// for something in the data (not the disk), it is rolled back and applied again one event
     /// at a time, each in its own savepoint and batch, so that only the event that fails is skipped.
-    public func apply(_ events: [RecordedEvent], facts: [DomainFact], _ db: Database, limits: [String: UInt64] = [:]) throws {
+    public func apply(_ events: [RecordedEvent], facts: [DomainFact], _ db: Database, limits: [String: UInt64] = [:])
+        throws
+    {
         guard !events.isEmpty else { return }
         let states = try ProjectionState.all(db)
         for projection in projections {
@@ -71,14 +74,18 @@ public struct ProjectionEngine: Sendable {
             var counts = Counts()
             do {
                 try db.inSavepoint {
-                    let batch = BatchContext(lastPosition: last.position)
-                    for index in start..<end { try counts.add(apply(events[index], facts[index], projection, batch, db)) }
-                    try projection.finishBatch(last: last, batch, db)
+                    let store = RowStore.live(db)
+                    let fold = projection.fold(store)
+                    for index in start..<end {
+                        try counts.add(apply(events[index], facts[index], projection, fold, db))
+                    }
+                    fold.finish(last: last)
+                    try store.flush(db)
                     return .commit
                 }
-            } catch where Self.isCausedByData(error) {
+            } catch  where Self.isCausedByData(error) {
                 counts = Counts()
-                for index in start..<end { try counts.add(applyAlone(events[index], facts[index], projection, last, db)) }
+                for index in start..<end { try counts.add(applyAlone(events[index], facts[index], projection, db)) }
             }
             try ProjectionState.advance(
                 db, name: projection.name, checkpoint: last.position, applied: counts.applied, skipped: counts.skipped)
@@ -96,41 +103,48 @@ public struct ProjectionEngine: Sendable {
 
     /// Applies one event; the skip it recorded, if it did not apply it.
     private func apply(
-        _ event: RecordedEvent, _ fact: DomainFact, _ projection: any Projection, _ batch: BatchContext, _ db: Database
+        _ event: RecordedEvent, _ fact: DomainFact, _ projection: any Projection, _ fold: any ProjectionFold,
+        _ db: Database
     ) throws -> ProjectionSkip? {
-        var reason = EventScreen.problem(event)
-        if reason == nil, try !projection.apply(event, fact, batch, db) { reason = Self.notApplied(event, fact) }
+        let reason = try Self.skipReason(event, fact, fold)
         return try reason.map { try record($0, event, projection, db) }
+    }
+
+    /// Why `fold` did not apply `event` (`nil` when it did); throws what the fold threw.
+    static func skipReason(_ event: RecordedEvent, _ fact: DomainFact, _ fold: any ProjectionFold) throws -> String? {
+        if let problem = EventScreen.problem(event) { return problem }
+        return try fold.apply(event, fact) ? nil : EventScreen.problem(event, fact) ?? "not applied by this projection"
     }
 
     /// Applies one event in a savepoint and a batch of its own; one that fails in its data is skipped.
     private func applyAlone(
-        _ event: RecordedEvent, _ fact: DomainFact, _ projection: any Projection, _ last: RecordedEvent, _ db: Database
+        _ event: RecordedEvent, _ fact: DomainFact, _ projection: any Projection, _ db: Database
     ) throws -> ProjectionSkip? {
         var skip: ProjectionSkip?
         do {
             try db.inSavepoint {
-                let batch = BatchContext(lastPosition: last.position)
-                skip = try apply(event, fact, projection, batch, db)
-                try projection.finishBatch(last: event, batch, db)
+                let store = RowStore.live(db)
+                let fold = projection.fold(store)
+                skip = try apply(event, fact, projection, fold, db)
+                fold.finish(last: event)
+                try store.flush(db)
                 return .commit
             }
-        } catch where Self.isCausedByData(error) {
-            skip = try record("could not be applied: \(error)", event, projection, db)
+        } catch  where Self.isCausedByData(error) {
+            skip = try record(Self.failed(error), event, projection, db)
         }
         return skip
     }
 
+    static func failed(_ error: any Error) -> String { "could not be applied: \(error)" }
+
     private func record(_ reason: String, _ event: RecordedEvent, _ projection: any Projection, _ db: Database) throws
         -> ProjectionSkip
     {
-        let skip = ProjectionSkip(projection: projection.name, position: event.position, type: event.type, reason: reason)
+        let skip = ProjectionSkip(
+            projection: projection.name, position: event.position, type: event.type, reason: reason)
         try skip.insert(db)
         return skip
-    }
-
-    static func notApplied(_ event: RecordedEvent, _ fact: DomainFact) -> String {
-        EventScreen.problem(event, fact) ?? "not applied by this projection"
     }
 
     /// Whether `error` came from the event's data (a constraint, a value SQLite refuses, a fold's

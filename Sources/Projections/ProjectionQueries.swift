@@ -7,7 +7,9 @@ public enum ProjectionQueries {
         _ db: Database, day: String, zone: String = "UTC", dimension: String = ""
     ) throws -> (p50: Int64, p95: Int64, count: Int)? {
         let samples = try Int64.fetchAll(
-            db, sql: "SELECT latency_ms FROM metrics_latency WHERE day = ? AND zone = ? AND dimension = ? ORDER BY latency_ms",
+            db,
+            sql: "SELECT latency_ms FROM metrics_latency WHERE day = ? AND zone = ? AND dimension = ?"
+                + " ORDER BY latency_ms",
             arguments: [day, zone, dimension])
         guard !samples.isEmpty else { return nil }
         func percentile(_ p: Double) -> Int64 {
@@ -42,10 +44,13 @@ public enum ProjectionQueries {
         let window = Double(max(1, minutes))
         let latencyCount: Int64 = row["latency_count"]
         return Rates(
-            eventsPerMinute: Double(row["events"] as Int64) / window, clicksPerMinute: Double(row["clicks"] as Int64) / window,
+            eventsPerMinute: Double(row["events"] as Int64) / window,
+            clicksPerMinute: Double(row["clicks"] as Int64) / window,
             deliveriesCompletedPerMinute: Double(row["completed"] as Int64) / window,
             deliveriesFailedPerMinute: Double(row["failed"] as Int64) / window,
-            messagesSentPerMinute: Double(row["sent"] as Int64) / window, errorsPerMinute: Double(row["errors"] as Int64) / window,
-            averageLatencyMilliseconds: latencyCount > 0 ? Double(row["latency_sum"] as Int64) / Double(latencyCount) : nil)
+            messagesSentPerMinute: Double(row["sent"] as Int64) / window,
+            errorsPerMinute: Double(row["errors"] as Int64) / window,
+            averageLatencyMilliseconds: latencyCount > 0
+                ? Double(row["latency_sum"] as Int64) / Double(latencyCount) : nil)
     }
 }

@@ -39,14 +39,16 @@ public struct ProjectionState: Sendable, Equatable {
 
     static func reset(_ db: Database, name: String, version: Int, settings: String) throws {
         try db.execute(
-            sql: "INSERT OR REPLACE INTO projection_state (name, version, settings, checkpoint, applied, skipped) VALUES (?, ?, ?, 0, 0, 0)",
+            sql: "INSERT OR REPLACE INTO projection_state (name, version, settings, checkpoint, applied, skipped)"
+                + " VALUES (?, ?, ?, 0, 0, 0)",
             arguments: [name, version, settings])
         try ProjectionSkip.deleteAll(of: name, db)
     }
 
     static func advance(_ db: Database, name: String, checkpoint: UInt64, applied: Int, skipped: Int) throws {
         try db.cachedStatement(
-            sql: "UPDATE projection_state SET checkpoint = ?, applied = applied + ?, skipped = skipped + ? WHERE name = ?"
+            sql: "UPDATE projection_state SET checkpoint = ?, applied = applied + ?, skipped = skipped + ?"
+                + " WHERE name = ?"
         ).execute(arguments: [Int64(checkpoint), applied, skipped, name])
     }
 }

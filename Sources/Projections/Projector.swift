@@ -1,15 +1,21 @@
+import Domain
 public import EventStore
 public import GRDB
-import Foundation
+public import ServiceLifecycle
 import Synchronization
 
 /// Follows the log's tail and applies events to the projections in batches, one SQLite
 /// transaction per batch holding the rows and the checkpoints. After a crash it resumes from the
 /// checkpoints: nothing applied twice, nothing skipped.
-public final class Projector: Sendable {
+///
+/// A `Service`: in a service group, graceful shutdown ends its `run()` between transactions.
+public final class Projector: Service, Sendable {
     public struct Configuration: Sendable {
         /// Most events read and applied at a time (a log batch is never split).
         public var maxBatchEvents = 2000
+        /// Most events applied at a time while catching up (whole chunks waiting): larger
+        /// batches write each changed row once for more events.
+        public var maxCatchUpBatchEvents = 20_000
         /// While full chunks keep coming (a backlog), one transaction takes chunk after chunk for
         /// up to this long. SQLite writes every page a transaction touched at its commit, and the
         /// projections' keys (message ids, contacts) are random: under a burst, commits of 2,000
@@ -37,18 +43,23 @@ public final class Projector: Sendable {
     public let database: DatabasePool
     public let engine: ProjectionEngine
     private let configuration: Configuration
+    private let clock: ProjectorClock
     private let applied: Mutex<(position: UInt64, batches: UInt64)>
     private let yielding = Atomic(false)
 
     /// Prepares the database (creating projections, rebuilding those whose version or settings
     /// changed: `resets` says which) and positions the projector at the lowest checkpoint.
-    public init(log: EventLog, database: DatabasePool, engine: ProjectionEngine, configuration: Configuration = .init())
-        throws
-    {
+    /// `clock` times bursts, rate windows and transactions; `wallClock` is what its lag is
+    /// measured against (the time the log stamps events with).
+    public init(
+        log: EventLog, database: DatabasePool, engine: ProjectionEngine, configuration: Configuration = .init(),
+        clock: some Clock<Duration> = ContinuousClock(), wallClock: WallClock = .system
+    ) throws {
         self.log = log
         self.database = database
         self.engine = engine
         self.configuration = configuration
+        self.clock = ProjectorClock(clock, wall: wallClock)
         let (resets, resume) = try database.write { db in (try engine.prepare(db), try engine.resumePosition(db)) }
         self.resets = resets
         applied = Mutex((resume, 0))
@@ -57,9 +68,18 @@ public final class Projector: Sendable {
     /// Projections that were reset at start because their schema version or settings changed.
     public let resets: [String]
 
+    /// Runs until graceful shutdown, the task is cancelled or the log closes.
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.run(onBatch: { _ in }) }
+        } catch is CancellationError {
+            return
+        }
+    }
+
     /// Runs until the task is cancelled or the log closes.
     /// `onBatch` is called after each committed transaction with the last applied position.
-    public func run(onBatch: @Sendable (UInt64) -> Void = { _ in }) async throws {
+    public func run(onBatch: @Sendable (UInt64) -> Void) async throws {
         let tail = Tail(log.subscribe(from: applied.withLock { $0.position } + 1).makeAsyncIterator())
         let lagLimit = Int64(configuration.maxBackgroundLag / .milliseconds(1))
         let executor = configuration.executor
@@ -76,7 +96,7 @@ public final class Projector: Sendable {
             guard let last = applied else { return }
             self.applied.withLock { $0 = (last.position, $0.batches + 1) }
             onBatch(last.position)
-            executor?.runsIdle = Self.now - last.timestamp <= lagLimit
+            executor?.runsIdle = clock.wall.now() - last.timestamp <= lagLimit
         }
     }
 
@@ -87,23 +107,26 @@ public final class Projector: Sendable {
 
     /// Applies `first` and what follows it in one transaction: chunk after chunk while whole
     /// chunks are waiting, for up to `maxTransactionDuration`. Returns the last event applied.
+    /// A chunk that fills up is followed by larger ones (up to `maxCatchUpBatchEvents`): a
+    /// backlog is applied in fewer, cheaper batches.
     private func apply(_ first: [RecordedEvent], then tail: Tail, _ db: Database) throws -> RecordedEvent {
-        let start = ContinuousClock.now
+        let start = clock.elapsed()
         var chunk = first
+        var size = configuration.maxBatchEvents
         while true {
-            while chunk.count < configuration.maxBatchEvents, let more = try tail.iterator.availableBatch() { chunk += more }
-            try engine.apply(chunk, db)
-            let full = chunk.count >= configuration.maxBatchEvents
+            while chunk.count < size, let more = try tail.iterator.availableBatch() { chunk += more }
+            // A backlog decodes on every core, unless the projector is to leave them to ingestion.
+            let parallel = chunk.count >= 4096 && configuration.executor?.runsIdle != true
+            try engine.apply(chunk, facts: parallel ? DecodedChunks.decode(chunk) : chunk.map(DomainFact.init), db)
+            let full = chunk.count >= size
             let last = chunk[chunk.count - 1]
-            guard full, ContinuousClock.now - start < configuration.maxTransactionDuration,
+            guard full, clock.elapsed() - start < configuration.maxTransactionDuration,
                 let next = try tail.iterator.availableBatch()
             else { return last }
             chunk = next
+            size = max(size, min(2 * size, configuration.maxCatchUpBatchEvents))
         }
     }
-
-    /// Wall-clock milliseconds, as the log times its events.
-    private static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// The log subscription, shared with the transaction closure, and the log's growth rate (used
     /// by one task at a time).
@@ -117,14 +140,13 @@ public final class Projector: Sendable {
     /// first event not applied) is younger than `maxYield`.
     private func yieldWhileBusy(oldest: RecordedEvent, _ tail: Tail) async throws {
         guard let threshold = configuration.yieldAboveEventsPerSecond else { return }
-        let clock = ContinuousClock()
         let limit = Int64(configuration.maxYield / .milliseconds(1))
-        tail.rate.observe(log.lastPosition, at: clock.now)
+        tail.rate.observe(log.lastPosition, at: clock.elapsed())
         defer { yielding.store(false, ordering: .relaxed) }
-        while tail.rate.eventsPerSecond > Double(threshold), Self.now - oldest.timestamp < limit {
+        while tail.rate.eventsPerSecond > Double(threshold), clock.wall.now() - oldest.timestamp < limit {
             yielding.store(true, ordering: .relaxed)
-            try await Task.sleep(for: AppendRate.window)
-            tail.rate.observe(log.lastPosition, at: clock.now)
+            try await clock.sleep(AppendRate.window)
+            tail.rate.observe(log.lastPosition, at: clock.elapsed())
         }
     }
 
@@ -138,7 +160,8 @@ public final class Projector: Sendable {
             oldestUnapplied = (try? iterator.nextEvent())?.timestamp
         }
         return ProjectorStatus(
-            logPosition: logPosition, appliedPosition: position, oldestUnappliedTimestamp: oldestUnapplied, batches: batches,
+            logPosition: logPosition, appliedPosition: position, oldestUnappliedTimestamp: oldestUnapplied,
+            batches: batches,
             yielding: yielding.load(ordering: .relaxed))
     }
 }

@@ -1,6 +1,5 @@
-public import Domain
-public import EventStore
-public import GRDB
+import Domain
+import EventStore
 
 /// Per-minute buckets over the last hours (relative to the latest event, so a rebuild gives the
 /// same rows): events, clicks, deliveries completed and failed, messages sent, errors, latency.
@@ -9,149 +8,161 @@ public struct RealtimeProjection: Projection {
     public let version = 1
     public let retentionHours: Int
     public var settings: String { "hours=\(retentionHours)" }
-    public var tables: [String] { ["realtime_minutes", "realtime_clicks", "realtime_deliveries"] }
+    public var schema: [TableSchema] { [Self.minutes, Self.clicks, Self.deliveries] }
 
     /// How long click and delivery times are kept to match late events (Meta retries for 7 days).
     static let matchWindow: Int64 = 8 * 24 * 3600 * 1000
 
+    static let minutes = TableSchema(
+        "realtime_minutes", withoutRowID: false,
+        [.init("minute", "INTEGER")]
+            + [
+                "events", "clicks", "deliveries_completed", "deliveries_failed", "messages_sent", "errors",
+                "latency_sum_ms",
+                "latency_count",
+            ].map { TableSchema.Column($0, "INTEGER NOT NULL DEFAULT 0") })
+    static let clicks = TableSchema("realtime_clicks", [.init("wamid", "TEXT"), .init("time", "INTEGER NOT NULL")])
+    static let deliveries = TableSchema(
+        "realtime_deliveries",
+        [
+            .init("delivery_id", "TEXT"), .init("started", "INTEGER NOT NULL"), .init("click_time", "INTEGER"),
+            .init("finished", "INTEGER NOT NULL DEFAULT 0"),
+        ])
+
     public init(retentionHours: Int) { self.retentionHours = max(1, retentionHours) }
 
-    public func memoryRebuild() -> any MemoryRebuild { MemoryRealtime(retentionHours: retentionHours) }
+    public func fold(_ store: RowStore) -> any ProjectionFold { Fold(store, retentionHours: retentionHours) }
 
-    public func create(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE realtime_minutes (
-                    minute INTEGER PRIMARY KEY,
-                    events INTEGER NOT NULL DEFAULT 0,
-                    clicks INTEGER NOT NULL DEFAULT 0,
-                    deliveries_completed INTEGER NOT NULL DEFAULT 0,
-                    deliveries_failed INTEGER NOT NULL DEFAULT 0,
-                    messages_sent INTEGER NOT NULL DEFAULT 0,
-                    errors INTEGER NOT NULL DEFAULT 0,
-                    latency_sum_ms INTEGER NOT NULL DEFAULT 0,
-                    latency_count INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE TABLE realtime_clicks (wamid TEXT PRIMARY KEY, time INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE TABLE realtime_deliveries (
-                    delivery_id TEXT PRIMARY KEY, started INTEGER NOT NULL, click_time INTEGER, finished INTEGER NOT NULL DEFAULT 0
-                ) WITHOUT ROWID;
-                """)
-    }
+    struct Bucket: Columns {
+        var events: Int64 = 0, clicks: Int64 = 0, completed: Int64 = 0, failed: Int64 = 0, sent: Int64 = 0
+        var errors: Int64 = 0, latencySum: Int64 = 0, latencyCount: Int64 = 0
 
-    private struct Delta {
-        var events = 1, clicks = 0, completed = 0, failed = 0, sent = 0, errors = 0, latencySum: Int64 = 0, latencyCount = 0
+        init() {}
 
-        static func += (left: inout Delta, right: Delta) {
-            left.events += right.events
-            left.clicks += right.clicks
-            left.completed += right.completed
-            left.failed += right.failed
-            left.sent += right.sent
-            left.errors += right.errors
-            left.latencySum += right.latencySum
-            left.latencyCount += right.latencyCount
+        init(_ r: inout ColumnReader) {
+            events = Int64(&r)
+            clicks = Int64(&r)
+            completed = Int64(&r)
+            failed = Int64(&r)
+            sent = Int64(&r)
+            errors = Int64(&r)
+            latencySum = Int64(&r)
+            latencyCount = Int64(&r)
+        }
+
+        func bind(_ b: inout ColumnBinder) {
+            b.int(events)
+            b.int(clicks)
+            b.int(completed)
+            b.int(failed)
+            b.int(sent)
+            b.int(errors)
+            b.int(latencySum)
+            b.int(latencyCount)
         }
     }
 
-    /// Minute buckets are summed in memory for the batch and written once, in `finishBatch`.
-    private final class Minutes {
-        var deltas: [Int64: Delta] = [:]
+    struct Delivery: Columns {
+        var started: Int64, clickTime: Int64?, finished: Bool
+
+        init(started: Int64, clickTime: Int64?, finished: Bool) {
+            (self.started, self.clickTime, self.finished) = (started, clickTime, finished)
+        }
+
+        init(_ r: inout ColumnReader) {
+            started = Int64(&r)
+            clickTime = r.int()
+            finished = Int64(&r) != 0
+        }
+
+        func bind(_ b: inout ColumnBinder) {
+            b.int(started)
+            b.int(clickTime)
+            b.int(finished ? 1 : 0)
+        }
     }
 
-    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
-        var delta = Delta()
-        let time = event.timestamp
-        switch fact {
-        case .buttonClicked(let click):
-            // A row older than the match window counts as absent, pruned yet or not: results must not
-            // depend on where batches happened to end.
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO realtime_clicks (wamid, time) VALUES (?, ?)
-                    ON CONFLICT (wamid) DO UPDATE SET time = excluded.time WHERE time < excluded.time - \(Self.matchWindow)
-                    """
-            ).execute(arguments: [click.wamid, time])
-            delta.clicks = db.changesCount
-        case .deliveryStarted(let started):
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO realtime_deliveries (delivery_id, started, click_time)
-                    VALUES (?, ?, (SELECT time FROM realtime_clicks WHERE wamid = ? AND time >= ?))
-                    ON CONFLICT (delivery_id) DO UPDATE SET started = excluded.started, click_time = excluded.click_time, finished = 0
-                    WHERE started < excluded.started - \(Self.matchWindow)
-                    """
-            ).execute(arguments: [started.deliveryId, time, started.clickWamid, time - Self.matchWindow])
-        case .deliveryCompleted(let completed):
-            if let clickTime = try finish(completed.deliveryId, time, db) {
-                delta.completed = 1
-                if let clickTime {
-                    delta.latencySum = time - clickTime
-                    delta.latencyCount = 1
+    final class Fold: ProjectionFold {
+        let minutes: RowTable<Int64, Bucket>
+        /// Click and delivery start times; a row older than the match window counts as absent,
+        /// pruned yet or not: results must not depend on where batches happened to end.
+        let clicks: RowTable<String, Int64>
+        let deliveries: RowTable<String, Delivery>
+        let retentionHours: Int
+        let window = RealtimeProjection.matchWindow
+
+        init(_ store: RowStore, retentionHours: Int) {
+            minutes = store.table(RealtimeProjection.minutes)
+            clicks = store.table(RealtimeProjection.clicks)
+            deliveries = store.table(RealtimeProjection.deliveries)
+            self.retentionHours = retentionHours
+        }
+
+        func apply(_ event: RecordedEvent, _ fact: DomainFact) -> Bool {
+            let time = event.timestamp
+            var bucket = Bucket()
+            bucket.events = 1
+            var understood = true
+            switch fact {
+            case .buttonClicked(let click):
+                if let seen = clicks[click.wamid], seen >= time - window { break }
+                clicks[click.wamid] = time
+                bucket.clicks = 1
+            case .deliveryStarted(let started):
+                if let existing = deliveries[started.deliveryId], existing.started >= time - window { break }
+                let clickTime = clicks[started.clickWamid].flatMap { $0 >= time - window ? $0 : nil }
+                deliveries[started.deliveryId] = Delivery(started: time, clickTime: clickTime, finished: false)
+            case .deliveryCompleted(let completed):
+                if let clickTime = finish(completed.deliveryId, time) {
+                    bucket.completed = 1
+                    if let clickTime {
+                        bucket.latencySum = time - clickTime
+                        bucket.latencyCount = 1
+                    }
                 }
+            case .deliveryFailed(let failed):
+                if finish(failed.deliveryId, time) != nil { bucket.failed = 1 }
+            case .deliveryStepSent, .templateSent:
+                bucket.sent = 1
+            case .deliveryStepFailed, .templateFailed, .webhookError:
+                bucket.errors = 1
+            case .statusUpdated(let status):
+                if status.status == "failed" { bucket.errors = 1 }
+            case .unknownType, .undecodable:
+                understood = false
+            default:
+                break
             }
-        case .deliveryFailed(let failed):
-            if try finish(failed.deliveryId, time, db) != nil { delta.failed = 1 }
-        case .deliveryStepSent, .templateSent:
-            delta.sent = 1
-        case .deliveryStepFailed, .templateFailed, .webhookError:
-            delta.errors = 1
-        case .statusUpdated(let status):
-            delta.errors = status.status == "failed" ? 1 : 0
-        case .unknownType, .undecodable:
-            add(event, delta, batch)
-            return false
-        default:
-            break
+            minutes.update(DayKey.minute(milliseconds: time), default: Bucket()) { total in
+                total.events += bucket.events
+                total.clicks += bucket.clicks
+                total.completed += bucket.completed
+                total.failed += bucket.failed
+                total.sent += bucket.sent
+                total.errors += bucket.errors
+                total.latencySum += bucket.latencySum
+                total.latencyCount += bucket.latencyCount
+            }
+            return understood
         }
-        add(event, delta, batch)
-        return true
-    }
 
-    /// Marks a delivery finished; `nil` when unknown or already finished, else its click time.
-    private func finish(_ deliveryId: String, _ time: Int64, _ db: Database) throws -> Int64?? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT click_time FROM realtime_deliveries WHERE delivery_id = ? AND finished = 0 AND started >= ?"),
-            arguments: [deliveryId, time - Self.matchWindow])
-        else { return nil }
-        try db.cachedStatement(sql: "UPDATE realtime_deliveries SET finished = 1 WHERE delivery_id = ?").execute(arguments: [deliveryId])
-        return .some(row["click_time"] as Int64?)
-    }
-
-    private func add(_ event: RecordedEvent, _ delta: Delta, _ batch: BatchContext) {
-        let minute = DayKey.minute(milliseconds: event.timestamp)
-        let minutes = batch.slot(name, Minutes.init)
-        if minutes.deltas[minute] == nil {
-            minutes.deltas[minute] = delta
-        } else {
-            minutes.deltas[minute]! += delta
+        /// Marks a delivery finished; `nil` when unknown or already finished, else its click time.
+        private func finish(_ id: String, _ time: Int64) -> Int64?? {
+            guard var delivery = deliveries[id], !delivery.finished, delivery.started >= time - window else {
+                return nil
+            }
+            delivery.finished = true
+            deliveries[id] = delivery
+            return .some(delivery.clickTime)
         }
-    }
 
-    public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO realtime_minutes (minute, events, clicks, deliveries_completed, deliveries_failed, messages_sent,
-                    errors, latency_sum_ms, latency_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (minute) DO UPDATE SET
-                    events = events + excluded.events, clicks = clicks + excluded.clicks,
-                    deliveries_completed = deliveries_completed + excluded.deliveries_completed,
-                    deliveries_failed = deliveries_failed + excluded.deliveries_failed,
-                    messages_sent = messages_sent + excluded.messages_sent, errors = errors + excluded.errors,
-                    latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
-                    latency_count = latency_count + excluded.latency_count
-                """)
-        for (minute, delta) in batch.slot(name, Minutes.init).deltas {
-            try statement.execute(arguments: [
-                minute, delta.events, delta.clicks, delta.completed, delta.failed, delta.sent, delta.errors, delta.latencySum,
-                delta.latencyCount,
-            ])
+        /// Keeps `retentionHours` of minutes, and the match window of clicks and deliveries.
+        func finish(last: RecordedEvent) {
+            let oldestMinute = DayKey.minute(milliseconds: last.timestamp) - Int64(retentionHours) * 60
+            minutes.prune("minute", below: oldestMinute) { minute, _ in minute }
+            let oldest = last.timestamp - window
+            clicks.prune("time", below: oldest) { _, time in time }
+            deliveries.prune("started", below: oldest) { _, delivery in delivery.started }
         }
-        let oldestMinute = DayKey.minute(milliseconds: event.timestamp) - Int64(retentionHours) * 60
-        try db.cachedStatement(sql: "DELETE FROM realtime_minutes WHERE minute < ?").execute(arguments: [oldestMinute])
-        let oldest = event.timestamp - Self.matchWindow
-        try db.cachedStatement(sql: "DELETE FROM realtime_clicks WHERE time < ?").execute(arguments: [oldest])
-        try db.cachedStatement(sql: "DELETE FROM realtime_deliveries WHERE started < ?").execute(arguments: [oldest])
     }
 }

@@ -1,6 +1,6 @@
 import EventStore
-public import GRDB
 import Foundation
+public import GRDB
 
 /// Builds projections from the log into a separate database file, read-only on the log: safe
 /// while the service runs.
@@ -56,7 +56,7 @@ public struct Rebuilder: Sendable {
         let began = clock.now
         var reported = began
         // From position 1 every projection is built in memory and written once at the end.
-        let memory = fresh ? MemoryBuild(engine.projections, limits: checkpoints) : nil
+        let memory = fresh ? FreshBuild(engine.projections, limits: checkpoints) : nil
         while let chunk = try chunks.next() {
             if let memory {
                 memory.apply(chunk.events, chunk.facts)
@@ -68,7 +68,10 @@ public struct Rebuilder: Sendable {
                 reported = clock.now
                 let elapsed = clock.now - began
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                progress(Progress(position: applied, lastPosition: lastPosition, eventsPerSecond: Double(applied - start) / max(seconds, 1e-9)))
+                progress(
+                    Progress(
+                        position: applied, lastPosition: lastPosition,
+                        eventsPerSecond: Double(applied - start) / max(seconds, 1e-9)))
             }
         }
         if let memory { try queue.write { db in try memory.write(db) } }

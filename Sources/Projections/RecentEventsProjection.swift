@@ -1,6 +1,5 @@
-public import Domain
-public import EventStore
-public import GRDB
+import Domain
+import EventStore
 
 /// The last N events in a readable form: the dashboard's activity feed.
 public struct RecentEventsProjection: Projection {
@@ -8,36 +7,78 @@ public struct RecentEventsProjection: Projection {
     public let version = 1
     public let limit: Int
     public var settings: String { "limit=\(limit)" }
-    public var tables: [String] { ["recent_events"] }
+    public var schema: [TableSchema] { [Self.events] }
+
+    static let events = TableSchema(
+        "recent_events", withoutRowID: false,
+        [
+            .init("position", "INTEGER"), .init("time", "INTEGER NOT NULL"), .init("type", "TEXT NOT NULL"),
+            .init("contact", "TEXT"), .init("summary", "TEXT NOT NULL"),
+        ])
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
-    public func memoryRebuild() -> any MemoryRebuild { MemoryRecentEvents(limit: limit) }
+    public func fold(_ store: RowStore) -> any ProjectionFold { Fold(store, limit: limit) }
 
-    public func create(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE recent_events (
-                    position INTEGER PRIMARY KEY,
-                    time INTEGER NOT NULL,
-                    type TEXT NOT NULL,
-                    contact TEXT,
-                    summary TEXT NOT NULL
-                )
-                """)
+    /// A row; its summary is written out only when the row is (most events are trimmed first).
+    struct Event: Columns {
+        private enum Source {
+            /// A class: rows are copied as they are trimmed and sorted, with one reference count.
+            final class Pending {
+                let event: RecordedEvent
+                let fact: DomainFact
+                init(_ event: RecordedEvent, _ fact: DomainFact) { (self.event, self.fact) = (event, fact) }
+            }
+            case event(Pending)
+            case stored(type: String, contact: String?, summary: String)
+        }
+
+        let time: Int64
+        private let source: Source
+
+        init(_ event: RecordedEvent, _ fact: DomainFact) {
+            time = event.timestamp
+            source = .event(Source.Pending(event, fact))
+        }
+
+        init(_ r: inout ColumnReader) {
+            time = Int64(&r)
+            source = .stored(type: String(&r), contact: r.text(), summary: String(&r))
+        }
+
+        func bind(_ b: inout ColumnBinder) {
+            b.int(time)
+            switch source {
+            case .event(let pending):
+                let (contact, summary) = EventSummary.describe(pending.event, pending.fact)
+                b.text(pending.event.type)
+                b.text(contact)
+                b.text(summary)
+            case .stored(let type, let contact, let summary):
+                b.text(type)
+                b.text(contact)
+                b.text(summary)
+            }
+        }
     }
 
-    public func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
-        // Rows the end-of-batch trim would delete are not written at all (a rebuild's big batches).
-        guard batch.lastPosition - event.position < UInt64(limit) else { return fact.isUnderstood }
-        let (contact, summary) = EventSummary.describe(event, fact)
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO recent_events (position, time, type, contact, summary) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [Int64(event.position), event.timestamp, event.type, contact, summary])
-        return fact.isUnderstood
-    }
+    final class Fold: ProjectionFold {
+        let rows: RowTable<Int64, Event>
+        let limit: Int
 
-    public func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM recent_events WHERE position <= ?")
-            .execute(arguments: [Int64(clamping: event.position) - Int64(limit)])
+        init(_ store: RowStore, limit: Int) {
+            rows = store.table(RecentEventsProjection.events)
+            self.limit = limit
+        }
+
+        func apply(_ event: RecordedEvent, _ fact: DomainFact) -> Bool {
+            rows[Int64(clamping: event.position)] = Event(event, fact)
+            return fact.isUnderstood
+        }
+
+        /// Keeps the last `limit` positions.
+        func finish(last: RecordedEvent) {
+            rows.prune("position", below: Int64(clamping: last.position) - Int64(limit) + 1) { position, _ in position }
+        }
     }
 }

@@ -40,9 +40,10 @@ import Testing
             if run == 2 || run == 3 { configuration.maxBatchEvents = 64 }  // a backlog: many chunks per transaction
             let projector = try Projector(log: log, database: live, engine: engine, configuration: configuration)
             if run > 0 { #expect(projector.resets.isEmpty) }
-            let task = Task { try await projector.run() }
+            let following = Following(projector)
             // Appends arrive while the projector runs, in bursts.
-            let end = run == 5 ? appends.count : min(appends.count, next + Int(random.next() % UInt64(appends.count / 4)))
+            let end =
+                run == 5 ? appends.count : min(appends.count, next + Int(random.next() % UInt64(appends.count / 4)))
             while next < end {
                 let burst = min(end, next + 1 + Int(random.next() % 200))
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -52,12 +53,14 @@ import Testing
                 next = burst
             }
             if run == 5 {
-                while projector.status().lag > 0 { try await Task.sleep(for: .milliseconds(20)) }
+                await following.waitUntil { projector.status().lag == 0 }
             } else {
-                try await Task.sleep(for: .milliseconds(Int(random.next() % 50)))
+                // Stopped at a random point of its work.
+                let status = projector.status()
+                let target = status.appliedPosition + random.next() % (status.lag + 1)
+                await following.waitUntil { projector.status().appliedPosition >= target }
             }
-            task.cancel()
-            _ = try? await task.value
+            await following.stop()
         }
         await log.close()
         let rebuilt = try ProjectionDatabase.openScratch(path: data.file("rebuilt.sqlite"))
@@ -94,7 +97,8 @@ import Testing
             try write(live) { try engine.apply(rest, $0) }
 
             let pointInTime = try ProjectionDatabase.openScratch(path: data.file("pit-\(stop).sqlite"))
-            let last = try Rebuilder(logDirectory: data.log, engine: engine).build(into: pointInTime, limit: .position(stop))
+            let last = try Rebuilder(logDirectory: data.log, engine: engine).build(
+                into: pointInTime, limit: .position(stop))
             #expect(last == stop)
             let found = try differences(live, pointInTime)
             #expect(found.isEmpty, "at \(stop): \(found.prefix(2))")
@@ -107,13 +111,14 @@ import Testing
         for events in history(seed: 3, events: 2_000) { try await log.append(events) }
         let live = try ProjectionDatabase.openPool(path: data.file("projections.sqlite"))
         let first = try Projector(log: log, database: live, engine: engine)
-        let task = Task { try await first.run() }
-        while first.status().lag > 0 { try await Task.sleep(for: .milliseconds(10)) }
-        task.cancel()
-        _ = try? await task.value
+        let following = Following(first)
+        await following.waitUntil { first.status().lag == 0 }
+        await following.stop()
         let before = try read(live) { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deliveries") }
         let metricsBefore = try read(live) { try Int.fetchOne($0, sql: "SELECT SUM(value) FROM metrics_daily") }
-        let conversationsBefore = try read(live) { try Int.fetchOne($0, sql: "SELECT SUM(inbound_count + outbound_count) FROM conversations") }
+        let conversationsBefore = try read(live) {
+            try Int.fetchOne($0, sql: "SELECT SUM(inbound_count + outbound_count) FROM conversations")
+        }
 
         // Pretend the stored schema is older, and damage its rows: the projector must notice and rebuild.
         try write(live) { db in
@@ -122,17 +127,19 @@ import Testing
         }
         let second = try Projector(log: log, database: live, engine: engine)
         #expect(second.resets == ["deliveries: schema version 0 → 1"])
-        let again = Task { try await second.run() }
-        func deliveriesCheckpoint() throws -> UInt64? { try read(live) { try ProjectionState.all($0)["deliveries"]?.checkpoint } }
-        while try second.status().lag > 0 || deliveriesCheckpoint() != log.lastPosition {
-            try await Task.sleep(for: .milliseconds(10))
+        let again = Following(second)
+        func deliveriesCheckpoint() throws -> UInt64? {
+            try read(live) { try ProjectionState.all($0)["deliveries"]?.checkpoint }
         }
-        again.cancel()
-        _ = try? await again.value
+        try await again.waitUntil { try second.status().lag == 0 && deliveriesCheckpoint() == log.lastPosition }
+        await again.stop()
         #expect(try read(live) { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deliveries") } == before)
         // The other projections, already at the end, took nothing twice while it caught up.
         #expect(try read(live) { try Int.fetchOne($0, sql: "SELECT SUM(value) FROM metrics_daily") } == metricsBefore)
-        #expect(try read(live) { try Int.fetchOne($0, sql: "SELECT SUM(inbound_count + outbound_count) FROM conversations") } == conversationsBefore)
+        #expect(
+            try read(live) {
+                try Int.fetchOne($0, sql: "SELECT SUM(inbound_count + outbound_count) FROM conversations")
+            } == conversationsBefore)
         await log.close()
     }
 
@@ -146,8 +153,8 @@ import Testing
         #expect(before.appliedPosition == 0)
         #expect(before.lag == log.lastPosition)
         #expect(before.oldestUnappliedTimestamp != nil)
-        let task = Task { try await projector.run() }
-        while projector.status().lag > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let following = Following(projector)
+        await following.waitUntil { projector.status().lag == 0 }
         let after = projector.status()
         #expect(after.oldestUnappliedTimestamp == nil)
         #expect(after.appliedPosition == log.lastPosition)
@@ -155,10 +162,10 @@ import Testing
         try await log.append(NewEvent(type: "future.ping", stream: "s", data: Array("{}".utf8)))
         let clock = ContinuousClock()
         let start = clock.now
-        while projector.status().lag > 0 && clock.now - start < .seconds(5) { try await Task.sleep(for: .milliseconds(1)) }
+        await following.waitUntil { projector.status().lag == 0 }
+        #expect(clock.now - start < .seconds(5))
         #expect(projector.status().lag == 0)
-        task.cancel()
-        _ = try? await task.value
+        await following.stop()
         await log.close()
     }
 }

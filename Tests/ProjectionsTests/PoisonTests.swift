@@ -63,13 +63,15 @@ import Testing
                 try Int64.fetchOne($0, sql: "SELECT last_inbound_at FROM conversations WHERE contact = '15550009999'")
             }
             let loggedAt = try logEvents(data.log).first { $0.type == "button.clicked" }?.timestamp
-            #expect(inboundAt != nil && inboundAt == loggedAt, "an unknown tap time falls back to the time it was logged")
+            #expect(
+                inboundAt != nil && inboundAt == loggedAt, "an unknown tap time falls back to the time it was logged")
         }
     }
 
     @Test func eventsNoFoldCanUseAreSkippedWithPositionAndReasonAlike() async throws {
         let click = webhookEvents(Self.click(id: "wamid.A", timestamp: "\"1764000000\""))
-        let undecodable = NewEvent(type: EventType.buttonClicked.rawValue, stream: "x", data: Array("{\"wamid\":1}".utf8))
+        let undecodable = NewEvent(
+            type: EventType.buttonClicked.rawValue, stream: "x", data: Array("{\"wamid\":1}".utf8))
         let unknown = NewEvent(type: "log.quarantined", stream: "log", data: Array("{}".utf8))
         let (data, rebuilt) = try await project([click, [undecodable, unknown], click])
         let live = try liveProjection(of: data.log, chunk: 3)
@@ -77,12 +79,15 @@ import Testing
             let skips = try read(db) { try ProjectionSkip.recent($0) }
             // Positions 1-2 are the first webhook (its raw hit and its click).
             #expect(Set(skips.map(\.position)) == [3, 4])
-            #expect(skips.count == 2 * allProjections.count, "every projection records both (recent events shows them too)")
+            #expect(
+                skips.count == 2 * allProjections.count, "every projection records both (recent events shows them too)")
             #expect(skips.contains { $0.position == 3 && $0.reason.contains("does not decode as button.clicked") })
             #expect(skips.contains { $0.position == 4 && $0.reason.contains("unknown event type log.quarantined") })
             #expect(try metric(db, "button_clicks") == 1)
         }
-        let rows = { (db: DatabaseQueue) in try read(db) { try Row.fetchAll($0, sql: "SELECT * FROM projection_skips ORDER BY 1, 2") } }
+        let rows = { (db: DatabaseQueue) in
+            try read(db) { try Row.fetchAll($0, sql: "SELECT * FROM projection_skips ORDER BY 1, 2") }
+        }
         #expect(try rows(rebuilt) == rows(live))
     }
 
@@ -115,7 +120,8 @@ import Testing
         let click = try #require(webhookEvents(Self.click(id: "wamid.C", timestamp: "\"1764000000\"")).last)
         let events = (1...6).map { position in
             RecordedEvent(
-                position: UInt64(position), timestamp: 1_764_000_000_000, type: click.type, version: 1, stream: click.stream,
+                position: UInt64(position), timestamp: 1_764_000_000_000, type: click.type, version: 1,
+                stream: click.stream,
                 data: click.data, attachment: [])
         }
         try write(scratch) { db in
@@ -138,36 +144,37 @@ import Testing
 }
 
 /// A projection whose fold throws (as a constraint violation would) at one position; it counts
-/// the events it applied in a batch slot, written at the end of the batch.
+/// the events it applied in the batch, written at the end of the batch.
 struct FailingProjection: Projection {
     let failAt: UInt64
     let name = "failing"
     let version = 1
-    var tables: [String] { ["failing_counts"] }
+    var schema: [TableSchema] { [Self.counts] }
 
-    final class Count {
-        var value = 0
-    }
+    static let counts = TableSchema(
+        "failing_counts", withoutRowID: false, [.init("batch", "INTEGER"), .init("n", "INTEGER NOT NULL")])
 
-    func create(_ db: Database) throws {
-        try db.execute(sql: "CREATE TABLE failing_counts (n INTEGER NOT NULL)")
-    }
+    struct Failure: Error {}
 
-    func apply(_ event: RecordedEvent, _ fact: DomainFact, _ batch: BatchContext, _ db: Database) throws -> Bool {
-        batch.slot(name, Count.init).value += 1
-        if event.position == failAt { try db.execute(sql: "INSERT INTO failing_counts (n) VALUES (NULL)") }
-        return true
-    }
+    func fold(_ store: RowStore) -> any ProjectionFold { Fold(store.table(Self.counts), failAt: failAt) }
 
-    func finishBatch(last event: RecordedEvent, _ batch: BatchContext, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO failing_counts (n) VALUES (?)", arguments: [batch.slot(name, Count.init).value])
-    }
+    final class Fold: ProjectionFold {
+        let counts: RowTable<Int64, Int64>
+        let failAt: UInt64
+        var value: Int64 = 0
 
-    func memoryRebuild() -> any MemoryRebuild { Unused() }
+        init(_ counts: RowTable<Int64, Int64>, failAt: UInt64) {
+            self.counts = counts
+            self.failAt = failAt
+        }
 
-    final class Unused: MemoryRebuild {
-        func apply(_ event: RecordedEvent, _ fact: DomainFact) -> Bool { true }
-        func write(_ db: Database, last: RecordedEvent) throws {}
+        func apply(_ event: RecordedEvent, _ fact: DomainFact) throws -> Bool {
+            value += 1
+            if event.position == failAt { throw Failure() }
+            return true
+        }
+
+        func finish(last: RecordedEvent) { counts[Int64(last.position)] = value }
     }
 }
 

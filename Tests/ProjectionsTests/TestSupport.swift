@@ -11,7 +11,8 @@ final class TempData {
     let path: String
 
     init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-proj-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-proj-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -30,7 +31,8 @@ func fixture(_ name: String) throws -> [UInt8] {
 func webhookEvents(_ body: [UInt8]) -> [NewEvent] {
     let parsed = WebhookParser.parse(body)
     let hit = WebhookReceived(
-        receivedAt: 0, remoteAddress: nil, signature: .valid, parse: parsed.understood ? .parsed : .unparsed, bodyBytes: body.count)
+        receivedAt: 0, remoteAddress: nil, signature: .valid, parse: parsed.understood ? .parsed : .unparsed,
+        bodyBytes: body.count)
     return [hit.newEvent(attachment: body)] + parsed.facts
 }
 
@@ -48,11 +50,17 @@ func project(_ appends: [[NewEvent]], in data: TempData = TempData()) async thro
 }
 
 func metric(_ db: DatabaseQueue, _ name: String, dimension: String = "", zone: String = "UTC") throws -> Int {
-    try db.read { try Int.fetchOne($0, sql: "SELECT SUM(value) FROM metrics_daily WHERE metric = ? AND dimension = ? AND zone = ?", arguments: [name, dimension, zone]) } ?? 0
+    try db.read {
+        try Int.fetchOne(
+            $0, sql: "SELECT SUM(value) FROM metrics_daily WHERE metric = ? AND dimension = ? AND zone = ?",
+            arguments: [name, dimension, zone])
+    } ?? 0
 }
 
 /// Every table of every projection, compared row by row.
-func differences(_ first: some DatabaseReader, _ second: some DatabaseReader) throws -> [ProjectionComparison.Difference] {
+func differences(_ first: some DatabaseReader, _ second: some DatabaseReader) throws -> [ProjectionComparison
+    .Difference]
+{
     try first.read { a in
         try second.read { b in
             try ProjectionComparison.compare(a, b, tables: allProjections.flatMap(\.tables) + ["projection_state"])
@@ -68,4 +76,46 @@ func read<T>(_ db: some DatabaseReader, _ body: (Database) throws -> T) throws -
 /// A synchronous write (inside async tests GRDB would pick its async overload).
 func write<T>(_ db: some DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
     try db.write(body)
+}
+
+/// Waits (yielding, never sleeping) until `condition` holds, running `meanwhile` between checks,
+/// for at most `timeout` of real time. Returns whether it held.
+@discardableResult
+func waitUntil(
+    timeout: Duration = .seconds(60), _ condition: () throws -> Bool, meanwhile: () async -> Void = {}
+) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while try !condition() {
+        guard clock.now < deadline else { return false }
+        await meanwhile()
+        await Task.yield()
+    }
+    return true
+}
+
+/// A projector running in a task of its own; a test waits on its committed batches.
+final class Following: Sendable {
+    private let task: Task<Void, any Error>
+    private let batches: AsyncStream<UInt64>
+
+    init(_ projector: Projector) {
+        let (batches, continuation) = AsyncStream<UInt64>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.batches = batches
+        task = Task {
+            defer { continuation.finish() }
+            try await projector.run(onBatch: { continuation.yield($0) })
+        }
+    }
+
+    /// Waits (suspended, never sleeping) until `condition` holds, checking it after each batch.
+    func waitUntil(_ condition: () throws -> Bool) async rethrows {
+        if try condition() { return }
+        for await _ in batches where try condition() { return }
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
 }

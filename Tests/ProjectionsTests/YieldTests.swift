@@ -1,19 +1,18 @@
+import ClickUnlockTesting
+import Clocks
 import EventStore
 import Foundation
-@testable import Projections
 import Testing
 
-/// The projector waits out bursts of appends (above `yieldAboveEventsPerSecond`), for at most
-/// `maxYield`, and catches up once the burst is over.
-@Suite(.serialized) struct YieldTests {
-    /// The bursts and the projectors run on threads of their own, at normal priority: under the
-    /// whole test suite the shared pool is too busy to append at a steady rate.
-    static let appender = BackgroundExecutor(name: "test-appender", runsIdle: false)
-    static let projecting = BackgroundExecutor(name: "test-yield-projector", runsIdle: false)
+@testable import Projections
 
+/// The projector waits out bursts of appends (above `yieldAboveEventsPerSecond`), for at most
+/// `maxYield`, and catches up once the burst is over. Time is a test clock: the bursts' rates and
+/// the projector's waits are exact, whatever else the machine is doing.
+@Suite(.serialized) struct YieldTests {
     @Test func theAppendRateIsMeasuredOverWholeWindows() {
         var rate = AppendRate()
-        let start = ContinuousClock.now
+        let start = Duration.zero
         rate.observe(100, at: start)
         #expect(rate.eventsPerSecond == 0)
         rate.observe(150, at: start + .milliseconds(10))  // shorter than a window: not measured yet
@@ -24,41 +23,40 @@ import Testing
         #expect(rate.eventsPerSecond == 0)
     }
 
-    /// Appends 10 events every 2 ms until `duration` has passed. Returns how many, how many the
-    /// projector had applied at the end, and when it was first seen yielding (`nil`: never).
-    private func burst(_ log: EventLog, _ projector: Projector, for duration: Duration) async throws
+    /// Appends 10 events per 2 ms of test time (5,000 events/s) until `duration` of it has passed;
+    /// before each step the projector has either applied everything or is waiting. Returns how
+    /// many, how many the projector had applied at the end, and when it was first seen yielding.
+    private func burst(_ running: Running, for duration: Duration) async throws
         -> (appended: Int, applied: UInt64, appliedWhenFirstYielding: UInt64?)
     {
-        try await withTaskExecutorPreference(Self.appender) {
-            let events = Array(repeating: NewEvent(type: "test.burst", stream: "s", data: Array("{}".utf8)), count: 10)
-            let end = ContinuousClock.now + duration
-            var appended = 0
-            var firstYielding: UInt64?
-            while ContinuousClock.now < end {
-                try await log.append(events)
-                appended += events.count
-                let status = projector.status()
-                if firstYielding == nil, status.yielding { firstYielding = status.appliedPosition }
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            return (appended, projector.status().appliedPosition, firstYielding)
+        let (log, projector) = (running.log, running.projector)
+        let events = Array(repeating: NewEvent(type: "test.burst", stream: "s", data: Array("{}".utf8)), count: 10)
+        var appended = 0
+        var firstYielding: UInt64?
+        for _ in 0..<Int(duration / .milliseconds(2)) {
+            try await log.append(events)
+            appended += events.count
+            await waitUntil { projector.status().lag == 0 || projector.status().yielding }
+            let status = projector.status()
+            if firstYielding == nil, status.yielding { firstYielding = status.appliedPosition }
+            await running.clock.advance(by: .milliseconds(2))
         }
+        return (appended, projector.status().appliedPosition, firstYielding)
     }
 
-    /// The tests wait out bursts above 300 events/s: far below the burst's nominal 5,000/s, so that
-    /// a burst slowed down by the rest of the suite on two cores still counts as one.
     private func configuration(yieldAbove: Int?, maxYield: Duration) -> Projector.Configuration {
         var configuration = Projector.Configuration()
-        configuration.executor = Self.projecting
-        configuration.maxBackgroundLag = .zero  // normal priority throughout
         configuration.yieldAboveEventsPerSecond = yieldAbove
         configuration.maxYield = maxYield
         return configuration
     }
 
-    /// A fresh log (appends not synced) and a projector following it.
+    /// A fresh log (appends not synced) and a projector following it on a test clock. The log
+    /// stamps events with the real time: the projector's wall clock is the real time or, when
+    /// ahead of it, the real time at the start plus the test clock's advance.
     private struct Running {
         let data = TempData()
+        let clock = TestClock()
         let log: EventLog
         let projector: Projector
         let task: Task<Void, any Error>
@@ -66,10 +64,16 @@ import Testing
         init(_ configuration: Projector.Configuration) throws {
             log = try EventLog.open(directory: data.log, configuration: .init { $0.durability = .unsafeNone })
             let projector = try Projector(
-                log: log, database: try ProjectionDatabase.openPool(path: data.file("projections.sqlite")), engine: engine,
-                configuration: configuration)
+                log: log, database: try ProjectionDatabase.openPool(path: data.file("projections.sqlite")),
+                engine: engine,
+                configuration: configuration, clock: clock, wallClock: Self.wall(clock))
             self.projector = projector
             task = Task { try await projector.run() }
+        }
+
+        static func wall(_ clock: TestClock<Duration>) -> WallClock {
+            let test = clock.wall(startingAt: WallClock.system.now())
+            return WallClock { max(WallClock.system.now(), test.now()) }
         }
 
         func stop() async {
@@ -79,9 +83,14 @@ import Testing
         }
     }
 
-    private func waitUntilCaughtUp(_ projector: Projector) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while projector.status().lag > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    /// Moves the test clock on while the projector waits, until it has applied everything.
+    private func waitUntilCaughtUp(_ running: Running) async throws {
+        await waitUntil {
+            let status = running.projector.status()
+            return status.lag == 0 && !status.yielding
+        } meanwhile: {
+            if running.projector.status().yielding { await running.clock.advance(by: .milliseconds(10)) }
+        }
     }
 
     @Test func aBurstIsWaitedOutThenCaughtUp() async throws {
@@ -89,44 +98,44 @@ import Testing
         let (log, projector) = (running.log, running.projector)
         // A trickle is applied as it comes.
         try await log.append(NewEvent(type: "test.trickle", stream: "s", data: Array("{}".utf8)))
-        try await waitUntilCaughtUp(projector)
+        try await waitUntilCaughtUp(running)
         #expect(projector.status().lag == 0)
         let start = projector.status().appliedPosition
 
-        let (appended, applied, firstYielding) = try await burst(log, projector, for: .milliseconds(1500))
+        let (appended, applied, firstYielding) = try await burst(running, for: .milliseconds(1500))
         let duringBurst = applied - start
-        // Only what came before the rate was measured (the first tens of milliseconds) was applied.
+        // Only what came before the rate was measured (the first 50 ms of the burst) was applied.
         #expect(firstYielding != nil)
         #expect(appended >= 1000, "the burst itself was too slow to test anything: \(appended) events")
         #expect(duringBurst < UInt64(appended / 2), "applied \(duringBurst) of \(appended) during the burst")
 
-        try await waitUntilCaughtUp(projector)
+        try await waitUntilCaughtUp(running)
         #expect(projector.status().lag == 0)
         #expect(projector.status().yielding == false)
         await running.stop()
     }
 
     @Test func aLongBurstWaitsNoLongerThanMaxYield() async throws {
-        // The rate is measured over 100 ms windows, and the projector only waits while the oldest
-        // unapplied event is younger than maxYield: 600 ms leaves room for a projector thread that
-        // the rest of the suite delays.
+        // The projector only waits while the oldest unapplied event is younger than maxYield.
         let running = try Running(configuration(yieldAbove: 300, maxYield: .milliseconds(600)))
-        let (log, projector) = (running.log, running.projector)
-        let (appended, duringBurst, firstYielding) = try await burst(log, projector, for: .milliseconds(2500))
+        let projector = running.projector
+        let (appended, duringBurst, firstYielding) = try await burst(running, for: .milliseconds(2500))
         // It waited, but went on applying (events older than 600 ms) while the burst went on.
         #expect(appended >= 1000, "the burst itself was too slow to test anything: \(appended) events")
         let waitedFrom = try #require(firstYielding)
-        #expect(duringBurst > waitedFrom, "applied \(duringBurst) of \(appended) during the burst, \(waitedFrom) when it first waited")
-        try await waitUntilCaughtUp(projector)
+        #expect(
+            duringBurst > waitedFrom,
+            "applied \(duringBurst) of \(appended) during the burst, \(waitedFrom) when it first waited")
+        try await waitUntilCaughtUp(running)
         #expect(projector.status().lag == 0)
         await running.stop()
     }
 
     @Test func withoutAThresholdTheProjectorNeverWaits() async throws {
         let running = try Running(configuration(yieldAbove: nil, maxYield: .seconds(60)))
-        let (log, projector) = (running.log, running.projector)
-        let (appended, _, firstYielding) = try await burst(log, projector, for: .milliseconds(500))
-        try await waitUntilCaughtUp(projector)
+        let projector = running.projector
+        let (appended, _, firstYielding) = try await burst(running, for: .milliseconds(500))
+        try await waitUntilCaughtUp(running)
         #expect(firstYielding == nil)
         #expect(projector.status().appliedPosition == UInt64(appended))
         await running.stop()
