@@ -1,5 +1,5 @@
-public import EventStore
 import Domain
+public import EventStore
 import Foundation
 
 /// A seeded generator of realistic, varied WhatsApp webhook traffic (text messages, template
@@ -39,7 +39,8 @@ public struct SampleTraffic: Sendable {
 
     /// A wamid shaped like Meta's: base64 of the contact's number and 80 random bits in hex.
     private mutating func wamid(for contact: String) -> String {
-        let hex = String(random.next() & 0xFFFF_FFFF_FFFF, radix: 16, uppercase: true)
+        let hex =
+            String(random.next() & 0xFFFF_FFFF_FFFF, radix: 16, uppercase: true)
             + String(random.next() & 0xFFFF_FFFF, radix: 16, uppercase: true)
         let raw = Array("\u{18}\u{0D}\(contact)\u{15}\u{02}\u{00}\u{12}\u{18}\u{14}\(hex)\u{00}".utf8)
         return "wamid." + Data(raw).base64EncodedString()
@@ -118,7 +119,9 @@ public struct SampleTraffic: Sendable {
                 derived.append(
                     StatusUpdated(
                         wamid: id, status: status, timestamp: timestamp, recipientId: contact,
-                        errors: [MetaError(code: 131047, title: "Re-engagement message", message: "Re-engagement message")],
+                        errors: [
+                            MetaError(code: 131047, title: "Re-engagement message", message: "Re-engagement message")
+                        ],
                         bizOpaqueCallbackData: callback, phoneNumberId: phoneNumberId
                     ).newEvent())
             } else {

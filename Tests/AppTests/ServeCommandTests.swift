@@ -61,7 +61,10 @@ import Testing
             if chunk.isEmpty { break }
             seen.append(chunk)
         }
-        let port = Int(String(decoding: seen, as: UTF8.self).split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        let port =
+            Int(
+                String(decoding: seen, as: UTF8.self).split(separator: "=").last?.trimmingCharacters(
+                    in: .whitespacesAndNewlines) ?? "") ?? 0
         #expect(port > 0)
         // A rejected request, so that the logs have something to (not) say about it.
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/webhook")!)
