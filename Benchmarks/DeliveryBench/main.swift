@@ -120,9 +120,10 @@ let burst = try blocking {
 }
 print("## \(concurrent) concurrent clicks, rate limit lifted, simulator latency 0, complete on acceptance")
 print(
-    "- \(concurrent) deliveries (\(concurrent * 6) messages) in \(burst.1, digits: 2) s: \(Double(concurrent) / burst.1, digits: 0) deliveries/s, \(Double(concurrent * 6) / burst.1, digits: 0) messages/s; \(burst.2) events in the log"
-)
+    "- \(concurrent) deliveries (\(concurrent * 6) messages) in \(burst.1, digits: 2) s: "
+        + "\(Double(concurrent) / burst.1, digits: 0) deliveries/s, "
+        + "\(Double(concurrent * 6) / burst.1, digits: 0) messages/s; \(burst.2) events in the log")
 print("- click → completed under that load: \(percentiles(burst.0))")
 print(
-    "- peak resident memory of the whole process (listener, log, saga, client AND simulator): \(peakResidentMegabytes(), digits: 0) MB"
-)
+    "- peak resident memory of the whole process (listener, log, saga, client AND simulator): "
+        + "\(peakResidentMegabytes(), digits: 0) MB")

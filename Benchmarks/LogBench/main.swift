@@ -8,8 +8,8 @@ import Histogram
 
 let options = BenchOptions(CommandLine.arguments)
 print(
-    "# LogBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, repeats \(options.repeats) (medians)"
-)
+    "# LogBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+        + "repeats \(options.repeats) (medians)")
 print("")
 let corpus = Corpus(webhooks: options.corpusSize)
 print(
@@ -22,8 +22,8 @@ print(
     "## Durable appends (fsync on), default settings (LZ4 HC 3, dictionary on), raw+facts shape (2 events per webhook)")
 print("")
 print(
-    "| appenders | appends/s | events/s | p50 µs | p99 µs | events/sync | disk limit syncs/s (same bytes/sync) | limit events/s | of limit | disk vs raw payload |"
-)
+    "| appenders | appends/s | events/s | p50 µs | p99 µs | events/sync | disk limit syncs/s (same bytes/sync) "
+        + "| limit events/s | of limit | disk vs raw payload |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 var levelResults: [Int: AppendResult] = [:]
 for level in options.levels {
@@ -40,8 +40,10 @@ for level in options.levels {
     let eventsPerSync = Double(result.events) / Double(max(1, result.syncs))
     let limitEvents = limit * eventsPerSync
     print(
-        "| \(level) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(eventsPerSync, digits: 1) | \(Int(limit)) | \(Int(limitEvents)) | \(result.eventsPerSecond / limitEvents * 100, digits: 0)% | \(result.compressionVsPayload, digits: 2)x |"
-    )
+        "| \(level) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) "
+            + "| \(result.p99) | \(eventsPerSync, digits: 1) | \(Int(limit)) | \(Int(limitEvents)) "
+            + "| \(result.eventsPerSecond / limitEvents * 100, digits: 0)% "
+            + "| \(result.compressionVsPayload, digits: 2)x |")
 }
 print("")
 
@@ -59,8 +61,8 @@ for level in [1, 64] {
         }
         let result = AppendResult.median(runs)
         print(
-            "| \(level) | \(compression) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |"
-        )
+            "| \(level) | \(compression) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) "
+                + "| \(result.p50) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
     }
 }
 print("")
@@ -86,8 +88,10 @@ for level in options.levels {
             corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always,
             dictionary: false, root: options.root, derived: derived)
         print(
-            "| \(level) | \(derived ? "raw+facts" : "raw") | \(Double(with.events) / Double(max(1, with.batches)), digits: 1) | \(with.compressionVsPayload, digits: 2)x | \(without.compressionVsPayload, digits: 2)x | \(with.compressionVsRecords, digits: 2)x |"
-        )
+            "| \(level) | \(derived ? "raw+facts" : "raw") "
+                + "| \(Double(with.events) / Double(max(1, with.batches)), digits: 1) "
+                + "| \(with.compressionVsPayload, digits: 2)x | \(without.compressionVsPayload, digits: 2)x "
+                + "| \(with.compressionVsRecords, digits: 2)x |")
     }
 }
 print("")
@@ -107,8 +111,8 @@ for level in [16, 64, 256] {
             }
             let result = AppendResult.median(runs)
             print(
-                "| \(level) | \(derived ? "raw+facts" : "raw") | \(compression) | \(Int(result.appendsPerSecond)) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |"
-            )
+                "| \(level) | \(derived ? "raw+facts" : "raw") | \(compression) | \(Int(result.appendsPerSecond)) "
+                    + "| \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
         }
     }
 }
@@ -121,6 +125,6 @@ let replay = ReplayBench.run(corpus: corpus, events: options.replayEvents, repea
 print("| events | events/s | MB/s uncompressed | MB/s on disk | baseline: read the segment files, MB/s |")
 print("|---:|---:|---:|---:|---:|")
 print(
-    "| \(replay.events) | \(Int(replay.eventsPerSecond)) | \(replay.uncompressedMBps, digits: 0) | \(replay.diskMBps, digits: 0) | \(replay.rawReadMBps, digits: 0) |"
-)
+    "| \(replay.events) | \(Int(replay.eventsPerSecond)) | \(replay.uncompressedMBps, digits: 0) "
+        + "| \(replay.diskMBps, digits: 0) | \(replay.rawReadMBps, digits: 0) |")
 try? FileManager.default.removeItem(atPath: options.root)

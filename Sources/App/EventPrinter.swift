@@ -87,8 +87,8 @@ struct EventPrinter {
     /// Type and stream come from the data: escaped, like the JSON, so that nothing in an event can
     /// move the cursor, clear the screen or reorder what a person reads.
     private func textLine(_ event: RecordedEvent) -> String {
-        var line =
-            "#\(event.position) \(TimeFormat.rfc3339(milliseconds: event.timestamp)) \(ControlCharacters.escaped(event.type))"
+        var line = "#\(event.position) \(TimeFormat.rfc3339(milliseconds: event.timestamp)) "
+        line += ControlCharacters.escaped(event.type)
         if event.version != 1 { line += " v\(event.version)" }
         line += " [\(ControlCharacters.escaped(event.stream))] " + Self.terminalSafe(json: dataJSON(event))
         if !includeRaw && !event.attachment.isEmpty { line += " (+\(event.attachment.count) raw bytes)" }

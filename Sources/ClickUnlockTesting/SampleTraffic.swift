@@ -67,14 +67,16 @@ public struct SampleTraffic: Sendable {
         let value: String
         let envelopeStart = """
             {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":\
-            {"messaging_product":"whatsapp","metadata":{"display_phone_number":"\(displayNumber)","phone_number_id":"\(phoneNumberId)"},
+            {"messaging_product":"whatsapp","metadata":{"display_phone_number":"\(displayNumber)",\
+            "phone_number_id":"\(phoneNumberId)"},
             """
         switch kind {
         case 0...2:
             let day = "2026-11-\(10 + Int(random.next() % 18))"
             let context = wamid(for: contact)
             value = """
-                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
+                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],\
+                "messages":[{"context":{"from":"\(displayNumber)",\
                 "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"button",\
                 "button":{"payload":"unlock:\(day)","text":"Ver conteúdo premium"}}]
                 """
@@ -95,7 +97,8 @@ public struct SampleTraffic: Sendable {
         case 5:
             let context = wamid(for: contact)
             value = """
-                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
+                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],\
+                "messages":[{"context":{"from":"\(displayNumber)",\
                 "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"interactive",\
                 "interactive":{"type":"button_reply","button_reply":{"id":"more-analysis","title":"Mais análises"}}}]
                 """
@@ -112,7 +115,8 @@ public struct SampleTraffic: Sendable {
                 value = """
                     "statuses":[{"id":"\(id)","status":"failed","timestamp":"\(timestamp)","recipient_id":"\(contact)",\
                     "biz_opaque_callback_data":"\(callback)","errors":[{"code":131047,"title":"Re-engagement message",\
-                    "message":"Re-engagement message","error_data":{"details":"Message failed to send because more than \
+                    "message":"Re-engagement message",\
+                    "error_data":{"details":"Message failed to send because more than \
                     24 hours have passed since the customer last replied to this number."},\
                     "href":"https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]}]
                     """
@@ -126,9 +130,11 @@ public struct SampleTraffic: Sendable {
                     ).newEvent())
             } else {
                 value = """
-                    "statuses":[{"id":"\(id)","status":"\(status)","timestamp":"\(timestamp)","recipient_id":"\(contact)",\
-                    "biz_opaque_callback_data":"\(callback)","conversation":{"id":"\(conversation)","origin":{"type":"service"}},\
-                    "pricing":{"billable":false,"pricing_model":"PMP","category":"service","type":"free_customer_service"}}]
+                    "statuses":[{"id":"\(id)","status":"\(status)","timestamp":"\(timestamp)",\
+                    "recipient_id":"\(contact)","biz_opaque_callback_data":"\(callback)",\
+                    "conversation":{"id":"\(conversation)","origin":{"type":"service"}},\
+                    "pricing":{"billable":false,"pricing_model":"PMP","category":"service",\
+                    "type":"free_customer_service"}}]
                     """
                 derived.append(
                     StatusUpdated(

@@ -43,7 +43,8 @@ public struct ClickDecider: Sendable {
             guard settings.sendsFrom(number) else {
                 skip(
                     .unknownNumber,
-                    "the tap reached business number \(EventScreen.printable(number)), which this service does not send from"
+                    "the tap reached business number \(EventScreen.printable(number)), "
+                        + "which this service does not send from"
                 )
                 continue
             }

@@ -45,10 +45,8 @@ public actor DeliverySaga: Service {
         case decide([ButtonClicked], [NewEvent])
     }
 
-    /// - Parameters:
-    ///   - clock: what the saga waits on (retries, pacing, reconciliation and confirmation waits).
-    ///   - wall: the wall time the saga stamps and compares with log timestamps; it should move
-    ///     with `clock`.
+    /// The saga waits on `clock` (retries, pacing, reconciliation and confirmation waits). `wall` is the
+    /// wall time it stamps and compares with log timestamps; it should move with `clock`.
     public init(
         log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger,
         clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system

@@ -52,7 +52,8 @@ public struct TemplateRequest: Codable, Sendable, Equatable {
         guard bad.isEmpty else {
             throw Invalid(
                 description:
-                    "not a wa_id or BSUID: \(bad.prefix(5).joined(separator: ", "))\(bad.count > 5 ? " and \(bad.count - 5) more" : "")"
+                    "not a wa_id or BSUID: \(bad.prefix(5).joined(separator: ", "))"
+                    + (bad.count > 5 ? " and \(bad.count - 5) more" : "")
             )
         }
         return request

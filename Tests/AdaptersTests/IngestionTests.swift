@@ -113,10 +113,12 @@ import Testing
         let dir = TempLog()
         let log = try EventLog.open(directory: dir.log)
         let statuses = (0..<1000).map {
-            "{\"id\":\"wamid.S\($0)\",\"status\":\"delivered\",\"timestamp\":\"1764000000\",\"recipient_id\":\"5511\($0)\"}"
+            "{\"id\":\"wamid.S\($0)\",\"status\":\"delivered\",\"timestamp\":\"1764000000\","
+                + "\"recipient_id\":\"5511\($0)\"}"
         }
         let body = Array(
-            ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{\"field\":\"messages\",\"value\":"
+            ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\","
+                + "\"changes\":[{\"field\":\"messages\",\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"statuses\":[\(statuses.joined(separator: ","))]}}]}]}").utf8)
         try await makeApp(log: log).test(.live) { client in
             let response = try await post(client, body, signature: sign(body))

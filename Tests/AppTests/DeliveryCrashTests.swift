@@ -95,7 +95,7 @@ import Testing
         let reconciled = audit.reconciledSteps
         #expect(!ambiguous.isEmpty, "no kill landed during a Graph API call; nothing was reconciled")
         print(
-            "delivery crash test: \(kills) kills, \(ambiguous.count) steps left without an outcome, \(reconciled) reconciled from status webhooks, \(twice.count) sent again"
-        )
+            "delivery crash test: \(kills) kills, \(ambiguous.count) steps left without an outcome, "
+                + "\(reconciled) reconciled from status webhooks, \(twice.count) sent again")
     }
 }

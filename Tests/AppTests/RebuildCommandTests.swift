@@ -63,9 +63,8 @@ func runProjector(_ data: TempDataDirectory, until position: UInt64?, killAfter 
         Issue.record("the projector exited by itself (status \(process.terminationStatus)): \(output.suffix(2000))")
     } else if !reached {
         let seconds = Int(Date().timeIntervalSince(started))
-        Issue.record(
-            "the projector did not reach position \(position ?? 0) in \(seconds) s; checkpoints \(checkpoints(data)); stderr: \(output.suffix(2000))"
-        )
+        let progress = "checkpoints \(checkpoints(data)); stderr: \(output.suffix(2000))"
+        Issue.record("the projector did not reach position \(position ?? 0) in \(seconds) s; \(progress)")
     }
     return process
 }
@@ -82,8 +81,8 @@ func runProjector(_ data: TempDataDirectory, until position: UInt64?, killAfter 
         let live = try DatabaseQueue(path: data.path + "/projections.sqlite")
         try syncWrite(
             live,
-            "UPDATE deliveries SET attempts = attempts + 100 WHERE delivery_id = (SELECT MIN(delivery_id) FROM deliveries)"
-        )
+            "UPDATE deliveries SET attempts = attempts + 100 "
+                + "WHERE delivery_id = (SELECT MIN(delivery_id) FROM deliveries)")
         try live.close()
         let tampered = try CLI.run(["rebuild", "--data-dir", data.path, "--check"])
         #expect(tampered.status == 1)

@@ -39,7 +39,8 @@ import Testing
         let path = data.path + "/config.json"
         let config = """
             {"data_dir": "\(data.path)", "host": "127.0.0.1", "webhook_port": 0, "app_secret": "SECRET-app-secret-4242",
-             "verify_token": "SECRET-verify-4242", "access_token": "SECRET-access-4242", "phone_number_ids": ["106540352242922"],
+             "verify_token": "SECRET-verify-4242", "access_token": "SECRET-access-4242",
+             "phone_number_ids": ["106540352242922"],
              "projections_yield_above": 500, "projections_max_yield_seconds": 7}
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: path))

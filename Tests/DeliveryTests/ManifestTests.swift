@@ -21,7 +21,8 @@ import Testing
             """
             {"packs": [
               {"name": "weekly", "payload": "weekly-pack", "items": [{"type": "text", "body": "hello"}]},
-              {"name": "d-{date}", "payload": "unlock:{date}", "items": [{"type": "image", "id": "123", "caption": "c {date}"}]}
+              {"name": "d-{date}", "payload": "unlock:{date}",
+               "items": [{"type": "image", "id": "123", "caption": "c {date}"}]}
             ]}
             """)
         #expect(manifest.resolve(payload: "weekly-pack")?.name == "weekly")
@@ -40,7 +41,8 @@ import Testing
             "unknown item type"
         ),
         (
-            "packs:\n  - name: a\n    payload: p\n    items:\n      - type: image\n        link: https://x/1.jpg\n        id: 7\n",
+            "packs:\n  - name: a\n    payload: p\n    items:\n      - type: image\n"
+                + "        link: https://x/1.jpg\n        id: 7\n",
             5, "exactly one"
         ),
         ("packs:\n  - name: a\n    payload: p\n    items: []\n", 4, "1 to 50"),
@@ -54,7 +56,8 @@ import Testing
         ),
         ("packs:\n  - name: a\n    payload: p\n    items:\n      - type: image\n        link: ftp://x\n", 6, "http(s)"),
         (
-            "packs:\n  - name: a\n    payload: p\n    items:\n      - type: text\n        body: b\n  - name: b\n    payload: p\n    items:\n      - type: text\n        body: c\n",
+            "packs:\n  - name: a\n    payload: p\n    items:\n      - type: text\n        body: b\n"
+                + "  - name: b\n    payload: p\n    items:\n      - type: text\n        body: c\n",
             7, "earlier pack"
         ),
         ("packs:\n  - name: a\n    payload: [p\n", 4, "not valid YAML"),

@@ -54,7 +54,8 @@ import Testing
         // Damaged payloads: a required key missing, a wrong type, null optionals, extra keys, not JSON.
         #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r"}"#,
         #"{"wamid":"w","status":"sent","timestamp":"1","recipient_id":"r","errors":[]}"#,
-        #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[],"pricing_category":null,"extra":[1]}"#,
+        #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[],"pricing_category":null,"#
+            + #""extra":[1]}"#,
         #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[{"code":"x"}]}"#,
         #"{"wamid":"w","status":"sent","timestamp":1.5,"recipient_id":"r","errors":[]}"#,
         #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[],"biz_opaque_callback_data":7}"#,
@@ -68,7 +69,8 @@ import Testing
     }
 
     @Test(arguments: [
-        #"{"wamid":"w","sender":{"wa_id":"1"},"kind":"template_quick_reply","payload":"p","timestamp":1,"authorized":true}"#,
+        #"{"wamid":"w","sender":{"wa_id":"1"},"kind":"template_quick_reply","payload":"p","timestamp":1,"#
+            + #""authorized":true}"#,
         #"{"wamid":"w","sender":{"wa_id":"1"},"kind":"nope","payload":"p","timestamp":1,"authorized":true}"#,
         #"{"wamid":"w","sender":{},"kind":"template_quick_reply","payload":"p","timestamp":1,"authorized":1}"#,
         #"{"wamid":"w","sender":"1","kind":"template_quick_reply","payload":"p","timestamp":1,"authorized":false}"#,

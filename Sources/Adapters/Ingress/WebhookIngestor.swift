@@ -62,11 +62,10 @@ public final class WebhookIngestor: Sendable {
     /// Stamps `receivedAt` and the dedupe window.
     private let wall: WallClock
 
-    /// - Parameters:
-    ///   - signature: `nil` only in the explicit insecure development mode: nothing is checked.
-    ///   - authorizedContacts: wa_ids or BSUIDs allowed to unlock content; empty means everyone.
-    ///   - clock: what waits (a concurrent duplicate, the log lines' intervals) run on.
-    ///   - wall: the time stamped on each hit and used for the dedupe window.
+    /// `signature` is `nil` only in the explicit insecure development mode: nothing is checked.
+    /// `authorizedContacts` lists the wa_ids or BSUIDs allowed to unlock content; empty means everyone.
+    /// `clock` is what waits (a concurrent duplicate, the log lines' intervals) run on; `wall` is the
+    /// time stamped on each hit and used for the dedupe window.
     public init(
         log: EventLog, signature: WebhookSignature?, dedupe: DedupeIndex, authorizedContacts: Set<String> = [],
         logger: Logger, limits: Limits = Limits(), clock: some Clock<Duration> = ContinuousClock(),

@@ -36,7 +36,8 @@ public enum OperatorRoutes {
                     .badRequest,
                     [
                         "error":
-                            "expected JSON {\"recipients\": [...], \"template\"?, \"language\"?, \"payload\"?, \"day\"?, \"force\"?}"
+                            "expected JSON {\"recipients\": [...], \"template\"?, \"language\"?, "
+                            + "\"payload\"?, \"day\"?, \"force\"?}"
                     ])
             }
             do {

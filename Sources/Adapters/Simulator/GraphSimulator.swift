@@ -19,9 +19,8 @@ public struct GraphSimulator: Sendable {
     let clock: any Clock<Duration>
     let wall: WallClock
 
-    /// - Parameters:
-    ///   - clock: what latency, hangs and the webhooks' delays and retries wait on.
-    ///   - wall: the time of sends (fault schedules) and of the webhooks' timestamps.
+    /// Latency, hangs and the webhooks' delays and retries wait on `clock`; `wall` is the time of sends
+    /// (fault schedules) and of the webhooks' timestamps.
     public init(
         configuration: SimulatorConfiguration, http: HTTPClient, logger: Logger,
         clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
@@ -167,11 +166,13 @@ public struct GraphSimulator: Sendable {
         131026: ("(#131026) Message undeliverable", "Message undeliverable"),
         131047: (
             "(#131047) Re-engagement message",
-            "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+            "Message failed to send because more than 24 hours have passed since the customer last replied "
+                + "to this number."
         ),
         131056: (
             "(#131056) (Business Account, Consumer Account) pair rate limit hit",
-            "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time."
+            "Too many messages sent from the sender phone number to the same recipient phone number "
+                + "in a short period of time."
         ),
         190: ("Error validating access token: Session has expired.", "The access token has expired."),
     ]

@@ -41,7 +41,8 @@ struct SimulatorWebhooks: Sendable {
                     "code": errorCode, "title": text, "message": text,
                     "error_data": [
                         "details": errorCode == 131047
-                            ? "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+                            ? "Message failed to send because more than 24 hours have passed since the customer "
+                                + "last replied to this number."
                             : "Simulated failure"
                     ],
                     "href": "/documentation/business-messaging/whatsapp/support/error-codes",
