@@ -146,9 +146,9 @@ struct SendTemplateCommand: AsyncParsableCommand {
     }
 
     /// Asks a running service to send (it holds the log and the Graph API client).
-    static func sendThrough(_ server: String, _ request: TemplateRequest, token: String?) async throws
-        -> TemplateSender.Summary
-    {
+    static func sendThrough(
+        _ server: String, _ request: TemplateRequest, token: String?
+    ) async throws -> TemplateSender.Summary {
         guard let token, !token.isEmpty else {
             printError("set CLICKUNLOCK_DASHBOARD_TOKEN to the service's dashboard token")
             throw ExitCode(78)

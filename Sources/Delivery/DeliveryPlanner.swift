@@ -31,9 +31,9 @@ public struct DeliveryPlanner: Sendable {
         self.startedAt = startedAt
     }
 
-    public func next(_ delivery: DeliveryProgress?, evidence: [String: String], now: Int64, random: Double)
-        -> DeliveryAction
-    {
+    public func next(
+        _ delivery: DeliveryProgress?, evidence: [String: String], now: Int64, random: Double
+    ) -> DeliveryAction {
         guard let delivery, !delivery.finished else { return .done }
         if delivery.steps.isEmpty { return .record([.completed(unconfirmed: 0)]) }
         let confirmationWait = settings.confirmationWait.inMilliseconds

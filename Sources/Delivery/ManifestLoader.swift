@@ -107,9 +107,9 @@ public enum ManifestLoader {
         }
     }
 
-    private static func string(_ key: String, in mapping: Node.Mapping, at node: Node, limit: Int) throws(Problem)
-        -> String
-    {
+    private static func string(
+        _ key: String, in mapping: Node.Mapping, at node: Node, limit: Int
+    ) throws(Problem) -> String {
         guard let value = mapping[key] else { throw Problem(line: node.mark?.line, reason: "`\(key)` is missing") }
         guard let scalar = value.scalar, !scalar.string.isEmpty else {
             throw Problem(line: value.mark?.line, reason: "`\(key)` must be a non-empty string")

@@ -158,9 +158,9 @@ public struct SagaState: Sendable {
         return id
     }
 
-    private mutating func updateStep(_ id: String, _ index: Int, _ change: (inout DeliveryProgress.Step) -> Void)
-        -> String?
-    {
+    private mutating func updateStep(
+        _ id: String, _ index: Int, _ change: (inout DeliveryProgress.Step) -> Void
+    ) -> String? {
         guard var delivery = deliveries[id], delivery.steps.indices.contains(index) else { return nil }
         change(&delivery.steps[index])
         deliveries[id] = delivery

@@ -62,9 +62,9 @@ public struct TemplateSender: Sendable {
     }
 
     /// Sends a request (`TemplateRequest.validated()` fills its defaults).
-    public func send(_ request: TemplateRequest, progress: @Sendable (Summary) -> Void = { _ in }) async throws
-        -> Summary
-    {
+    public func send(
+        _ request: TemplateRequest, progress: @Sendable (Summary) -> Void = { _ in }
+    ) async throws -> Summary {
         let day = request.day ?? TemplateRequest.today(wall)
         let message = Message(
             template: request.template ?? "daily_content_ready_v1", language: request.language ?? "en_US",

@@ -101,9 +101,9 @@ import Testing
 
     /// The projections applied live (through the engine, in small transactions) and rebuilt from
     /// the log: their differences.
-    static func projectLiveAndRebuilt(_ events: [RecordedEvent], path: String) throws
-        -> [ProjectionComparison.Difference]
-    {
+    static func projectLiveAndRebuilt(
+        _ events: [RecordedEvent], path: String
+    ) throws -> [ProjectionComparison.Difference] {
         let engine = ProjectionEngine(projections: ProjectionSettings().projections())
         let live = try ProjectionDatabase.openScratch(path: path + "/live.sqlite")
         try live.write { db in _ = try engine.prepare(db) }

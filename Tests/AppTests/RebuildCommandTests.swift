@@ -31,9 +31,9 @@ func checkpoints(_ data: TempDataDirectory) -> [String: UInt64] {
 /// then kills it with SIGKILL. Records an issue, with the child's stderr, when the child exits by
 /// itself or does not get there in time.
 @discardableResult
-func runProjector(_ data: TempDataDirectory, until position: UInt64?, killAfter milliseconds: Int? = nil) throws
-    -> Process
-{
+func runProjector(
+    _ data: TempDataDirectory, until position: UInt64?, killAfter milliseconds: Int? = nil
+) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CLI.executable)
     process.arguments = ["project", "--data-dir", data.path]

@@ -84,9 +84,9 @@ func logEvents(_ directory: String) throws -> [RecordedEvent] {
 }
 
 /// Reads the log at `directory` until `finished` holds or `seconds` pass; the events then.
-func waitForLog(_ directory: String, seconds: Double, until finished: ([RecordedEvent]) -> Bool) async throws
-    -> [RecordedEvent]
-{
+func waitForLog(
+    _ directory: String, seconds: Double, until finished: ([RecordedEvent]) -> Bool
+) async throws -> [RecordedEvent] {
     let deadline = Date().addingTimeInterval(seconds)
     while true {
         let events = try logEvents(directory)

@@ -35,9 +35,9 @@ import Testing
         return settings
     }
 
-    func next(_ history: History, settings: SagaSettings = Self.settings, now: Int64? = nil, startedAt: Int64 = 0)
-        -> DeliveryAction
-    {
+    func next(
+        _ history: History, settings: SagaSettings = Self.settings, now: Int64? = nil, startedAt: Int64 = 0
+    ) -> DeliveryAction {
         DeliveryPlanner(settings: settings, startedAt: startedAt).next(
             history.state.deliveries["d1"], evidence: history.state.evidence, now: now ?? history.time, random: 0.5)
     }

@@ -15,9 +15,9 @@ import Testing
             attachment: [])
     }
 
-    static func click(_ wamid: String, contact: String, context: String?, seconds: Int64, number: String? = nil)
-        -> ButtonClicked
-    {
+    static func click(
+        _ wamid: String, contact: String, context: String?, seconds: Int64, number: String? = nil
+    ) -> ButtonClicked {
         ButtonClicked(
             wamid: wamid, sender: Sender(waId: contact, phoneNumberId: number), kind: .templateQuickReply,
             payload: "unlock:2026-11-24", text: "Unlock", contextId: context, timestamp: seconds)

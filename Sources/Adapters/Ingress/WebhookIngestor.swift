@@ -98,9 +98,9 @@ public final class WebhookIngestor: Sendable {
             ])
     }
 
-    public func ingest(body: [UInt8], signatureHeader: String?, remoteAddress: String?, requestId: String) async
-        -> Result
-    {
+    public func ingest(
+        body: [UInt8], signatureHeader: String?, remoteAddress: String?, requestId: String
+    ) async -> Result {
         let signatureStatus: SignatureStatus
         if let signature {
             let check = signature.check(header: signatureHeader, body: body)
