@@ -35,7 +35,8 @@ final class Pipeline: @unchecked Sendable {
             log: log, signature: signature, dedupe: DedupeIndex(), authorizedContacts: [], logger: logger)
         ingress = try await RunningServer.start(
             router: WebhookRoutes.router(ingestor: ingestor, configuration: .init(verifyToken: nil)), logger: logger)
-        var sim = SimulatorConfiguration(accessToken: Self.token, webhookURL: ingress.baseURL + "/webhook", appSecret: Self.secret)
+        var sim = SimulatorConfiguration(
+            accessToken: Self.token, webhookURL: ingress.baseURL + "/webhook", appSecret: Self.secret)
         sim.sentAfterMs = 0
         sim.deliveredAfterMs = 0
         sim.pairBurst = nil
@@ -47,7 +48,8 @@ final class Pipeline: @unchecked Sendable {
         settings.confirmationWait = .milliseconds(confirmationWaitMs)
         client = GraphAPIClient(configuration: .init(baseURL: simServer.baseURL, accessToken: Self.token), http: http)
         saga = DeliverySaga(
-            log: log, sender: client, manifest: try ManifestLoader.parse(DefaultManifest.yaml), settings: settings, logger: logger)
+            log: log, sender: client, manifest: try ManifestLoader.parse(DefaultManifest.yaml), settings: settings,
+            logger: logger)
         let saga = self.saga
         sagaTask = Task { try await saga.run() }
     }
@@ -64,7 +66,8 @@ final class Pipeline: @unchecked Sendable {
 
     func click(_ index: Int, run: String) -> [UInt8] {
         MetaWebhooks.buttonTap(
-            .init(phoneNumberId: "100000000000001"), wamid: "wamid.C\(run).\(index)", from: "1555\(String(format: "%07d", index))",
+            .init(phoneNumberId: "100000000000001"), wamid: "wamid.C\(run).\(index)",
+            from: "1555\(String(format: "%07d", index))",
             context: "wamid.T\(run).\(index)", payload: "unlock:2026-11-24")
     }
 
@@ -75,7 +78,9 @@ final class Pipeline: @unchecked Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await http.execute(request, timeout: .seconds(30))
         _ = try await response.body.collect(upTo: 1 << 16)
-        guard response.status.code == 200 else { throw BenchFailure(description: "webhook answered \(response.status.code)") }
+        guard response.status.code == 200 else {
+            throw BenchFailure(description: "webhook answered \(response.status.code)")
+        }
     }
 }
 
@@ -94,8 +99,13 @@ final class CompletionWatcher: @unchecked Sendable {
         task = Task {
             var iterator = log.subscribe(from: log.lastPosition + 1).makeAsyncIterator()
             while let batch = try? await iterator.nextBatch() {
-                for event in batch where event.type == EventType.deliveryCompleted.rawValue || event.type == EventType.deliveryFailed.rawValue {
-                    guard let id = (DeliveryCompleted(event)?.deliveryId ?? DeliveryFailed(event)?.deliveryId) else { continue }
+                for event in batch
+                where event.type == EventType.deliveryCompleted.rawValue
+                    || event.type == EventType.deliveryFailed.rawValue
+                {
+                    guard let id = (DeliveryCompleted(event)?.deliveryId ?? DeliveryFailed(event)?.deliveryId) else {
+                        continue
+                    }
                     self.finish(id)
                 }
             }

@@ -39,7 +39,9 @@ print("# DeliveryBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.pro
 print("")
 
 /// Click → delivery.completed for `count` clicks one after another.
-func sequentialLatency(latencyMs: Int64, confirmationWaitMs: Int64, count: Int, run: String) async throws -> (saga: [Double], floor: [Double], append: [Double]) {
+func sequentialLatency(latencyMs: Int64, confirmationWaitMs: Int64, count: Int, run: String) async throws -> (
+    saga: [Double], floor: [Double], append: [Double]
+) {
     let pipeline = try await Pipeline(root: root, latencyMs: latencyMs, confirmationWaitMs: confirmationWaitMs)
     let watcher = CompletionWatcher(log: pipeline.log)
     let clock = ContinuousClock()
@@ -57,7 +59,9 @@ func sequentialLatency(latencyMs: Int64, confirmationWaitMs: Int64, count: Int, 
         let floorStart = clock.now
         for (step, item) in try ManifestLoader.parse(DefaultManifest.yaml).packs[0].items.enumerated() {
             _ = await pipeline.client.send(
-                OutgoingMessage(phoneNumberId: "1", to: "1666\(index)", body: .content(item), callbackData: "floor;\(index);\(step)"))
+                OutgoingMessage(
+                    phoneNumberId: "1", to: "1666\(index)", body: .content(item), callbackData: "floor;\(index);\(step)"
+                ))
         }
         if index >= 5 { floor.append(seconds(clock.now - floorStart) * 1000) }
         let appendStart = clock.now
@@ -72,10 +76,16 @@ func sequentialLatency(latencyMs: Int64, confirmationWaitMs: Int64, count: Int, 
 let sequential = quick ? 40 : 200
 for (label, latency, confirmation, count) in [
     ("simulator latency 0, complete on acceptance (engine overhead)", Int64(0), Int64(0), sequential),
-    ("simulator latency 0, complete on `delivered` statuses (webhooks back through the listener)", Int64(0), Int64(60_000), sequential),
+    (
+        "simulator latency 0, complete on `delivered` statuses (webhooks back through the listener)", Int64(0),
+        Int64(60_000), sequential
+    ),
     ("simulator latency 100 ms, complete on acceptance", Int64(100), Int64(0), quick ? 10 : 30),
 ] {
-    let result = try blocking { try await sequentialLatency(latencyMs: latency, confirmationWaitMs: confirmation, count: count, run: "L\(latency)C\(confirmation)") }
+    let result = try blocking {
+        try await sequentialLatency(
+            latencyMs: latency, confirmationWaitMs: confirmation, count: count, run: "L\(latency)C\(confirmation)")
+    }
     print("## click → delivery.completed, one click at a time: \(label)")
     print("- saga: \(percentiles(result.saga))")
     print("- floor, 6 sequential sends client → simulator, no log: \(percentiles(result.floor))")
@@ -109,6 +119,11 @@ let burst = try blocking {
     return (latencies, elapsed, events)
 }
 print("## \(concurrent) concurrent clicks, rate limit lifted, simulator latency 0, complete on acceptance")
-print("- \(concurrent) deliveries (\(concurrent * 6) messages) in \(burst.1, digits: 2) s: \(Double(concurrent) / burst.1, digits: 0) deliveries/s, \(Double(concurrent * 6) / burst.1, digits: 0) messages/s; \(burst.2) events in the log")
+print(
+    "- \(concurrent) deliveries (\(concurrent * 6) messages) in \(burst.1, digits: 2) s: "
+        + "\(Double(concurrent) / burst.1, digits: 0) deliveries/s, "
+        + "\(Double(concurrent * 6) / burst.1, digits: 0) messages/s; \(burst.2) events in the log")
 print("- click → completed under that load: \(percentiles(burst.0))")
-print("- peak resident memory of the whole process (listener, log, saga, client AND simulator): \(peakResidentMegabytes(), digits: 0) MB")
+print(
+    "- peak resident memory of the whole process (listener, log, saga, client AND simulator): "
+        + "\(peakResidentMegabytes(), digits: 0) MB")

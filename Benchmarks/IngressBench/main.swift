@@ -21,8 +21,13 @@ let headers = bodies.map(signature.header(for:))
 let parsed = bodies.map { WebhookParser.parse($0) }
 // What the log holds per webhook: the raw hit, then its facts.
 let appended = zip(bodies, parsed).flatMap { body, parsed in
-    [WebhookReceived(receivedAt: now, remoteAddress: "127.0.0.1", signature: .valid, parse: .parsed, bodyBytes: body.count, requestId: "r1")
-        .newEvent(attachment: body)] + parsed.facts
+    [
+        WebhookReceived(
+            receivedAt: now, remoteAddress: "127.0.0.1", signature: .valid, parse: .parsed, bodyBytes: body.count,
+            requestId: "r1"
+        )
+        .newEvent(attachment: body)
+    ] + parsed.facts
 }
 let recorded = appended.enumerated().map { index, event in
     RecordedEvent(
@@ -50,7 +55,9 @@ print("|---|---:|---:|")
 measure("check signature (HMAC-SHA256 of the body)") {
     zip(headers, bodies).reduce(0) { $0 + (signature.check(header: $1.0, body: $1.1) == .valid ? 1 : 0) }
 }
-measure("parse body into facts (JSON, events encoded)") { bodies.reduce(0) { $0 + WebhookParser.parse($1).items.count } }
+measure("parse body into facts (JSON, events encoded)") {
+    bodies.reduce(0) { $0 + WebhookParser.parse($1).items.count }
+}
 measure("decode the facts as the projector does") {
     recorded.reduce(0) { total, event in
         if case .undecodable = DomainFact(event) { return total }

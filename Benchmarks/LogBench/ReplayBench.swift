@@ -52,7 +52,10 @@ enum ReplayBench {
             var bytes = 0
             while let batch = try! iterator.nextBatch() {
                 count += batch.count
-                for event in batch { bytes += event.data.count + event.attachment.count + event.type.utf8.count + event.stream.utf8.count + 24 }
+                for event in batch {
+                    bytes +=
+                        event.data.count + event.attachment.count + event.type.utf8.count + event.stream.utf8.count + 24
+                }
             }
             let elapsed = seconds(clock.now - started)
             rates.append(Double(count) / elapsed)
@@ -68,7 +71,8 @@ enum ReplayBench {
 
     /// Reads every segment file in 1 MiB chunks (from the page cache, like the replay).
     private static func rawRead(_ directory: String) -> Double {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".seg") } ?? []
+        let files =
+            (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".seg") } ?? []
         let clock = ContinuousClock()
         let started = clock.now
         var total = 0

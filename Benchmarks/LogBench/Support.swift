@@ -16,9 +16,15 @@ struct BenchOptions {
         var index = 1
         while index < arguments.count {
             switch arguments[index] {
-            case "--quick": quick = true; repeats = 1
-            case "--repeats": index += 1; repeats = Int(arguments[index]) ?? repeats
-            case "--dir": index += 1; root = arguments[index] + "/clickunlock-bench-\(getpid())"
+            case "--quick":
+                quick = true
+                repeats = 1
+            case "--repeats":
+                index += 1
+                repeats = Int(arguments[index]) ?? repeats
+            case "--dir":
+                index += 1
+                root = arguments[index] + "/clickunlock-bench-\(getpid())"
             default: break
             }
             index += 1

@@ -7,30 +7,43 @@ import Foundation
 import Histogram
 
 let options = BenchOptions(CommandLine.arguments)
-print("# LogBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, repeats \(options.repeats) (medians)")
+print(
+    "# LogBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+        + "repeats \(options.repeats) (medians)")
 print("")
 let corpus = Corpus(webhooks: options.corpusSize)
-print("corpus: \(corpus.webhooks.count) distinct webhooks, \(corpus.eventsPerWebhook, digits: 2) events each on average, "
-    + "median body \(corpus.medianBodyBytes) bytes")
+print(
+    "corpus: \(corpus.webhooks.count) distinct webhooks, \(corpus.eventsPerWebhook, digits: 2) events each on average, "
+        + "median body \(corpus.medianBodyBytes) bytes")
 print("")
 
 // 1 + 4. Durable appends at each concurrency, against the disk's own write+fsync limit; compression.
-print("## Durable appends (fsync on), default settings (LZ4 HC 3, dictionary on), raw+facts shape (2 events per webhook)")
+print(
+    "## Durable appends (fsync on), default settings (LZ4 HC 3, dictionary on), raw+facts shape (2 events per webhook)")
 print("")
-print("| appenders | appends/s | events/s | p50 µs | p99 µs | events/sync | disk limit syncs/s (same bytes/sync) | limit events/s | of limit | disk vs raw payload |")
+print(
+    "| appenders | appends/s | events/s | p50 µs | p99 µs | events/sync | disk limit syncs/s (same bytes/sync) "
+        + "| limit events/s | of limit | disk vs raw payload |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 var levelResults: [Int: AppendResult] = [:]
 for level in options.levels {
     let runs = (0..<options.repeats).map { _ in
-        AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: true, root: options.root)
+        AppendBench.run(
+            corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always,
+            dictionary: true, root: options.root)
     }
     let result = AppendResult.median(runs)
     levelResults[level] = result
     let bytesPerSync = Int(result.bytesWritten / max(1, result.syncs))
-    let limit = median((0..<options.repeats).map { _ in FsyncBaseline.syncsPerSecond(bytesPerSync: bytesPerSync, root: options.root) })
+    let limit = median(
+        (0..<options.repeats).map { _ in FsyncBaseline.syncsPerSecond(bytesPerSync: bytesPerSync, root: options.root) })
     let eventsPerSync = Double(result.events) / Double(max(1, result.syncs))
     let limitEvents = limit * eventsPerSync
-    print("| \(level) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(eventsPerSync, digits: 1) | \(Int(limit)) | \(Int(limitEvents)) | \(result.eventsPerSecond / limitEvents * 100, digits: 0)% | \(result.compressionVsPayload, digits: 2)x |")
+    print(
+        "| \(level) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) "
+            + "| \(result.p99) | \(eventsPerSync, digits: 1) | \(Int(limit)) | \(Int(limitEvents)) "
+            + "| \(result.eventsPerSecond / limitEvents * 100, digits: 0)% "
+            + "| \(result.compressionVsPayload, digits: 2)x |")
 }
 print("")
 
@@ -42,10 +55,14 @@ print("|---:|---:|---:|---:|---:|---:|---:|")
 for level in [1, 64] {
     for compression in [0, 3] {
         let runs = (0..<options.repeats).map { _ in
-            AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: 256), durability: .unsafeNone, dictionary: true, root: options.root, level: compression)
+            AppendBench.run(
+                corpus: corpus, concurrency: level, appends: options.appends(for: 256), durability: .unsafeNone,
+                dictionary: true, root: options.root, level: compression)
         }
         let result = AppendResult.median(runs)
-        print("| \(level) | \(compression) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) | \(result.p50) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
+        print(
+            "| \(level) | \(compression) | \(Int(result.appendsPerSecond)) | \(Int(result.eventsPerSecond)) "
+                + "| \(result.p50) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
     }
 }
 print("")
@@ -62,11 +79,19 @@ print("|---:|---|---:|---:|---:|---:|")
 for level in options.levels {
     for derived in [false, true] {
         let runs = (0..<options.repeats).map { _ in
-            AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: true, root: options.root, derived: derived)
+            AppendBench.run(
+                corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always,
+                dictionary: true, root: options.root, derived: derived)
         }
         let with = AppendResult.median(runs)
-        let without = AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: false, root: options.root, derived: derived)
-        print("| \(level) | \(derived ? "raw+facts" : "raw") | \(Double(with.events) / Double(max(1, with.batches)), digits: 1) | \(with.compressionVsPayload, digits: 2)x | \(without.compressionVsPayload, digits: 2)x | \(with.compressionVsRecords, digits: 2)x |")
+        let without = AppendBench.run(
+            corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always,
+            dictionary: false, root: options.root, derived: derived)
+        print(
+            "| \(level) | \(derived ? "raw+facts" : "raw") "
+                + "| \(Double(with.events) / Double(max(1, with.batches)), digits: 1) "
+                + "| \(with.compressionVsPayload, digits: 2)x | \(without.compressionVsPayload, digits: 2)x "
+                + "| \(with.compressionVsRecords, digits: 2)x |")
     }
 }
 print("")
@@ -80,10 +105,14 @@ for level in [16, 64, 256] {
     for derived in [false, true] {
         for compression in [0, 3, 6] {
             let runs = (0..<options.repeats).map { _ in
-                AppendBench.run(corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always, dictionary: true, root: options.root, derived: derived, level: compression)
+                AppendBench.run(
+                    corpus: corpus, concurrency: level, appends: options.appends(for: level), durability: .always,
+                    dictionary: true, root: options.root, derived: derived, level: compression)
             }
             let result = AppendResult.median(runs)
-            print("| \(level) | \(derived ? "raw+facts" : "raw") | \(compression) | \(Int(result.appendsPerSecond)) | \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
+            print(
+                "| \(level) | \(derived ? "raw+facts" : "raw") | \(compression) | \(Int(result.appendsPerSecond)) "
+                    + "| \(result.p99) | \(result.compressionVsPayload, digits: 2)x |")
         }
     }
 }
@@ -95,5 +124,7 @@ print("")
 let replay = ReplayBench.run(corpus: corpus, events: options.replayEvents, repeats: options.repeats, root: options.root)
 print("| events | events/s | MB/s uncompressed | MB/s on disk | baseline: read the segment files, MB/s |")
 print("|---:|---:|---:|---:|---:|")
-print("| \(replay.events) | \(Int(replay.eventsPerSecond)) | \(replay.uncompressedMBps, digits: 0) | \(replay.diskMBps, digits: 0) | \(replay.rawReadMBps, digits: 0) |")
+print(
+    "| \(replay.events) | \(Int(replay.eventsPerSecond)) | \(replay.uncompressedMBps, digits: 0) "
+        + "| \(replay.diskMBps, digits: 0) | \(replay.rawReadMBps, digits: 0) |")
 try? FileManager.default.removeItem(atPath: options.root)

@@ -6,7 +6,8 @@ struct ClickUnlock: AsyncParsableCommand {
         commandName: "clickunlock",
         abstract: "Turns WhatsApp template button taps into delivered premium content.",
         subcommands: [
-            DemoCommand.self, ServeCommand.self, ReplayCommand.self, RebuildCommand.self, SendTemplateCommand.self, GraphSimCommand.self,
+            DemoCommand.self, ServeCommand.self, ReplayCommand.self, RebuildCommand.self, SendTemplateCommand.self,
+            GraphSimCommand.self,
             LogCommand.self, ProjectCommand.self, SettingsCommand.self,
         ]
     )

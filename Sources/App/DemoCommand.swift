@@ -19,9 +19,10 @@ import ServiceLifecycle
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract:
-            "Run the service, the Graph API simulator and virtual advisors locally: template → taps → delivered content."
-    )
+        abstract: """
+            Run the service, the Graph API simulator and virtual advisors locally: template → taps → delivered \
+            content.
+            """)
 
     @Option(name: .customLong("data-dir"), help: "The demo's own data directory (started afresh unless --keep).")
     var dataDirectory = "./data/demo"
@@ -100,14 +101,14 @@ struct DemoCommand: AsyncParsableCommand {
 
         print("ClickUnlock demo: data in \(dataDirectory) (event log, projections.sqlite, content.yaml)")
         print(
-            "  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   (signatures checked with a secret made up for this run)"
-        )
+            "  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   "
+                + "(signatures checked with a secret made up for this run)")
         print(
-            "  Graph API sim     http://127.0.0.1:\(simPort)   (virtual advisors tap the template's button after \(tapAfterMs) ms)"
-        )
+            "  Graph API sim     http://127.0.0.1:\(simPort)   "
+                + "(virtual advisors tap the template's button after \(tapAfterMs) ms)")
         print(
-            "sending daily_content_ready_v1 to \(contacts) virtual advisors; every tap unlocks the 6-message pack. Ctrl-C stops."
-        )
+            "sending daily_content_ready_v1 to \(contacts) virtual advisors; "
+                + "every tap unlocks the 6-message pack. Ctrl-C stops.")
         let duration = self.duration
         let templates = assembly.templates
         let outcome: Result<Void, any Error>
@@ -145,8 +146,8 @@ struct DemoCommand: AsyncParsableCommand {
         try? await http.shutdown()
         try outcome.get()
         print(
-            "\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) --format text --type delivery. | less"
-        )
+            "\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) "
+                + "--format text --type delivery. | less")
         print("         sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM deliveries'")
     }
 
@@ -172,16 +173,19 @@ struct DemoCommand: AsyncParsableCommand {
     static func summaryLine(_ db: Database) throws -> String {
         let rows = try Row.fetchAll(
             db,
-            sql:
-                "SELECT metric, SUM(value) AS total FROM metrics_daily WHERE zone = 'UTC' AND dimension = '' GROUP BY metric"
-        )
+            sql: """
+                SELECT metric, SUM(value) AS total FROM metrics_daily
+                WHERE zone = 'UTC' AND dimension = '' GROUP BY metric
+                """)
         var totals: [String: Int] = [:]
         for row in rows { totals[row["metric"]] = row["total"] }
         let active =
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state NOT IN ('completed', 'failed')") ?? 0
-        return
-            "clicks \(totals["button_clicks", default: 0]) · deliveries completed \(totals["deliveries_completed", default: 0]), "
-            + "failed \(totals["deliveries_failed", default: 0]), in flight \(active) · content messages sent \(totals["messages_sent", default: 0])"
+        let completed = totals["deliveries_completed", default: 0]
+        let failed = totals["deliveries_failed", default: 0]
+        let sent = totals["messages_sent", default: 0]
+        return "clicks \(totals["button_clicks", default: 0]) · deliveries completed \(completed), "
+            + "failed \(failed), in flight \(active) · content messages sent \(sent)"
     }
 
     private func prepareDirectory() throws {

@@ -55,7 +55,8 @@ struct EventPrinter {
                 object["raw_base64"] = Data(event.attachment).base64EncodedString()
             }
         }
-        let encoded = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let encoded = try? JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return encoded.map { String(decoding: $0, as: UTF8.self) } ?? Self.base64JSON(event, raw: raw)
     }
 
@@ -86,7 +87,8 @@ struct EventPrinter {
     /// Type and stream come from the data: escaped, like the JSON, so that nothing in an event can
     /// move the cursor, clear the screen or reorder what a person reads.
     private func textLine(_ event: RecordedEvent) -> String {
-        var line = "#\(event.position) \(TimeFormat.rfc3339(milliseconds: event.timestamp)) \(ControlCharacters.escaped(event.type))"
+        var line = "#\(event.position) \(TimeFormat.rfc3339(milliseconds: event.timestamp)) "
+        line += ControlCharacters.escaped(event.type)
         if event.version != 1 { line += " v\(event.version)" }
         line += " [\(ControlCharacters.escaped(event.stream))] " + Self.terminalSafe(json: dataJSON(event))
         if !includeRaw && !event.attachment.isEmpty { line += " (+\(event.attachment.count) raw bytes)" }
@@ -95,7 +97,8 @@ struct EventPrinter {
     }
 
     private func quoted(_ text: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+        let data = try? JSONSerialization.data(
+            withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 }

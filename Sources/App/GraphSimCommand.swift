@@ -12,8 +12,10 @@ import ServiceLifecycle
 struct GraphSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph-sim",
-        abstract:
-            "Run a WhatsApp Cloud API (Graph API) simulator: send endpoint, signed status webhooks, faults, virtual contacts.",
+        abstract: """
+            Run a WhatsApp Cloud API (Graph API) simulator: send endpoint, signed status webhooks, faults, virtual \
+            contacts.
+            """,
         discussion: """
             Serves POST /{version}/{phone-number-id}/messages and GET /_sim/messages[?to=]. The bearer token it \
             expects comes from GRAPH_SIM_ACCESS_TOKEN (else WHATSAPP_ACCESS_TOKEN); webhooks are signed with \

@@ -49,7 +49,8 @@ struct LogVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every batch (checksums, decoding, positions). Exit code 0 only when all are sound.",
-        discussion: "Exit codes: 0 sound; 2 problems found (each printed); 65 the log cannot be opened (corrupt); 66 no log.")
+        discussion:
+            "Exit codes: 0 sound; 2 problems found (each printed); 65 the log cannot be opened (corrupt); 66 no log.")
 
     @OptionGroup var data: DataDirectoryOptions
 

@@ -36,8 +36,10 @@ struct LogCrashWriterCommand: AsyncParsableCommand {
                         let events = (0..<batch).map { item in
                             NewEvent(
                                 type: "test.crash", stream: "w\(writer)-\(sequence)",
-                                data: Array("{\"writer\":\(writer),\"seq\":\(sequence),\"item\":\(item),\"of\":\(batch)}".utf8),
-                                attachment: Array(repeating: UInt8(truncatingIfNeeded: sequence &+ item), count: 64 + item * 97))
+                                data: Array(
+                                    "{\"writer\":\(writer),\"seq\":\(sequence),\"item\":\(item),\"of\":\(batch)}".utf8),
+                                attachment: Array(
+                                    repeating: UInt8(truncatingIfNeeded: sequence &+ item), count: 64 + item * 97))
                         }
                         do {
                             let range = try await log.append(events)

@@ -69,7 +69,8 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             while true {
                 // The first pass seeks by time through the index when --since is given.
-                let events = seekTime.map { reader.events(since: $0, skipCorrupt: skipCorrupt) }
+                let events =
+                    seekTime.map { reader.events(since: $0, skipCorrupt: skipCorrupt) }
                     ?? reader.events(from: next, skipCorrupt: skipCorrupt)
                 seekTime = nil
                 var iterator = events.makeAsyncIterator()

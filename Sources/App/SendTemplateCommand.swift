@@ -12,14 +12,17 @@ import NIOPosix
 struct SendTemplateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send-template",
-        abstract:
-            "Send the daily template (with its quick-reply payload) to recipients, recording each send in the log.",
+        abstract: """
+            Send the daily template (with its quick-reply payload) to recipients, recording each send in the \
+            log.
+            """,
         discussion: """
             Recipients come as arguments and/or from --recipients-file (one wa_id per line, # comments). Each \
-            (recipient, template, day) is sent once: a rerun skips those already sent unless --force. The access \
-            token and phone number id come from --config, WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID. \
-            It writes to the log, so it runs while `serve` is stopped (exit 75 while serve holds the log); with \
-            --server it asks a running serve's operator API to send instead. Exit 0 when every recipient was sent or skipped, 2 when some failed.
+            (recipient, template, day) is sent once: a rerun skips those already sent unless --force. The access token \
+            and phone number id come from --config, WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID. It writes to \
+            the log, so it runs while `serve` is stopped (exit 75 while serve holds the log); with --server it asks a \
+            running serve's operator API to send instead. Exit 0 when every recipient was sent or skipped, 2 when some \
+            failed.
             """)
 
     @Argument(help: "Recipients (wa_ids).") var recipients: [String] = []
@@ -31,15 +34,16 @@ struct SendTemplateCommand: AsyncParsableCommand {
     @Option(help: "Quick-reply button payload; {date} becomes --day.") var payload = "unlock:{date}"
     @Option(help: "The day the send is for, YYYY-MM-DD (default today, UTC).") var day: String?
     @Flag(help: "Send again to recipients already sent this template for this day.") var force = false
-    @Option(name: settingFlag("messages_per_second"), help: settingHelp("messages_per_second")) var messagesPerSecond:
-        Double?
+    @Option(name: settingFlag("messages_per_second"), help: settingHelp("messages_per_second"))
+    var messagesPerSecond: Double?
     @Option(name: settingFlag("graph_base_url"), help: settingHelp("graph_base_url")) var graphBaseURL: String?
     @Option(name: settingFlag("graph_api_version"), help: settingHelp("graph_api_version")) var graphAPIVersion: String?
 
     @Option(
-        help:
-            "A running `serve`'s operator API (e.g. http://127.0.0.1:3002): send through it instead of writing the log here; the token comes from CLICKUNLOCK_DASHBOARD_TOKEN."
-    )
+        help: """
+            A running `serve`'s operator API (e.g. http://127.0.0.1:3002): send through it instead of writing the \
+            log here; the token comes from CLICKUNLOCK_DASHBOARD_TOKEN.
+            """)
     var server: String?
 
     func validate() throws {
@@ -70,7 +74,8 @@ struct SendTemplateCommand: AsyncParsableCommand {
             throw ExitCode.validationFailure
         }
         print(
-            "sending \(template) (\(language)) with payload \(request.payload ?? "") to \(request.recipients.count) recipient(s) for \(request.day ?? "")"
+            "sending \(template) (\(language)) with payload \(request.payload ?? "") "
+                + "to \(request.recipients.count) recipient(s) for \(request.day ?? "")"
         )
         let summary: TemplateSender.Summary
         if let server {
@@ -105,7 +110,8 @@ struct SendTemplateCommand: AsyncParsableCommand {
         let settings = try await configuration()
         guard let token = settings.delivery.accessToken, let number = settings.delivery.phoneNumberIds.first else {
             printError(
-                "set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (or access_token and phone_number_ids in --config)"
+                "set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID "
+                    + "(or access_token and phone_number_ids in --config)"
             )
             throw ExitCode(78)
         }
@@ -140,9 +146,9 @@ struct SendTemplateCommand: AsyncParsableCommand {
     }
 
     /// Asks a running service to send (it holds the log and the Graph API client).
-    static func sendThrough(_ server: String, _ request: TemplateRequest, token: String?) async throws
-        -> TemplateSender.Summary
-    {
+    static func sendThrough(
+        _ server: String, _ request: TemplateRequest, token: String?
+    ) async throws -> TemplateSender.Summary {
         guard let token, !token.isEmpty else {
             printError("set CLICKUNLOCK_DASHBOARD_TOKEN to the service's dashboard token")
             throw ExitCode(78)

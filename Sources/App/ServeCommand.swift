@@ -13,15 +13,18 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract:
-            "Run the service: the public webhook listener, the projector and the delivery saga (SIGTERM/SIGINT stop it gracefully).",
+        abstract: """
+            Run the service: the public webhook listener, the projector and the delivery saga \
+            (SIGTERM/SIGINT stop it gracefully).
+            """,
         discussion: """
             Settings come from --config FILE (JSON, or YAML when it ends in .yaml or .yml), then the environment, then \
-            these flags, each overriding the one before; `clickunlock settings` lists every one (key, environment variable, \
-            flag, default) and `--print-settings` shows what this start would use. Secrets (app secret, verify token, \
-            access token, dashboard token) come only from the file or the environment and are never printed. Delivery \
-            runs when an access token and a phone number id are set; it then needs a valid content manifest. Without an \
-            app secret the service refuses to start, unless --insecure-skip-signature-check is given.
+            these flags, each overriding the one before; `clickunlock settings` lists every one (key, environment \
+            variable, flag, default) and `--print-settings` shows what this start would use. Secrets (app secret, \
+            verify token, access token, dashboard token) come only from the file or the environment and are never \
+            printed. Delivery runs when an access token and a phone number id are set; it then needs a valid content \
+            manifest. Without an app secret the service refuses to start, unless --insecure-skip-signature-check is \
+            given.
             """)
 
     @Option(help: "Config file: JSON, or YAML when it ends in .yaml or .yml.") var config: String?
@@ -119,7 +122,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if configuration.ingress.appSecret == nil {
             logger.critical(
-                "INSECURE: webhook signatures are NOT checked (--insecure-skip-signature-check); never use this in production"
+                """
+                INSECURE: webhook signatures are NOT checked (--insecure-skip-signature-check); never use this in \
+                production
+                """
             )
         }
         logger.info("starting: \(configuration.summary)")

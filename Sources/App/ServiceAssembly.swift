@@ -97,7 +97,10 @@ struct ServiceAssembly {
                 clock: clock, wall: wall)
         } else {
             logger.notice(
-                "delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; clicks are stored and wait for it"
+                """
+                delivery disabled: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to deliver content; \
+                clicks are stored and wait for it
+                """
             )
         }
 
@@ -115,8 +118,8 @@ struct ServiceAssembly {
             // derived from the log, webhooks are not.
             DerivedWorkService(
                 name: "projector",
-                afterFailure:
-                    "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` to bring projections up to date",
+                afterFailure: "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` "
+                    + "to bring projections up to date",
                 logger: logger, work: { try await projector.run() }
             ).configuration,
         ]

@@ -1,5 +1,5 @@
-public import EventStore
 import Domain
+public import EventStore
 import Foundation
 
 /// A seeded generator of realistic event histories, one append at a time: template sends, taps
@@ -29,12 +29,15 @@ public struct RandomHistory: Sendable {
 
     private mutating func contact() -> Sender {
         let index = pick(contacts)
-        return Sender(waId: "5511\(90_000_000 + index)", profileName: "Advisor \(index)", phoneNumberId: "106540352242922")
+        return Sender(
+            waId: "5511\(90_000_000 + index)", profileName: "Advisor \(index)", phoneNumberId: "106540352242922")
     }
 
     private func webhook() -> NewEvent {
-        WebhookReceived(receivedAt: clock * 1000, remoteAddress: "127.0.0.1", signature: .valid, parse: .parsed, bodyBytes: 120)
-            .newEvent(attachment: Array("{\"object\":\"whatsapp_business_account\",\"entry\":[]}".utf8))
+        WebhookReceived(
+            receivedAt: clock * 1000, remoteAddress: "127.0.0.1", signature: .valid, parse: .parsed, bodyBytes: 120
+        )
+        .newEvent(attachment: Array("{\"object\":\"whatsapp_business_account\",\"entry\":[]}".utf8))
     }
 
     /// The events of the next append.
@@ -45,18 +48,21 @@ public struct RandomHistory: Sendable {
         case 0..<30 where !outbound.isEmpty:
             let message = outbound[outbound.count - 1 - pick(min(outbound.count, 400))]
             let status = ["sent", "delivered", "read", "read", "delivered", "sent", "failed"][pick(7)]
-            let errors = status == "failed" ? [MetaError(code: [131047, 131026, 131000][pick(3)], title: "failed")] : []
+            let errors =
+                status == "failed" ? [MetaError(code: [131047, 131026, 131000][pick(3)], title: "failed")] : []
             return [
                 webhook(),
                 StatusUpdated(
-                    wamid: message.wamid, status: status, timestamp: clock - Int64(pick(20)), recipientId: message.contact,
+                    wamid: message.wamid, status: status, timestamp: clock - Int64(pick(20)),
+                    recipientId: message.contact,
                     errors: errors, bizOpaqueCallbackData: "d=\(message.wamid)"
                 ).newEvent(),
             ]
         case 30..<44:
             // A tap: sometimes Meta's redelivery of an earlier one.
             let repeated = !clicks.isEmpty && pick(10) == 0
-            let click: (wamid: String, contact: String) = repeated ? clicks[pick(clicks.count)] : (newID("wamid.CLK"), contact().contactKey)
+            let click: (wamid: String, contact: String) =
+                repeated ? clicks[pick(clicks.count)] : (newID("wamid.CLK"), contact().contactKey)
             if !repeated { clicks.append(click) }
             let sender = Sender(waId: click.contact, profileName: "Advisor", phoneNumberId: "106540352242922")
             let payload = "unlock:2026-11-\(20 + pick(5))"
@@ -71,34 +77,56 @@ public struct RandomHistory: Sendable {
                 let delivery = (id: "d-\(click.wamid)", contact: click.contact, steps: 6, next: 0, attempts: 0)
                 deliveries.append(delivery)
                 events.append(
-                    DeliveryStarted(deliveryId: delivery.id, contact: click.contact, pack: payload, steps: 6, clickWamid: click.wamid)
-                        .newEvent())
+                    DeliveryStarted(
+                        deliveryId: delivery.id, contact: click.contact, pack: payload, steps: 6,
+                        clickWamid: click.wamid
+                    )
+                    .newEvent())
             }
             return events
         case 44..<54:
             let sender = contact()
             return [
                 webhook(),
-                MessageReceived(wamid: newID("wamid.TXT"), sender: sender, messageType: ["text", "image", "interactive"][pick(3)],
-                                timestamp: clock, textPreview: "message \(sequence)").newEvent(),
+                MessageReceived(
+                    wamid: newID("wamid.TXT"), sender: sender, messageType: ["text", "image", "interactive"][pick(3)],
+                    timestamp: clock, textPreview: "message \(sequence)"
+                ).newEvent(),
             ]
         case 54..<62:
             let recipient = contact().contactKey
             let day = "2026-11-\(20 + pick(5))"
             let requested = TemplateSendRequested(
-                recipient: recipient, template: "daily_content_ready_v1", language: "pt_BR", buttonPayload: "unlock:\(day)", day: day)
+                recipient: recipient, template: "daily_content_ready_v1", language: "pt_BR",
+                buttonPayload: "unlock:\(day)", day: day)
             if pick(8) == 0 {
-                return [requested.newEvent(), TemplateFailed(recipient: recipient, template: requested.template, error: MetaError(code: 132001), day: day).newEvent()]
+                return [
+                    requested.newEvent(),
+                    TemplateFailed(
+                        recipient: recipient, template: requested.template, error: MetaError(code: 132001), day: day
+                    ).newEvent(),
+                ]
             }
             let wamid = newID("wamid.TPL")
             outbound.append((wamid, recipient))
-            return [requested.newEvent(), TemplateSent(recipient: recipient, template: requested.template, wamid: wamid, day: day).newEvent()]
+            return [
+                requested.newEvent(),
+                TemplateSent(recipient: recipient, template: requested.template, wamid: wamid, day: day).newEvent(),
+            ]
         case 62..<94 where !deliveries.isEmpty:
             return advanceDelivery(pick(deliveries.count))
         case 94..<97:
-            return [webhook(), WebhookError(error: MetaError(code: 130429, title: "Rate limit hit"), phoneNumberId: "106540352242922").newEvent()]
+            return [
+                webhook(),
+                WebhookError(error: MetaError(code: 130429, title: "Rate limit hit"), phoneNumberId: "106540352242922")
+                    .newEvent(),
+            ]
         case 97:
-            return [NewEvent(type: "future.\(["campaign", "survey"][pick(2)])", version: 2, stream: contact().contactKey, data: Array("{\"x\":1}".utf8))]
+            return [
+                NewEvent(
+                    type: "future.\(["campaign", "survey"][pick(2)])", version: 2, stream: contact().contactKey,
+                    data: Array("{\"x\":1}".utf8))
+            ]
         case 98:
             return [NewEvent(type: EventType.buttonClicked.rawValue, stream: "broken", data: Array("{not json".utf8))]
         default:
@@ -110,19 +138,30 @@ public struct RandomHistory: Sendable {
         var delivery = deliveries[index]
         delivery.attempts += 1
         let callback = "\(delivery.id):\(delivery.next)"
-        var events = [DeliveryAttemptStarted(deliveryId: delivery.id, step: delivery.next, attempt: delivery.attempts, callbackData: callback).newEvent()]
+        var events = [
+            DeliveryAttemptStarted(
+                deliveryId: delivery.id, step: delivery.next, attempt: delivery.attempts, callbackData: callback
+            ).newEvent()
+        ]
         let outcome = pick(20)
         if outcome == 0 {
             let error = MetaError(code: 131047, title: "Re-engagement message")
-            events.append(DeliveryStepFailed(deliveryId: delivery.id, step: delivery.next, error: error, retryable: false, nextAttemptAt: nil).newEvent())
-            events.append(DeliveryFailed(deliveryId: delivery.id, reason: "the 24-hour window is closed", error: error).newEvent())
+            events.append(
+                DeliveryStepFailed(
+                    deliveryId: delivery.id, step: delivery.next, error: error, retryable: false, nextAttemptAt: nil
+                ).newEvent())
+            events.append(
+                DeliveryFailed(deliveryId: delivery.id, reason: "the 24-hour window is closed", error: error).newEvent()
+            )
             deliveries.remove(at: index)
             return events
         }
         if outcome < 4 {
             events.append(
-                DeliveryStepFailed(deliveryId: delivery.id, step: delivery.next, error: MetaError(code: 131056, title: "pair rate"),
-                                   retryable: true, nextAttemptAt: clock * 1000 + 4000).newEvent())
+                DeliveryStepFailed(
+                    deliveryId: delivery.id, step: delivery.next, error: MetaError(code: 131056, title: "pair rate"),
+                    retryable: true, nextAttemptAt: clock * 1000 + 4000
+                ).newEvent())
             deliveries[index] = delivery
             return events
         }

@@ -1,5 +1,5 @@
-public import EventStore
 import Domain
+public import EventStore
 import Foundation
 
 /// A seeded generator of realistic, varied WhatsApp webhook traffic (text messages, template
@@ -39,7 +39,8 @@ public struct SampleTraffic: Sendable {
 
     /// A wamid shaped like Meta's: base64 of the contact's number and 80 random bits in hex.
     private mutating func wamid(for contact: String) -> String {
-        let hex = String(random.next() & 0xFFFF_FFFF_FFFF, radix: 16, uppercase: true)
+        let hex =
+            String(random.next() & 0xFFFF_FFFF_FFFF, radix: 16, uppercase: true)
             + String(random.next() & 0xFFFF_FFFF, radix: 16, uppercase: true)
         let raw = Array("\u{18}\u{0D}\(contact)\u{15}\u{02}\u{00}\u{12}\u{18}\u{14}\(hex)\u{00}".utf8)
         return "wamid." + Data(raw).base64EncodedString()
@@ -66,14 +67,16 @@ public struct SampleTraffic: Sendable {
         let value: String
         let envelopeStart = """
             {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":\
-            {"messaging_product":"whatsapp","metadata":{"display_phone_number":"\(displayNumber)","phone_number_id":"\(phoneNumberId)"},
+            {"messaging_product":"whatsapp","metadata":{"display_phone_number":"\(displayNumber)",\
+            "phone_number_id":"\(phoneNumberId)"},
             """
         switch kind {
         case 0...2:
             let day = "2026-11-\(10 + Int(random.next() % 18))"
             let context = wamid(for: contact)
             value = """
-                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
+                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],\
+                "messages":[{"context":{"from":"\(displayNumber)",\
                 "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"button",\
                 "button":{"payload":"unlock:\(day)","text":"Ver conteúdo premium"}}]
                 """
@@ -94,7 +97,8 @@ public struct SampleTraffic: Sendable {
         case 5:
             let context = wamid(for: contact)
             value = """
-                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],"messages":[{"context":{"from":"\(displayNumber)",\
+                "contacts":[{"profile":{"name":"\(name)"},"wa_id":"\(contact)"}],\
+                "messages":[{"context":{"from":"\(displayNumber)",\
                 "id":"\(context)"},"from":"\(contact)","id":"\(id)","timestamp":"\(timestamp)","type":"interactive",\
                 "interactive":{"type":"button_reply","button_reply":{"id":"more-analysis","title":"Mais análises"}}}]
                 """
@@ -111,21 +115,26 @@ public struct SampleTraffic: Sendable {
                 value = """
                     "statuses":[{"id":"\(id)","status":"failed","timestamp":"\(timestamp)","recipient_id":"\(contact)",\
                     "biz_opaque_callback_data":"\(callback)","errors":[{"code":131047,"title":"Re-engagement message",\
-                    "message":"Re-engagement message","error_data":{"details":"Message failed to send because more than \
+                    "message":"Re-engagement message",\
+                    "error_data":{"details":"Message failed to send because more than \
                     24 hours have passed since the customer last replied to this number."},\
                     "href":"https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]}]
                     """
                 derived.append(
                     StatusUpdated(
                         wamid: id, status: status, timestamp: timestamp, recipientId: contact,
-                        errors: [MetaError(code: 131047, title: "Re-engagement message", message: "Re-engagement message")],
+                        errors: [
+                            MetaError(code: 131047, title: "Re-engagement message", message: "Re-engagement message")
+                        ],
                         bizOpaqueCallbackData: callback, phoneNumberId: phoneNumberId
                     ).newEvent())
             } else {
                 value = """
-                    "statuses":[{"id":"\(id)","status":"\(status)","timestamp":"\(timestamp)","recipient_id":"\(contact)",\
-                    "biz_opaque_callback_data":"\(callback)","conversation":{"id":"\(conversation)","origin":{"type":"service"}},\
-                    "pricing":{"billable":false,"pricing_model":"PMP","category":"service","type":"free_customer_service"}}]
+                    "statuses":[{"id":"\(id)","status":"\(status)","timestamp":"\(timestamp)",\
+                    "recipient_id":"\(contact)","biz_opaque_callback_data":"\(callback)",\
+                    "conversation":{"id":"\(conversation)","origin":{"type":"service"}},\
+                    "pricing":{"billable":false,"pricing_model":"PMP","category":"service",\
+                    "type":"free_customer_service"}}]
                     """
                 derived.append(
                     StatusUpdated(

@@ -29,8 +29,11 @@ public struct ClickDecider: Sendable {
             let contact = click.sender.contactKey
             func skip(_ reason: DeliverySkipped.Reason, _ detail: String) {
                 events.append(
-                    DeliverySkipped(clickWamid: click.wamid, contact: contact, payload: click.payload, reason: reason, detail: detail)
-                        .newEvent())
+                    DeliverySkipped(
+                        clickWamid: click.wamid, contact: contact, payload: click.payload, reason: reason,
+                        detail: detail
+                    )
+                    .newEvent())
             }
             guard click.authorized else {
                 skip(.unauthorized, "the contact is not on the authorized-contacts list")
@@ -40,7 +43,9 @@ public struct ClickDecider: Sendable {
             guard settings.sendsFrom(number) else {
                 skip(
                     .unknownNumber,
-                    "the tap reached business number \(EventScreen.printable(number)), which this service does not send from")
+                    "the tap reached business number \(EventScreen.printable(number)), "
+                        + "which this service does not send from"
+                )
                 continue
             }
             guard let pack = manifest.resolve(payload: click.payload) else {
@@ -57,7 +62,9 @@ public struct ClickDecider: Sendable {
             }
             let packKey = contact + "|" + pack.name
             if settings.oncePerContactAndPack, state.packsByContact.contains(packKey) || packs.contains(packKey) {
-                skip(.alreadyDelivered, "pack \(pack.name) was already delivered, or is being delivered, to this contact")
+                skip(
+                    .alreadyDelivered, "pack \(pack.name) was already delivered, or is being delivered, to this contact"
+                )
                 continue
             }
             if let context = click.contextId { contexts.insert(context) }

@@ -14,17 +14,20 @@ public enum DefaultManifest {
                 link: https://content.clickunlock.example/{date}/market-overview.jpg
                 caption: "Market overview, {date} (1/3)"
               - type: text
-                body: "Analysis 1/3: equities closed the session with breadth improving across sectors; we keep the overweight on quality."
+                body: "Analysis 1/3: equities closed the session with breadth improving across sectors;
+                  we keep the overweight on quality."
               - type: image
                 link: https://content.clickunlock.example/{date}/rates-curve.jpg
                 caption: "Rates curve, {date} (2/3)"
               - type: text
-                body: "Analysis 2/3: the curve steepened; duration stays neutral while the short end prices the next cut."
+                body: "Analysis 2/3: the curve steepened; duration stays neutral
+                  while the short end prices the next cut."
               - type: image
                 link: https://content.clickunlock.example/{date}/fx-heatmap.jpg
                 caption: "FX heatmap, {date} (3/3)"
               - type: text
-                body: "Analysis 3/3: the dollar softened against majors; hedge ratios for client portfolios stay unchanged."
+                body: "Analysis 3/3: the dollar softened against majors;
+                  hedge ratios for client portfolios stay unchanged."
 
         """
 }

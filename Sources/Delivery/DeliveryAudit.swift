@@ -1,5 +1,5 @@
-public import EventStore
 import Domain
+public import EventStore
 
 /// What the log says about each delivery step's attempts: which steps had an attempt whose
 /// outcome was never recorded (a crash mid-call) or was unknown (timeout, reset, 5xx without a

@@ -31,7 +31,9 @@ public struct DeliveryPlanner: Sendable {
         self.startedAt = startedAt
     }
 
-    public func next(_ delivery: DeliveryProgress?, evidence: [String: String], now: Int64, random: Double) -> DeliveryAction {
+    public func next(
+        _ delivery: DeliveryProgress?, evidence: [String: String], now: Int64, random: Double
+    ) -> DeliveryAction {
         guard let delivery, !delivery.finished else { return .done }
         if delivery.steps.isEmpty { return .record([.completed(unconfirmed: 0)]) }
         let confirmationWait = settings.confirmationWait.inMilliseconds
@@ -61,7 +63,9 @@ public struct DeliveryPlanner: Sendable {
                 if now >= until { return deadlinePassed(delivery, now) ?? resend(index, step) }
                 return .wait(until: until)
             case .retry(let at, let unknown):
-                if unknown, let wamid = proof() { return .record([.stepSent(step: index, wamid: wamid, reconciled: true)]) }
+                if unknown, let wamid = proof() {
+                    return .record([.stepSent(step: index, wamid: wamid, reconciled: true)])
+                }
                 if now >= at { return deadlinePassed(delivery, now) ?? resend(index, step) }
                 return .wait(until: at)
             }
@@ -71,9 +75,10 @@ public struct DeliveryPlanner: Sendable {
         if unconfirmed == 0 || confirmationWait == 0 {
             return .record([.completed(unconfirmed: confirmationWait == 0 ? 0 : unconfirmed)])
         }
-        let lastSent = delivery.steps.compactMap { step -> Int64? in
-            if case .sent(_, let at) = step.phase { return at } else { return nil }
-        }.max() ?? now
+        let lastSent =
+            delivery.steps.compactMap { step -> Int64? in
+                if case .sent(_, let at) = step.phase { return at } else { return nil }
+            }.max() ?? now
         if now >= lastSent + confirmationWait { return .record([.completed(unconfirmed: unconfirmed)]) }
         wake(lastSent + confirmationWait)
         return .wait(until: wakeAt)
@@ -120,10 +125,16 @@ public struct DeliveryPlanner: Sendable {
         }
         if step.attempts >= settings.maxAttempts {
             return [
-                .stepFailed(step: index, error: error, retryAt: nil, outcomeUnknown: outcomeUnknown, fromStatus: fromStatus),
-                .failed(reason: "step \(index + 1) gave up after \(step.attempts) attempts; last error \(error.code)", error: error),
+                .stepFailed(
+                    step: index, error: error, retryAt: nil, outcomeUnknown: outcomeUnknown, fromStatus: fromStatus),
+                .failed(
+                    reason: "step \(index + 1) gave up after \(step.attempts) attempts; last error \(error.code)",
+                    error: error),
             ]
         }
-        return [.stepFailed(step: index, error: error, retryAt: retryAt, outcomeUnknown: outcomeUnknown, fromStatus: fromStatus)]
+        return [
+            .stepFailed(
+                step: index, error: error, retryAt: retryAt, outcomeUnknown: outcomeUnknown, fromStatus: fromStatus)
+        ]
     }
 }

@@ -1,7 +1,7 @@
+import Domain
 public import EventStore
 public import Logging
 public import ServiceLifecycle
-import Domain
 
 /// The click-to-unlock process manager. It folds the log into `SagaState` (all of it at start,
 /// then each commit as it lands), decides every new click, and runs one worker per unfinished
@@ -45,10 +45,8 @@ public actor DeliverySaga: Service {
         case decide([ButtonClicked], [NewEvent])
     }
 
-    /// - Parameters:
-    ///   - clock: what the saga waits on (retries, pacing, reconciliation and confirmation waits).
-    ///   - wall: the wall time the saga stamps and compares with log timestamps; it should move
-    ///     with `clock`.
+    /// The saga waits on `clock` (retries, pacing, reconciliation and confirmation waits). `wall` is the
+    /// wall time it stamps and compares with log timestamps; it should move with `clock`.
     public init(
         log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger,
         clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
@@ -166,7 +164,9 @@ public actor DeliverySaga: Service {
     }
 
     /// A snapshot for status lines and tests.
-    public var summary: (active: Int, undecided: Int, position: UInt64) { (state.active.count, state.undecidedCount, state.position) }
+    public var summary: (active: Int, undecided: Int, position: UInt64) {
+        (state.active.count, state.undecidedCount, state.position)
+    }
 
     /// How many clicks, template messages and packs the fold remembers (bounded by its window).
     public var remembered: Int { state.rememberedCount }
@@ -227,7 +227,8 @@ public actor DeliverySaga: Service {
 
     private func send(_ id: String, step index: Int, attempt: Int) async {
         guard let delivery = state.deliveries[id], delivery.items.indices.contains(index) else {
-            await record([build(.failed(reason: "the delivery names no content for step \(index + 1)", error: nil), id)])
+            await record([build(.failed(reason: "the delivery names no content for step \(index + 1)", error: nil), id)]
+            )
             return
         }
         await throughput.acquire()
@@ -253,10 +254,12 @@ public actor DeliverySaga: Service {
             planned = planner.failureEvents(index, step, error, now: now, random: random, fromStatus: false)
         case .notSent(let reason):
             planned = planner.failureEvents(
-                index, step, MetaError(code: 1, title: "not sent", message: reason), now: now, random: random, fromStatus: false)
+                index, step, MetaError(code: 1, title: "not sent", message: reason), now: now, random: random,
+                fromStatus: false)
         case .unknown(let reason):
             planned = planner.failureEvents(
-                index, step, MetaError(code: 131000, title: "outcome unknown", message: reason), now: now, random: random,
+                index, step, MetaError(code: 131000, title: "outcome unknown", message: reason), now: now,
+                random: random,
                 fromStatus: false, outcomeUnknown: true)
         }
         await record(planned.map { build($0, id) })
@@ -265,8 +268,12 @@ public actor DeliverySaga: Service {
     private func build(_ planned: PlannedEvent, _ id: String) -> NewEvent {
         switch planned {
         case .stepSent(let step, let wamid, let reconciled):
-            if reconciled { logger.notice("delivery \(id) step \(step + 1): reconciled from a status webhook (\(wamid)); not resent") }
-            return DeliveryStepSent(deliveryId: id, step: step, wamid: wamid, reconciled: reconciled ? true : nil).newEvent()
+            if reconciled {
+                logger.notice(
+                    "delivery \(id) step \(step + 1): reconciled from a status webhook (\(wamid)); not resent")
+            }
+            return DeliveryStepSent(deliveryId: id, step: step, wamid: wamid, reconciled: reconciled ? true : nil)
+                .newEvent()
         case .stepFailed(let step, let error, let retryAt, let unknown, let fromStatus):
             return DeliveryStepFailed(
                 deliveryId: id, step: step, error: error, retryable: retryAt != nil, nextAttemptAt: retryAt,

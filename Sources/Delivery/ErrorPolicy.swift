@@ -17,24 +17,41 @@ public enum ErrorPolicy: Equatable, Sendable {
         case 130429, 131000, 131016, 1, 2, 4, 80007, 133004, 131057, 131048:
             return .retry
         case 131047:
-            return .permanent("the 24-hour window is closed (more than 24 hours since the contact's last message); only a template can reach them now")
+            return .permanent(
+                "the 24-hour window is closed (more than 24 hours since the contact's last message); "
+                    + "only a template can reach them now"
+            )
         case 131026:
-            return .permanent("the message is undeliverable to this contact (not on WhatsApp, outdated app, terms not accepted, or blocked)")
+            return .permanent(
+                "the message is undeliverable to this contact "
+                    + "(not on WhatsApp, outdated app, terms not accepted, or blocked)"
+            )
         case 131049, 131050, 130472:
             return .permanent("Meta chose not to deliver to this contact (code \(error.code))")
         case 190:
             return .permanent("the access token is invalid or expired; set a fresh WHATSAPP_ACCESS_TOKEN")
         case 100, 131008, 131009, 131051:
-            return .permanent("Meta rejected the request as invalid (code \(error.code)): \(error.details ?? error.message ?? "bad parameter"); check the content manifest")
+            return .permanent(
+                "Meta rejected the request as invalid (code \(error.code)): "
+                    + "\(error.details ?? error.message ?? "bad parameter"); check the content manifest"
+            )
         case 131052, 131053:
-            return .permanent("Meta could not fetch or accept the media (code \(error.code)); check the image link or media id")
+            return .permanent(
+                "Meta could not fetch or accept the media (code \(error.code)); check the image link or media id")
         case 132000...132999:
-            return .permanent("template problem (code \(error.code)): \(error.details ?? error.message ?? "not approved or mismatched")")
+            return .permanent(
+                "template problem (code \(error.code)): "
+                    + (error.details ?? error.message ?? "not approved or mismatched")
+            )
         case 133010, 131030, 131031, 131042, 368, 0, 3, 10, 200...299:
-            return .permanent("the business account or number cannot send (code \(error.code)): \(error.details ?? error.message ?? "configuration")")
+            return .permanent(
+                "the business account or number cannot send (code \(error.code)): "
+                    + (error.details ?? error.message ?? "configuration")
+            )
         default:
             if (500...599).contains(error.code) { return .retry }
-            return .permanent("Meta refused the message (code \(error.code)): \(error.details ?? error.message ?? "no details")")
+            return .permanent(
+                "Meta refused the message (code \(error.code)): \(error.details ?? error.message ?? "no details")")
         }
     }
 }

@@ -34,7 +34,9 @@ public enum ManifestLoader {
             throw Problem(line: root?.mark?.line ?? 1, reason: "the manifest must be a mapping with a `packs` list")
         }
         try allowOnly(["packs"], in: mapping)
-        guard let packsNode = mapping["packs"] else { throw Problem(line: root.mark?.line, reason: "`packs` is missing") }
+        guard let packsNode = mapping["packs"] else {
+            throw Problem(line: root.mark?.line, reason: "`packs` is missing")
+        }
         guard let packs = packsNode.sequence, !packs.isEmpty else {
             throw Problem(line: packsNode.mark?.line, reason: "`packs` must be a non-empty list")
         }
@@ -63,7 +65,9 @@ public enum ManifestLoader {
                 line: mapping["payload"]?.mark?.line,
                 reason: "payload may hold at most one placeholder, and only {date}")
         }
-        guard let itemsNode = mapping["items"] else { throw Problem(line: node.mark?.line, reason: "pack `\(name)` has no `items`") }
+        guard let itemsNode = mapping["items"] else {
+            throw Problem(line: node.mark?.line, reason: "pack `\(name)` has no `items`")
+        }
         guard let items = itemsNode.sequence, (1...50).contains(items.count) else {
             throw Problem(line: itemsNode.mark?.line, reason: "`items` must be a list of 1 to 50 messages")
         }
@@ -73,7 +77,9 @@ public enum ManifestLoader {
     }
 
     private static func parseItem(_ node: Node) throws(Problem) -> ContentItem {
-        guard let mapping = node.mapping else { throw Problem(line: node.mark?.line, reason: "an item must be a mapping with a `type`") }
+        guard let mapping = node.mapping else {
+            throw Problem(line: node.mark?.line, reason: "an item must be a mapping with a `type`")
+        }
         let type = try string("type", in: mapping, at: node, limit: 10)
         switch type {
         case "text":
@@ -81,7 +87,9 @@ public enum ManifestLoader {
             return .text(try string("body", in: mapping, at: node, limit: 4096))
         case "image":
             try allowOnly(["type", "link", "id", "caption"], in: mapping)
-            let caption = try mapping["caption"].map { _ throws(Problem) in try string("caption", in: mapping, at: node, limit: 1024) }
+            let caption = try mapping["caption"].map { _ throws(Problem) in
+                try string("caption", in: mapping, at: node, limit: 1024)
+            }
             switch (mapping["link"], mapping["id"]) {
             case (.some, .none):
                 let link = try string("link", in: mapping, at: node, limit: 2048)
@@ -99,13 +107,17 @@ public enum ManifestLoader {
         }
     }
 
-    private static func string(_ key: String, in mapping: Node.Mapping, at node: Node, limit: Int) throws(Problem) -> String {
+    private static func string(
+        _ key: String, in mapping: Node.Mapping, at node: Node, limit: Int
+    ) throws(Problem) -> String {
         guard let value = mapping[key] else { throw Problem(line: node.mark?.line, reason: "`\(key)` is missing") }
         guard let scalar = value.scalar, !scalar.string.isEmpty else {
             throw Problem(line: value.mark?.line, reason: "`\(key)` must be a non-empty string")
         }
         guard scalar.string.count <= limit else {
-            throw Problem(line: value.mark?.line, reason: "`\(key)` is \(scalar.string.count) characters; at most \(limit) are allowed")
+            throw Problem(
+                line: value.mark?.line,
+                reason: "`\(key)` is \(scalar.string.count) characters; at most \(limit) are allowed")
         }
         return scalar.string
     }
@@ -115,7 +127,9 @@ public enum ManifestLoader {
             guard let name = key.scalar?.string, keys.contains(name) else {
                 throw Problem(
                     line: key.mark?.line,
-                    reason: "unknown key `\(key.scalar?.string ?? "?")` (expected \(keys.sorted().joined(separator: ", ")))")
+                    reason:
+                        "unknown key `\(key.scalar?.string ?? "?")` (expected \(keys.sorted().joined(separator: ", ")))"
+                )
             }
         }
     }

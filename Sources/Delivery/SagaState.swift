@@ -46,9 +46,12 @@ public struct SagaState: Sendable {
 
     /// The event types the fold reads; others are skipped without decoding.
     public static let relevantTypes: Set<String> = Set(
-        [EventType.buttonClicked, .statusUpdated, .templateSendRequested, .templateSent, .templateFailed, .deliveryStarted,
-         .deliveryAttemptStarted, .deliveryStepSent, .deliveryStepFailed, .deliveryCompleted, .deliveryFailed,
-         .deliverySkipped].map(\.rawValue))
+        [
+            EventType.buttonClicked, .statusUpdated, .templateSendRequested, .templateSent, .templateFailed,
+            .deliveryStarted,
+            .deliveryAttemptStarted, .deliveryStepSent, .deliveryStepFailed, .deliveryCompleted, .deliveryFailed,
+            .deliverySkipped,
+        ].map(\.rawValue))
 
     /// Folds one event; returns the delivery it touched, if any (so its worker can look again).
     @discardableResult
@@ -80,7 +83,9 @@ public struct SagaState: Sendable {
             }
             return started.deliveryId
         case .deliveryAttemptStarted(let attempt):
-            if deliveries[attempt.deliveryId] != nil { byCallback[attempt.callbackData] = (attempt.deliveryId, attempt.step) }
+            if deliveries[attempt.deliveryId] != nil {
+                byCallback[attempt.callbackData] = (attempt.deliveryId, attempt.step)
+            }
             return updateStep(attempt.deliveryId, attempt.step) { step in
                 step.attempts = max(step.attempts, attempt.attempt)
                 step.callbacks.append(attempt.callbackData)
@@ -127,7 +132,9 @@ public struct SagaState: Sendable {
     private mutating func applyStatus(_ status: StatusUpdated) -> String? {
         let callback = status.bizOpaqueCallbackData
         let target: (String, Int)? = callback.flatMap { byCallback[$0] } ?? byWamid[status.wamid]
-        guard let (id, index) = target, var delivery = deliveries[id], delivery.steps.indices.contains(index) else { return nil }
+        guard let (id, index) = target, var delivery = deliveries[id], delivery.steps.indices.contains(index) else {
+            return nil
+        }
         var step = delivery.steps[index]
         let isCurrent: Bool
         switch step.phase {
@@ -140,7 +147,8 @@ public struct SagaState: Sendable {
             if status.status != "sent", isCurrent { step.confirmed = true }
         case "failed":
             if isCurrent, !delivery.finished {
-                step.statusFailure = status.errors.first ?? MetaError(code: 131000, message: "failed status without an error")
+                step.statusFailure =
+                    status.errors.first ?? MetaError(code: 131000, message: "failed status without an error")
             }
         default:
             return nil
@@ -150,7 +158,9 @@ public struct SagaState: Sendable {
         return id
     }
 
-    private mutating func updateStep(_ id: String, _ index: Int, _ change: (inout DeliveryProgress.Step) -> Void) -> String? {
+    private mutating func updateStep(
+        _ id: String, _ index: Int, _ change: (inout DeliveryProgress.Step) -> Void
+    ) -> String? {
         guard var delivery = deliveries[id], delivery.steps.indices.contains(index) else { return nil }
         change(&delivery.steps[index])
         deliveries[id] = delivery

@@ -13,7 +13,9 @@ public struct TemplateLedger: Sendable {
 
     public init() {}
 
-    static func key(_ recipient: String, _ template: String, _ day: String) -> String { recipient + "|" + template + "|" + day }
+    static func key(_ recipient: String, _ template: String, _ day: String) -> String {
+        recipient + "|" + template + "|" + day
+    }
 
     public func state(recipient: String, template: String, day: String) -> State? {
         states[Self.key(recipient, template, day)]
@@ -24,7 +26,9 @@ public struct TemplateLedger: Sendable {
         if states[key] == nil { states[key] = .requested }
     }
 
-    mutating func apply(_ sent: TemplateSent) { states[Self.key(sent.recipient, sent.template, sent.day)] = .sent(wamid: sent.wamid) }
+    mutating func apply(_ sent: TemplateSent) {
+        states[Self.key(sent.recipient, sent.template, sent.day)] = .sent(wamid: sent.wamid)
+    }
 
     mutating func apply(_ failed: TemplateFailed) {
         let key = Self.key(failed.recipient, failed.template, failed.day)

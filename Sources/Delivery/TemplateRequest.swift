@@ -13,7 +13,10 @@ public struct TemplateRequest: Codable, Sendable, Equatable {
     public var day: String?
     public var force: Bool?
 
-    public init(recipients: [String], template: String? = nil, language: String? = nil, payload: String? = nil, day: String? = nil, force: Bool? = nil) {
+    public init(
+        recipients: [String], template: String? = nil, language: String? = nil, payload: String? = nil,
+        day: String? = nil, force: Bool? = nil
+    ) {
         self.recipients = recipients
         self.template = template
         self.language = language
@@ -33,17 +36,25 @@ public struct TemplateRequest: Codable, Sendable, Equatable {
         request.language = language ?? "en_US"
         request.day = day ?? today
         request.force = force ?? false
-        guard let day = request.day, ContentPack.isDate(day) else { throw Invalid(description: "day must be YYYY-MM-DD") }
+        guard let day = request.day, ContentPack.isDate(day) else {
+            throw Invalid(description: "day must be YYYY-MM-DD")
+        }
         let payload = (payload ?? "unlock:{date}").replacingOccurrences(of: ContentPack.datePlaceholder, with: day)
         request.payload = payload
-        guard !(request.template ?? "").isEmpty, !(request.language ?? "").isEmpty, !payload.isEmpty, payload.count <= 256 else {
-            throw Invalid(description: "template, language and payload must not be empty; the payload at most 256 characters")
+        guard !(request.template ?? "").isEmpty, !(request.language ?? "").isEmpty, !payload.isEmpty,
+            payload.count <= 256
+        else {
+            throw Invalid(
+                description: "template, language and payload must not be empty; the payload at most 256 characters")
         }
         guard !recipients.isEmpty else { throw Invalid(description: "no recipients") }
         let bad = recipients.filter { !Self.isRecipient($0) }
         guard bad.isEmpty else {
             throw Invalid(
-                description: "not a wa_id or BSUID: \(bad.prefix(5).joined(separator: ", "))\(bad.count > 5 ? " and \(bad.count - 5) more" : "")")
+                description:
+                    "not a wa_id or BSUID: \(bad.prefix(5).joined(separator: ", "))"
+                    + (bad.count > 5 ? " and \(bad.count - 5) more" : "")
+            )
         }
         return request
     }
@@ -52,7 +63,8 @@ public struct TemplateRequest: Codable, Sendable, Equatable {
     public static func isRecipient(_ text: String) -> Bool {
         let digits = text.hasPrefix("+") ? text.dropFirst() : text[...]
         if (6...20).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
-        return text.contains(".") && text.count <= 128 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") }
+        return text.contains(".") && text.count <= 128
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") }
     }
 
     /// Today's date (UTC) by `wall`, as YYYY-MM-DD.

@@ -62,7 +62,9 @@ public struct TemplateSender: Sendable {
     }
 
     /// Sends a request (`TemplateRequest.validated()` fills its defaults).
-    public func send(_ request: TemplateRequest, progress: @Sendable (Summary) -> Void = { _ in }) async throws -> Summary {
+    public func send(
+        _ request: TemplateRequest, progress: @Sendable (Summary) -> Void = { _ in }
+    ) async throws -> Summary {
         let day = request.day ?? TemplateRequest.today(wall)
         let message = Message(
             template: request.template ?? "daily_content_ready_v1", language: request.language ?? "en_US",
@@ -104,8 +106,10 @@ public struct TemplateSender: Sendable {
     private func sendOne(_ recipient: String, _ send: Message, bucket: TokenBucket) async throws -> Result {
         let (template, language, buttonPayload, day) = (send.template, send.language, send.buttonPayload, send.day)
         try await log.append(
-            TemplateSendRequested(recipient: recipient, template: template, language: language, buttonPayload: buttonPayload, day: day)
-                .newEvent())
+            TemplateSendRequested(
+                recipient: recipient, template: template, language: language, buttonPayload: buttonPayload, day: day
+            )
+            .newEvent())
         let message = OutgoingMessage(
             phoneNumberId: phoneNumberId, to: recipient,
             body: .template(name: template, language: language, buttonPayload: buttonPayload), callbackData: nil)
@@ -116,7 +120,8 @@ public struct TemplateSender: Sendable {
             let error: MetaError
             switch await sender.send(message) {
             case .accepted(let wamid):
-                try await log.append(TemplateSent(recipient: recipient, template: template, wamid: wamid, day: day).newEvent())
+                try await log.append(
+                    TemplateSent(recipient: recipient, template: template, wamid: wamid, day: day).newEvent())
                 return .sent
             case .rejected(let rejected, _):
                 error = rejected
@@ -125,12 +130,14 @@ public struct TemplateSender: Sendable {
             case .unknown(let reason):
                 // Meta may have it: a resend could reach the recipient twice, so stop here.
                 error = MetaError(code: 131000, title: "outcome unknown", message: reason)
-                try await log.append(TemplateFailed(recipient: recipient, template: template, error: error, day: day).newEvent())
+                try await log.append(
+                    TemplateFailed(recipient: recipient, template: template, error: error, day: day).newEvent())
                 return .failed("outcome unknown (\(reason)); not resent, rerun with --force to resend")
             }
             let policy = ErrorPolicy.classify(error)
             if policy != .retry && policy != .pairPacing || attempt >= maxAttempts {
-                try await log.append(TemplateFailed(recipient: recipient, template: template, error: error, day: day).newEvent())
+                try await log.append(
+                    TemplateFailed(recipient: recipient, template: template, error: error, day: day).newEvent())
                 if case .permanent(let reason) = policy { return .failed(reason) }
                 return .failed("code \(error.code) after \(attempt) attempts")
             }

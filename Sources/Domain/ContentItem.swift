@@ -35,7 +35,8 @@ public enum ContentItem: Codable, Sendable, Equatable {
         case "text":
             self = .text(try container.decode(String.self, forKey: .body))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown item type \(other)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "unknown item type \(other)")
         }
     }
 

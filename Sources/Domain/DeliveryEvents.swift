@@ -101,7 +101,8 @@ public struct DeliveryStepFailed: DomainEvent {
     }
 
     public init(
-        deliveryId: String, step: Int, error: MetaError, retryable: Bool, nextAttemptAt: Int64?, outcomeUnknown: Bool? = nil,
+        deliveryId: String, step: Int, error: MetaError, retryable: Bool, nextAttemptAt: Int64?,
+        outcomeUnknown: Bool? = nil,
         fromStatus: Bool? = nil
     ) {
         self.deliveryId = deliveryId

@@ -54,7 +54,8 @@ struct FieldReader {
         return value
     }
 
-    mutating func rawValue<Value: RawRepresentable>(_ key: String, as _: Value.Type) -> Value? where Value.RawValue == String {
+    mutating func rawValue<Value: RawRepresentable>(_ key: String, as _: Value.Type) -> Value?
+    where Value.RawValue == String {
         guard let value = object[key]?.string.flatMap(Value.init(rawValue:)) else {
             failed = true
             return nil
@@ -98,7 +99,8 @@ extension WebhookReceived {
             let parse = fields.rawValue("parse", as: ParseStatus.self)
         else { return nil }
         self.init(
-            receivedAt: fields.int64("received_at"), remoteAddress: fields.optionalString("remote_address"), signature: signature,
+            receivedAt: fields.int64("received_at"), remoteAddress: fields.optionalString("remote_address"),
+            signature: signature,
             parse: parse, bodyBytes: fields.int("body_bytes"), duplicates: fields.int("duplicates"),
             requestId: fields.optionalString("request_id"))
         if fields.failed { return nil }
@@ -107,7 +109,9 @@ extension WebhookReceived {
 
 extension MessageReceived {
     init?(json: JSONValue) {
-        guard var fields = FieldReader(json), let sender = fields.nested("sender", Sender.init(json:)) else { return nil }
+        guard var fields = FieldReader(json), let sender = fields.nested("sender", Sender.init(json:)) else {
+            return nil
+        }
         self.init(
             wamid: fields.string("wamid"), sender: sender, messageType: fields.string("message_type"),
             timestamp: fields.int64("timestamp"), textPreview: fields.optionalString("text_preview"),
@@ -133,25 +137,31 @@ extension ButtonClicked {
 extension StatusUpdated {
     init?(json: JSONValue) {
         guard var fields = FieldReader(json),
-            let errors = fields.nested("errors", { value -> [MetaError]? in
-                guard let items = value.array else { return nil }
-                let errors = items.compactMap(MetaError.init(json:))
-                return errors.count == items.count ? errors : nil
-            })
+            let errors = fields.nested(
+                "errors",
+                { value -> [MetaError]? in
+                    guard let items = value.array else { return nil }
+                    let errors = items.compactMap(MetaError.init(json:))
+                    return errors.count == items.count ? errors : nil
+                })
         else { return nil }
         self.init(
             wamid: fields.string("wamid"), status: fields.string("status"), timestamp: fields.int64("timestamp"),
-            recipientId: fields.string("recipient_id"), errors: errors, pricingCategory: fields.optionalString("pricing_category"),
+            recipientId: fields.string("recipient_id"), errors: errors,
+            pricingCategory: fields.optionalString("pricing_category"),
             conversationId: fields.optionalString("conversation_id"),
             bizOpaqueCallbackData: fields.optionalString("biz_opaque_callback_data"),
-            phoneNumberId: fields.optionalString("phone_number_id"), timestampRaw: fields.optionalString("timestamp_raw"))
+            phoneNumberId: fields.optionalString("phone_number_id"),
+            timestampRaw: fields.optionalString("timestamp_raw"))
         if fields.failed { return nil }
     }
 }
 
 extension WebhookError {
     init?(json: JSONValue) {
-        guard var fields = FieldReader(json), let error = fields.nested("error", MetaError.init(json:)) else { return nil }
+        guard var fields = FieldReader(json), let error = fields.nested("error", MetaError.init(json:)) else {
+            return nil
+        }
         self.init(error: error, phoneNumberId: fields.optionalString("phone_number_id"))
         if fields.failed { return nil }
     }

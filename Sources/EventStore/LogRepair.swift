@@ -103,9 +103,9 @@ public enum LogRepair {
     /// The segment's header; `nil` for a last segment whose creation was cut short (it holds no
     /// batch; opening the log removes it). A damaged header is not repaired: it holds the
     /// dictionary the batches need.
-    private static func header(of path: String, name: String, firstPosition: UInt64, isLast: Bool)
-        throws(EventLogError) -> SegmentHeader?
-    {
+    private static func header(
+        of path: String, name: String, firstPosition: UInt64, isLast: Bool
+    ) throws(EventLogError) -> SegmentHeader? {
         let file = try LogFile(path: path, create: false, readOnly: true)
         let why: String
         switch try SegmentHeader.read(from: file, size: try file.size()) {

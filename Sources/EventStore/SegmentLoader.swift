@@ -83,9 +83,9 @@ struct SegmentLoader {
     /// sound, so this is corruption and nothing is cut: the writer stops (`LogRepair` mends it); a
     /// reader notes it in `report.damaged` and indexes past it (reads stop there with
     /// `.corruption` unless they skip corrupt data).
-    mutating func verifyTail(of state: inout SegmentState, file: borrowing LogFile, size: Int64, isLast: Bool)
-        throws(EventLogError)
-    {
+    mutating func verifyTail(
+        of state: inout SegmentState, file: borrowing LogFile, size: Int64, isLast: Bool
+    ) throws(EventLogError) {
         let start = state.index.coveredLength
         guard size > start else { return }
         let reader = try LogFile(path: state.path, create: false, readOnly: true)
@@ -167,9 +167,9 @@ struct SegmentLoader {
         }
     }
 
-    private mutating func cutZeros(of state: SegmentState, file: borrowing LogFile, at offset: Int64, size: Int64)
-        throws(EventLogError)
-    {
+    private mutating func cutZeros(
+        of state: SegmentState, file: borrowing LogFile, at offset: Int64, size: Int64
+    ) throws(EventLogError) {
         report.preallocatedBytes += size - offset
         if mode == .write {
             try file.truncate(to: offset)

@@ -185,9 +185,9 @@ struct SegmentRepairPlan {
     /// Checks that `positions` lost in `bytes` damaged bytes (`nil`: none, a gap) are few enough
     /// to have been there: each event takes at least `RecordCodec.fixedBytes` before an LZ4 block's
     /// at most 255-fold expansion, plus a batch header.
-    private func lost(_ positions: ClosedRange<UInt64>?, bytes: Int64?, at offset: Int64) throws(EventLogError)
-        -> ClosedRange<UInt64>?
-    {
+    private func lost(
+        _ positions: ClosedRange<UInt64>?, bytes: Int64?, at offset: Int64
+    ) throws(EventLogError) -> ClosedRange<UInt64>? {
         guard let positions else { return nil }
         let count = positions.upperBound - positions.lowerBound + 1
         var limit = Self.maxPlaceholders

@@ -76,9 +76,9 @@ enum SegmentRewriter {
 
     /// Reads the new segment back: every batch must be sound and the positions gapless up to
     /// the next segment's first. Anything else is a bug in the repair, and the old segment stays.
-    private static func check(_ path: String, header: SegmentHeader, nextFirstPosition: UInt64?)
-        throws(EventLogError)
-    {
+    private static func check(
+        _ path: String, header: SegmentHeader, nextFirstPosition: UInt64?
+    ) throws(EventLogError) {
         var timestamp: Int64?
         let plan = try SegmentRepairPlan.scan(
             name: path, path: path, header: header, nextFirstPosition: nextFirstPosition, previousTimestamp: &timestamp)

@@ -30,7 +30,9 @@ public enum WebhookParser {
     /// Parses `body`; button taps from senders `isAuthorized` rejects are marked `authorized: false`.
     public static func parse(_ body: [UInt8], isAuthorized: (Sender) -> Bool = { _ in true }) -> Parsed {
         var parsed = Parsed(understood: false, items: [], unknownItems: 0)
-        guard let root = try? JSONParser.parse(body), root.object != nil, let entries = root["entry"]?.array else { return parsed }
+        guard let root = try? JSONParser.parse(body), root.object != nil, let entries = root["entry"]?.array else {
+            return parsed
+        }
         parsed.understood = true
         for entry in entries where entry.object != nil {
             for change in entry["changes"]?.array ?? [] where change.object != nil {
@@ -105,7 +107,9 @@ public enum WebhookParser {
             return Item(.buttonClicked(click), click.newEvent())
         }
         if type == "interactive", let interactive = message["interactive"], interactive.object != nil {
-            for (field, kind) in [("button_reply", ButtonClicked.Kind.interactiveButtonReply), ("list_reply", .interactiveListReply)] {
+            for (field, kind) in [
+                ("button_reply", ButtonClicked.Kind.interactiveButtonReply), ("list_reply", .interactiveListReply),
+            ] {
                 if let reply = interactive[field], reply.object != nil, let replyId = reply["id"]?.string {
                     let click = ButtonClicked(
                         wamid: id, sender: sender, kind: kind, payload: replyId, text: reply["title"]?.string,
@@ -130,7 +134,9 @@ public enum WebhookParser {
 
     private static func errors(_ value: JSONValue?) -> [MetaError] {
         (value?.array ?? []).compactMap { error in
-            guard error.object != nil, let code = exactInt(error["code"]).flatMap({ Int(exactly: $0) }) else { return nil }
+            guard error.object != nil, let code = exactInt(error["code"]).flatMap({ Int(exactly: $0) }) else {
+                return nil
+            }
             return MetaError(
                 code: code, title: error["title"]?.string, message: error["message"]?.string,
                 details: error["error_data"]?["details"]?.string)

@@ -13,7 +13,9 @@ import Testing
     @Test func aSignedClickDeliversSixMessagesInPackOrderAndTheProjectionsShowIt() async throws {
         let harness = try await DeliveryHarness()
         harness.startSaga()
-        #expect(try await harness.post(DeliveryHarness.click(wamid: "wamid.CLICK1", from: "15551230001", context: "wamid.TPL1")) == 200)
+        #expect(
+            try await harness.post(
+                DeliveryHarness.click(wamid: "wamid.CLICK1", from: "15551230001", context: "wamid.TPL1")) == 200)
         let events = try await harness.waitUntil { count($0, .deliveryCompleted) == 1 }
         let messages = await harness.simulator.messages(to: "15551230001")
         await harness.stop()
@@ -60,9 +62,15 @@ import Testing
         let click = DeliveryHarness.click(wamid: "wamid.C1", from: "15551230002", context: "wamid.TPL2")
         #expect(try await harness.post(click) == 200)
         #expect(try await harness.post(click) == 200)  // Meta redelivers
-        #expect(try await harness.post(DeliveryHarness.click(wamid: "wamid.C2", from: "15551230002", context: "wamid.TPL2")) == 200)
-        #expect(try await harness.post(DeliveryHarness.click(wamid: "wamid.C3", from: "15551230002", context: "wamid.TPL3")) == 200)
-        let events = try await harness.waitUntil { count($0, .deliveryCompleted) == 1 && count($0, .deliverySkipped) == 2 }
+        #expect(
+            try await harness.post(DeliveryHarness.click(wamid: "wamid.C2", from: "15551230002", context: "wamid.TPL2"))
+                == 200)
+        #expect(
+            try await harness.post(DeliveryHarness.click(wamid: "wamid.C3", from: "15551230002", context: "wamid.TPL3"))
+                == 200)
+        let events = try await harness.waitUntil {
+            count($0, .deliveryCompleted) == 1 && count($0, .deliverySkipped) == 2
+        }
         try await Task.sleep(for: .milliseconds(300))
         let messages = await harness.simulator.messages(to: "15551230002")
         await harness.stop()
@@ -80,7 +88,8 @@ import Testing
         })
         harness.startSaga()
         for contact in 1...4 {
-            let body = DeliveryHarness.click(wamid: "wamid.P\(contact)", from: "1555000000\(contact)", context: "wamid.PT\(contact)")
+            let body = DeliveryHarness.click(
+                wamid: "wamid.P\(contact)", from: "1555000000\(contact)", context: "wamid.PT\(contact)")
             #expect(try await harness.post(body) == 200)
         }
         let events = try await harness.waitUntil { count($0, .deliveryFailed) == 4 }
@@ -93,7 +102,8 @@ import Testing
 
         let failures = events.compactMap(DeliveryFailed.init)
         #expect(failures.count == 4)
-        let byCode = Dictionary(failures.map { ($0.error?.code ?? 0, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        let byCode = Dictionary(
+            failures.map { ($0.error?.code ?? 0, $0.reason) }, uniquingKeysWith: { first, _ in first })
         #expect(byCode[131047]?.contains("24-hour window") == true)
         #expect(byCode[131026]?.contains("undeliverable") == true)
         #expect(byCode[190]?.contains("access token") == true)
@@ -102,13 +112,16 @@ import Testing
         // The asynchronous 131047: each step sent once at most, none again after the failure.
         #expect(SimulatedMessage.sendsPerStep(asyncFailed).values.allSatisfy { $0 == 1 })
         #expect(count(finalEvents, .deliveryCompleted) == 0)
-        #expect(finalEvents.compactMap(DeliveryStepFailed.init).contains { $0.fromStatus == true && $0.error.code == 131047 })
+        #expect(
+            finalEvents.compactMap(DeliveryStepFailed.init).contains {
+                $0.fromStatus == true && $0.error.code == 131047
+            })
     }
 
     @Test func underInjectedFaults200ClicksAllCompleteWithoutResendingARecordedStep() async throws {
         let harness = try await DeliveryHarness(
             simulator: { sim in
-                sim.seed = 20261124
+                sim.seed = 20_261_124
                 sim.faults.serverErrorRate = 0.05
                 sim.faults.errorRates = [131000: 0.05, 131056: 0.02]
                 sim.faults.schedules = [.init(code: 130429, periodMs: 1000, activeMs: 80)]
@@ -130,17 +143,22 @@ import Testing
             for index in 0..<200 {
                 group.addTask {
                     try await harness.post(
-                        DeliveryHarness.click(wamid: "wamid.F\(index)", from: "1555200\(1000 + index)", context: "wamid.FT\(index)"))
+                        DeliveryHarness.click(
+                            wamid: "wamid.F\(index)", from: "1555200\(1000 + index)", context: "wamid.FT\(index)"))
                 }
             }
             for try await status in group { #expect(status == 200) }
         }
-        let events = try await harness.waitUntil(seconds: 120) { count($0, .deliveryCompleted) + count($0, .deliveryFailed) >= 200 }
+        let events = try await harness.waitUntil(seconds: 120) {
+            count($0, .deliveryCompleted) + count($0, .deliveryFailed) >= 200
+        }
         try await Task.sleep(for: .milliseconds(500))
         let messages = await harness.simulator.messages()
         await harness.stop()
 
-        #expect(count(events, .deliveryCompleted) == 200, "failed: \(events.compactMap(DeliveryFailed.init).map(\.reason).prefix(3))")
+        #expect(
+            count(events, .deliveryCompleted) == 200,
+            "failed: \(events.compactMap(DeliveryFailed.init).map(\.reason).prefix(3))")
         let failures = events.compactMap(DeliveryStepFailed.init)
         let codes = Set(failures.map(\.error.code))
         #expect(codes.isSuperset(of: [131000, 131056, 130429]), "faults not exercised: \(codes)")
@@ -153,9 +171,13 @@ import Testing
         let audit = DeliveryAudit(events)
         #expect(sends.count == 1200)
         let twice = sends.filter { $0.value > 1 }.keys
-        #expect(twice.allSatisfy(audit.ambiguousSteps.contains), "sent twice though recorded: \(twice.filter { !audit.ambiguousSteps.contains($0) }.prefix(5))")
+        #expect(
+            twice.allSatisfy(audit.ambiguousSteps.contains),
+            "sent twice though recorded: \(twice.filter { !audit.ambiguousSteps.contains($0) }.prefix(5))")
         // Most ambiguous steps were settled by their status webhooks, not by sending again.
-        #expect(twice.count * 2 < audit.ambiguousSteps.count, "\(twice.count) of \(audit.ambiguousSteps.count) ambiguous steps were resent")
+        #expect(
+            twice.count * 2 < audit.ambiguousSteps.count,
+            "\(twice.count) of \(audit.ambiguousSteps.count) ambiguous steps were resent")
     }
 }
 
@@ -166,11 +188,14 @@ import Testing
             simulator: { sim in sim.faults.recipientErrors = [slow: 131056] },
             saga: { saga in saga.pairPacingBase = .seconds(30) })
         harness.startSaga()
-        #expect(try await harness.post(DeliveryHarness.click(wamid: "wamid.SLOW", from: slow, context: "wamid.ST")) == 200)
+        #expect(
+            try await harness.post(DeliveryHarness.click(wamid: "wamid.SLOW", from: slow, context: "wamid.ST")) == 200)
         try await withThrowingTaskGroup(of: UInt.self) { group in
             for index in 1...50 {
                 group.addTask {
-                    try await harness.post(DeliveryHarness.click(wamid: "wamid.Q\(index)", from: "155560\(10000 + index)", context: "wamid.QT\(index)"))
+                    try await harness.post(
+                        DeliveryHarness.click(
+                            wamid: "wamid.Q\(index)", from: "155560\(10000 + index)", context: "wamid.QT\(index)"))
                 }
             }
             for try await status in group { #expect(status == 200) }

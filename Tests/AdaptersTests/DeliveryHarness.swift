@@ -26,7 +26,8 @@ final class DeliveryHarness: @unchecked Sendable {
     private var sagaTask: Task<Void, any Error>?
 
     init(
-        simulator configure: (inout SimulatorConfiguration) -> Void = { _ in }, saga tune: (inout SagaSettings) -> Void = { _ in },
+        simulator configure: (inout SimulatorConfiguration) -> Void = { _ in },
+        saga tune: (inout SagaSettings) -> Void = { _ in },
         clientTimeout: TimeAmount = .seconds(5), manifest: ContentManifest? = nil
     ) async throws {
         log = try EventLog.open(directory: temp.log)
@@ -34,7 +35,8 @@ final class DeliveryHarness: @unchecked Sendable {
         logger.logLevel = .critical
         http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
         let ingestor = WebhookIngestor(
-            log: log, signature: WebhookSignature(appSecret: Self.secret), dedupe: DedupeIndex(), authorizedContacts: [], logger: logger)
+            log: log, signature: WebhookSignature(appSecret: Self.secret), dedupe: DedupeIndex(),
+            authorizedContacts: [], logger: logger)
         ingress = try await RunningServer.start(
             router: WebhookRoutes.router(ingestor: ingestor, configuration: .init(verifyToken: nil)), logger: logger)
         var simulatorConfiguration = SimulatorConfiguration(
@@ -81,14 +83,16 @@ final class DeliveryHarness: @unchecked Sendable {
     static func click(
         wamid: String, from contact: String, context: String? = nil, payload: String = "unlock:2026-11-24"
     ) -> [UInt8] {
-        MetaWebhooks.buttonTap(.init(phoneNumberId: number), wamid: wamid, from: contact, context: context, payload: payload)
+        MetaWebhooks.buttonTap(
+            .init(phoneNumberId: number), wamid: wamid, from: contact, context: context, payload: payload)
     }
 
     /// POSTs a signed webhook to the listener; its status.
     func post(_ body: [UInt8]) async throws -> UInt {
         var request = HTTPClientRequest(url: ingress.baseURL + "/webhook")
         request.method = .POST
-        request.headers.add(name: "X-Hub-Signature-256", value: WebhookSignature(appSecret: Self.secret).header(for: body))
+        request.headers.add(
+            name: "X-Hub-Signature-256", value: WebhookSignature(appSecret: Self.secret).header(for: body))
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await http.execute(request, timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 16)

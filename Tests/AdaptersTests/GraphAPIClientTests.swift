@@ -13,18 +13,24 @@ import Testing
     }
 
     @Test func aSuccessNamesTheMessage() throws {
-        #expect(GraphAPIClient.outcome(status: 200, body: try Self.graphFixture("send_success")) == .accepted(wamid: "wamid.OUT0001"))
+        #expect(
+            GraphAPIClient.outcome(status: 200, body: try Self.graphFixture("send_success"))
+                == .accepted(wamid: "wamid.OUT0001"))
     }
 
     @Test(arguments: [
-        ("error_100_param", 100, "permanent"), ("error_130429_throughput", 130429, "retry"), ("error_131000_generic", 131000, "retry"),
+        ("error_100_param", 100, "permanent"), ("error_130429_throughput", 130429, "retry"),
+        ("error_131000_generic", 131000, "retry"),
         ("error_131026_undeliverable", 131026, "permanent"), ("error_131047_window", 131047, "permanent"),
         ("error_131056_pair_rate", 131056, "pair"), ("error_190_token", 190, "permanent"),
     ])
     func errorsAreTypedAndClassifiedByCode(name: String, code: Int, policy: String) throws {
         // The same body with a misleading HTTP status classifies the same way.
         for status in [400, 429, 500] {
-            guard case .rejected(let error, let http) = GraphAPIClient.outcome(status: status, body: try Self.graphFixture(name)) else {
+            guard
+                case .rejected(let error, let http) = GraphAPIClient.outcome(
+                    status: status, body: try Self.graphFixture(name))
+            else {
                 Issue.record("\(name) not parsed as an error")
                 return
             }
@@ -40,8 +46,12 @@ import Testing
     }
 
     @Test func answersWithoutAMetaBodyAreAmbiguousOnlyWhenMetaMayHaveTheMessage() {
-        #expect(GraphAPIClient.outcome(status: 502, body: Data("<html>bad gateway</html>".utf8)) == .unknown(reason: "HTTP 502 without an error body"))
-        #expect(GraphAPIClient.outcome(status: 200, body: Data("{}".utf8)) == .unknown(reason: "HTTP 200 without a message id"))
+        #expect(
+            GraphAPIClient.outcome(status: 502, body: Data("<html>bad gateway</html>".utf8))
+                == .unknown(reason: "HTTP 502 without an error body"))
+        #expect(
+            GraphAPIClient.outcome(status: 200, body: Data("{}".utf8))
+                == .unknown(reason: "HTTP 200 without a message id"))
         guard case .rejected(let error, 401) = GraphAPIClient.outcome(status: 401, body: Data()) else {
             Issue.record("a bare 401 is not a refusal")
             return
@@ -50,15 +60,25 @@ import Testing
     }
 
     @Test func requestsCarryPlusPrefixedNumbersAndBSUIDsInRecipient() throws {
-        let text = GraphMessageRequest(OutgoingMessage(phoneNumberId: "1", to: "15551230000", body: .content(.text("hi")), callbackData: "cb"))
-        #expect(text.to == "+15551230000" && text.recipient == nil && text.type == "text" && text.bizOpaqueCallbackData == "cb")
-        let bsuid = GraphMessageRequest(OutgoingMessage(phoneNumberId: "1", to: "US.1349", body: .content(.text("hi")), callbackData: nil))
+        let text = GraphMessageRequest(
+            OutgoingMessage(phoneNumberId: "1", to: "15551230000", body: .content(.text("hi")), callbackData: "cb"))
+        #expect(
+            text.to == "+15551230000" && text.recipient == nil && text.type == "text"
+                && text.bizOpaqueCallbackData == "cb")
+        let bsuid = GraphMessageRequest(
+            OutgoingMessage(phoneNumberId: "1", to: "US.1349", body: .content(.text("hi")), callbackData: nil))
         #expect(bsuid.to == nil && bsuid.recipient == "US.1349")
         let template = GraphMessageRequest(
-            OutgoingMessage(phoneNumberId: "1", to: "15551230000", body: .template(name: "daily_content_ready_v1", language: "en_US", buttonPayload: "unlock:2026-11-24"), callbackData: nil))
+            OutgoingMessage(
+                phoneNumberId: "1", to: "15551230000",
+                body: .template(name: "daily_content_ready_v1", language: "en_US", buttonPayload: "unlock:2026-11-24"),
+                callbackData: nil))
         #expect(template.template?.quickReplyPayloads == ["unlock:2026-11-24"])
         #expect(GraphSimulator.problem(template) == nil)
-        let image = GraphMessageRequest(OutgoingMessage(phoneNumberId: "1", to: "1555", body: .content(.image(.mediaId("77"), caption: "c")), callbackData: nil))
+        let image = GraphMessageRequest(
+            OutgoingMessage(
+                phoneNumberId: "1", to: "1555", body: .content(.image(.mediaId("77"), caption: "c")), callbackData: nil)
+        )
         #expect(image.image?.id == "77" && image.image?.link == nil && GraphSimulator.problem(image) == nil)
     }
 }

@@ -70,22 +70,31 @@ import Testing
         let click = try fixture("template_button_click.json")
         try await makeApp(log: log, bodyLimit: 64 * 1024).test(.live) { client in
             // Rejected: nothing stored.
-            #expect(try await post(client, click, signature: sign(click, secret: "another-secret")).status == .unauthorized)
+            #expect(
+                try await post(client, click, signature: sign(click, secret: "another-secret")).status == .unauthorized)
             #expect(try await post(client, click, signature: nil).status == .unauthorized)
             var sha1Only: HTTPFields = [:]
             sha1Only[HTTPField.Name("X-Hub-Signature")!] = "sha1=0123456789abcdef0123456789abcdef01234567"
-            #expect(try await client.execute(uri: "/webhook", method: .post, headers: sha1Only, body: ByteBuffer(bytes: click)).status == .unauthorized)
+            #expect(
+                try await client.execute(
+                    uri: "/webhook", method: .post, headers: sha1Only, body: ByteBuffer(bytes: click)
+                ).status == .unauthorized)
             var changed = click
             changed[changed.count / 2] ^= 0x01
             #expect(try await post(client, changed, signature: sign(click)).status == .unauthorized)
             #expect(try await post(client, click, signature: "sha256=xyz").status == .unauthorized)
-            #expect(try await post(client, click, signature: "sha256=" + String(repeating: "g", count: 64)).status == .unauthorized)
+            #expect(
+                try await post(client, click, signature: "sha256=" + String(repeating: "g", count: 64)).status
+                    == .unauthorized)
             let oversized = [UInt8](repeating: 0x20, count: 64 * 1024 + 1)
             #expect(try await post(client, oversized, signature: sign(oversized)).status == .contentTooLarge)
             #expect(log.lastPosition == 0)
 
             // Well signed but not understood: stored raw, acknowledged (Meta must not retry for a week).
-            for body in [[], Array("not json {".utf8), Array("[1,2,3]".utf8), Array((String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)).utf8)] {
+            for body in [
+                [], Array("not json {".utf8), Array("[1,2,3]".utf8),
+                Array((String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)).utf8),
+            ] {
                 let before = log.lastPosition
                 let response = try await post(client, body, signature: sign(body))
                 #expect(response.status == .ok, "\(body.count) bytes: \(response.status)")
@@ -103,9 +112,13 @@ import Testing
     @Test func aThousandUpdatesInOnePostAreAllStored() async throws {
         let dir = TempLog()
         let log = try EventLog.open(directory: dir.log)
-        let statuses = (0..<1000).map { "{\"id\":\"wamid.S\($0)\",\"status\":\"delivered\",\"timestamp\":\"1764000000\",\"recipient_id\":\"5511\($0)\"}" }
+        let statuses = (0..<1000).map {
+            "{\"id\":\"wamid.S\($0)\",\"status\":\"delivered\",\"timestamp\":\"1764000000\","
+                + "\"recipient_id\":\"5511\($0)\"}"
+        }
         let body = Array(
-            ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{\"field\":\"messages\",\"value\":"
+            ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\","
+                + "\"changes\":[{\"field\":\"messages\",\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"statuses\":[\(statuses.joined(separator: ","))]}}]}]}").utf8)
         try await makeApp(log: log).test(.live) { client in
             let response = try await post(client, body, signature: sign(body))
@@ -190,7 +203,8 @@ import Testing
         let dir = TempLog()
         let log = try EventLog.open(directory: dir.log)
         try await makeApp(log: log).test(.live) { client in
-            let ok = try await client.execute(uri: "/webhook?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444", method: .get)
+            let ok = try await client.execute(
+                uri: "/webhook?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444", method: .get)
             #expect(ok.status == .ok)
             #expect(String(buffer: ok.body) == "1158201444")
             for uri in [
@@ -205,7 +219,8 @@ import Testing
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .notFound)
         }
         try await makeApp(log: log, verifyToken: nil).test(.live) { client in
-            let response = try await client.execute(uri: "/webhook?hub.mode=subscribe&hub.verify_token=&hub.challenge=1", method: .get)
+            let response = try await client.execute(
+                uri: "/webhook?hub.mode=subscribe&hub.verify_token=&hub.challenge=1", method: .get)
             #expect(response.status == .forbidden)
         }
         await log.close()

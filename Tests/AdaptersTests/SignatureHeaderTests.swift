@@ -1,5 +1,6 @@
-@testable import Adapters
 import Testing
+
+@testable import Adapters
 
 /// `X-Hub-Signature-256` parsing and request ids: the byte-level code that replaced Foundation's
 /// string functions on the hot path.

@@ -14,7 +14,9 @@ let fixtureSecret = "fixture-app-secret"
 final class TempLog {
     let path: String
     init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-ingress-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-ingress-\(UUID().uuidString)")
+            .path
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
     var log: String { path + "/log" }
@@ -41,7 +43,8 @@ func makeApp(
     bodyLimit: Int = 3 * 1024 * 1024, dedupe: DedupeIndex = DedupeIndex()
 ) -> some ApplicationProtocol {
     let ingestor = WebhookIngestor(
-        log: log, signature: secret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe, authorizedContacts: authorized,
+        log: log, signature: secret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
+        authorizedContacts: authorized,
         logger: Logger(label: "test"))
     var configuration = WebhookRoutes.Configuration(verifyToken: verifyToken)
     configuration.bodyLimit = bodyLimit

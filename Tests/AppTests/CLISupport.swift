@@ -66,7 +66,8 @@ final class TempDataDirectory {
     let path: String
 
     init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-app-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-app-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 

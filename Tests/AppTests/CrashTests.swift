@@ -28,7 +28,9 @@ import Testing
             let acks = try runAndKill(dataDirectory: data.path, afterMilliseconds: delay)
             kills += 1
             acknowledged.formUnion(acks)
-            try checkLog(data.logPath, acknowledged: acknowledged, context: "seed \(seed), round \(round), kill after \(delay) ms")
+            try checkLog(
+                data.logPath, acknowledged: acknowledged,
+                context: "seed \(seed), round \(round), kill after \(delay) ms")
         }
         #expect(kills == 16)
         #expect(acknowledged.count > 50, "the child acknowledged too little to prove anything")
@@ -52,7 +54,9 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         let lines = String(decoding: collector.wait(), as: UTF8.self).split(separator: "\n")
-        #expect(!lines.contains { $0.hasPrefix("error") }, "the writer reported an error: \(lines.filter { $0.hasPrefix("error") })")
+        #expect(
+            !lines.contains { $0.hasPrefix("error") },
+            "the writer reported an error: \(lines.filter { $0.hasPrefix("error") })")
         return lines.compactMap { line in
             let parts = line.split(separator: " ")
             guard parts.count == 5, parts[0] == "ack", let first = UInt64(parts[1]), let last = UInt64(parts[2]),
@@ -69,9 +73,16 @@ import Testing
         var iterator = reader.events(from: 1).makeAsyncIterator()
         var events: [RecordedEvent] = []
         while let event = try iterator.nextEvent() { events.append(event) }
-        #expect(events.map(\.position) == Array(stride(from: UInt64(1), through: UInt64(events.count), by: 1)), "\(context)")
+        #expect(
+            events.map(\.position) == Array(stride(from: UInt64(1), through: UInt64(events.count), by: 1)), "\(context)"
+        )
 
-        struct Item: Decodable { var writer: Int; var seq: Int; var item: Int; var of: Int }
+        struct Item: Decodable {
+            var writer: Int
+            var seq: Int
+            var item: Int
+            var of: Int
+        }
         let items = events.map { try? JSONDecoder().decode(Item.self, from: Data($0.data)) }
         for ack in acknowledged {
             #expect(ack.last - ack.first + 1 == UInt64(Self.batch))

@@ -22,9 +22,12 @@ import Testing
         let port = try #require(freeLocalPort())
         let contacts = (0..<5).map { "15554000\(100 + $0)" }
         let sim = try await LocalSimulator(
-            webhookPort: port, secret: Self.secret, arguments: ["--tap-after-ms", "50"] + contacts.flatMap { ["--virtual-contact", $0] })
+            webhookPort: port, secret: Self.secret,
+            arguments: ["--tap-after-ms", "50"] + contacts.flatMap { ["--virtual-contact", $0] })
         let environment = sim.serveEnvironment.merging(["WHATSAPP_APP_SECRET": Self.secret]) { $1 }
-        let arguments = ["send-template", "--data-dir", data.path, "--graph-base-url", sim.baseURL, "--day", "2026-11-24"]
+        let arguments = [
+            "send-template", "--data-dir", data.path, "--graph-base-url", sim.baseURL, "--day", "2026-11-24",
+        ]
         let first = try Self.run(arguments + contacts, environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("sent 5, already sent (skipped) 0, failed 0"), "\(first.stdout)")
@@ -37,7 +40,8 @@ import Testing
 
         // The taps were posted while no service listened; the simulator retries, as Meta does.
         let server = try ServeProcess(
-            dataDirectory: data.path, secret: Self.secret, port: port, arguments: sim.serveArguments + ["--confirmation-wait-ms", "500"],
+            dataDirectory: data.path, secret: Self.secret, port: port,
+            arguments: sim.serveArguments + ["--confirmation-wait-ms", "500"],
             environment: sim.serveEnvironment, stderr: data.path + "/serve.err")
         let events = try await waitForLog(data.logPath, seconds: 60) { count($0, .deliveryCompleted) == 5 }
         server.kill(SIGTERM)
@@ -55,10 +59,12 @@ import Testing
         let noToken = try Self.run(["send-template", "--data-dir", data.path, "15551230000"], environment: [:])
         #expect(noToken.status == 78)
         #expect(noToken.stderr.contains("WHATSAPP_ACCESS_TOKEN"))
-        let badRecipient = try Self.run(["send-template", "--data-dir", data.path, "not-a-number"], environment: environment)
+        let badRecipient = try Self.run(
+            ["send-template", "--data-dir", data.path, "not-a-number"], environment: environment)
         #expect(badRecipient.status == 64)
         #expect(badRecipient.stderr.contains("not a wa_id"))
-        let badDay = try Self.run(["send-template", "--data-dir", data.path, "--day", "2026-13-40", "15551230000"], environment: environment)
+        let badDay = try Self.run(
+            ["send-template", "--data-dir", data.path, "--day", "2026-13-40", "15551230000"], environment: environment)
         #expect(badDay.status == 64)
         let server = try ServeProcess(dataDirectory: data.path, secret: Self.secret)
         let busy = try Self.run(["send-template", "--data-dir", data.path, "15551230000"], environment: environment)
@@ -75,17 +81,21 @@ import Testing
         let apiPort = try #require(freeLocalPort())
         let contacts = (0..<3).map { "15554100\(100 + $0)" }
         let sim = try await LocalSimulator(
-            webhookPort: port, secret: Self.secret, arguments: ["--tap-after-ms", "20"] + contacts.flatMap { ["--virtual-contact", $0] })
+            webhookPort: port, secret: Self.secret,
+            arguments: ["--tap-after-ms", "20"] + contacts.flatMap { ["--virtual-contact", $0] })
         let server = try ServeProcess(
             dataDirectory: data.path, secret: Self.secret, port: port,
             arguments: sim.serveArguments + ["--api-port", String(apiPort), "--confirmation-wait-ms", "300"],
-            environment: sim.serveEnvironment.merging(["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"]) { $1 })
+            environment: sim.serveEnvironment.merging(["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"]) {
+                $1
+            })
         let arguments = ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "--day", "2026-11-24"] + contacts
         let wrongToken = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "nope"])
         #expect(wrongToken.status == 78)
         #expect(wrongToken.stderr.contains("bearer token"))
         let badRecipient = try Self.run(
-            ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "12ab"], environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"])
+            ["send-template", "--server", "http://127.0.0.1:\(apiPort)", "12ab"],
+            environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"])
         #expect(badRecipient.status == 64)
         let sent = try Self.run(arguments, environment: ["CLICKUNLOCK_DASHBOARD_TOKEN": "dash-token-for-the-tests"])
         #expect(sent.status == 0, "\(sent.stderr)")
@@ -106,7 +116,10 @@ import Testing
             contents: Data("packs:\n  - name: a\n    payload: p\n    items:\n      - type: gif\n".utf8))
         let result = try Self.run(
             ["serve", "--data-dir", data.path, "--webhook-port", "0"],
-            environment: ["WHATSAPP_APP_SECRET": Self.secret, "WHATSAPP_ACCESS_TOKEN": "secret-token-value", "WHATSAPP_PHONE_NUMBER_ID": "1"])
+            environment: [
+                "WHATSAPP_APP_SECRET": Self.secret, "WHATSAPP_ACCESS_TOKEN": "secret-token-value",
+                "WHATSAPP_PHONE_NUMBER_ID": "1",
+            ])
         #expect(result.status == 78)
         #expect(result.stderr.contains("line 5: unknown item type `gif`"), "\(result.stderr)")
         #expect(!result.stderr.contains("secret-token-value"))
@@ -131,7 +144,8 @@ import Testing
             if chunk.isEmpty { break }
             seen += String(decoding: chunk, as: UTF8.self)
         }
-        let port = try #require(seen.split(separator: "=").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let port = try #require(
+            seen.split(separator: "=").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
         func send(token: String, body: String) async throws -> (UInt, String) {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v25.0/100/messages")
@@ -146,14 +160,19 @@ import Testing
         let (unauthorized, tokenError) = try await send(token: "wrong", body: text)
         #expect(unauthorized == 401)
         #expect(tokenError.contains("\"code\":190"))
-        let (badShape, shapeError) = try await send(token: "sim-token", body: #"{"messaging_product":"whatsapp","to":"+1555","type":"image","image":{}}"#)
+        let (badShape, shapeError) = try await send(
+            token: "sim-token", body: #"{"messaging_product":"whatsapp","to":"+1555","type":"image","image":{}}"#)
         #expect(badShape == 400)
         #expect(shapeError.contains("exactly one of link or id"))
         let (refused, refusal) = try await send(token: "sim-token", body: text)
         #expect(refused == 400)
-        #expect(GraphAPIClient.outcome(status: Int(refused), body: Data(refusal.utf8)) == .rejected(
-            MetaError(code: 131026, title: "OAuthException", message: "(#131026) Message undeliverable", details: "Message undeliverable"),
-            httpStatus: 400))
+        #expect(
+            GraphAPIClient.outcome(status: Int(refused), body: Data(refusal.utf8))
+                == .rejected(
+                    MetaError(
+                        code: 131026, title: "OAuthException", message: "(#131026) Message undeliverable",
+                        details: "Message undeliverable"),
+                    httpStatus: 400))
         try await http.shutdown()
     }
 }

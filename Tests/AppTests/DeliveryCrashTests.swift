@@ -25,7 +25,8 @@ import Testing
         var kills = 0
         for round in 0..<8 {
             let server = try ServeProcess(
-                dataDirectory: data.path, secret: Self.secret, port: port, arguments: arguments, environment: sim.serveEnvironment,
+                dataDirectory: data.path, secret: Self.secret, port: port, arguments: arguments,
+                environment: sim.serveEnvironment,
                 stderr: data.path + "/serve-\(round).err")
             let killAfter = 150 + Int(random.next() % 600)
             let logPath = data.logPath
@@ -48,7 +49,8 @@ import Testing
             let acknowledged = await withTaskGroup(of: [UInt8]?.self) { group in
                 for body in batch {
                     group.addTask {
-                        await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body)) == 200 ? body : nil
+                        await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body))
+                            == 200 ? body : nil
                     }
                 }
                 return await group.reduce(into: Set<[UInt8]>()) { if let body = $1 { $0.insert(body) } }
@@ -59,12 +61,16 @@ import Testing
         }
         // The last start: everything left must finish.
         let server = try ServeProcess(
-            dataDirectory: data.path, secret: Self.secret, port: port, arguments: arguments, environment: sim.serveEnvironment,
+            dataDirectory: data.path, secret: Self.secret, port: port, arguments: arguments,
+            environment: sim.serveEnvironment,
             stderr: data.path + "/serve-final.err")
         for body in pending {
-            #expect(await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body)) == 200)
+            #expect(
+                await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body)) == 200)
         }
-        let events = try await waitForLog(data.logPath, seconds: 90) { count($0, .deliveryCompleted, .deliveryFailed) >= 100 }
+        let events = try await waitForLog(data.logPath, seconds: 90) {
+            count($0, .deliveryCompleted, .deliveryFailed) >= 100
+        }
         server.kill(SIGTERM)
         let messages = try await sim.messages()
         await sim.stop()
@@ -73,7 +79,9 @@ import Testing
         let completed = Set(events.compactMap(DeliveryCompleted.init).map(\.deliveryId))
         let started = events.compactMap(DeliveryStarted.init)
         #expect(started.count == 100, "\(started.count) deliveries started")
-        #expect(completed.count == 100, "failed: \(events.compactMap(DeliveryFailed.init).map(\.reason).prefix(3)); see serve-*.err")
+        #expect(
+            completed.count == 100,
+            "failed: \(events.compactMap(DeliveryFailed.init).map(\.reason).prefix(3)); see serve-*.err")
 
         // Steps with an attempt that never got an outcome recorded (the kill landed mid-call).
         let audit = DeliveryAudit(events)
@@ -81,9 +89,13 @@ import Testing
         let sends = SimulatedMessage.sendsPerStep(messages)
         #expect(sends.count == 600)
         let twice = sends.filter { $0.value > 1 }
-        #expect(twice.keys.allSatisfy { ambiguous.contains($0) }, "sent twice though recorded: \(twice.keys.filter { !ambiguous.contains($0) }.prefix(5))")
+        #expect(
+            twice.keys.allSatisfy { ambiguous.contains($0) },
+            "sent twice though recorded: \(twice.keys.filter { !ambiguous.contains($0) }.prefix(5))")
         let reconciled = audit.reconciledSteps
         #expect(!ambiguous.isEmpty, "no kill landed during a Graph API call; nothing was reconciled")
-        print("delivery crash test: \(kills) kills, \(ambiguous.count) steps left without an outcome, \(reconciled) reconciled from status webhooks, \(twice.count) sent again")
+        print(
+            "delivery crash test: \(kills) kills, \(ambiguous.count) steps left without an outcome, "
+                + "\(reconciled) reconciled from status webhooks, \(twice.count) sent again")
     }
 }

@@ -16,7 +16,9 @@ import Testing
         let output = CLI.Collector(out.fileHandleForReading)
         // Let the taps flow (the summary line is printed once a second), then interrupt.
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, (try? logEvents(data.path + "/demo/log"))?.count(where: { $0.type == "delivery.completed" }) ?? 0 < 3 {
+        while Date() < deadline,
+            (try? logEvents(data.path + "/demo/log"))?.count(where: { $0.type == "delivery.completed" }) ?? 0 < 3
+        {
             try await Task.sleep(for: .milliseconds(200))
         }
         try await Task.sleep(for: .milliseconds(1200))

@@ -24,7 +24,8 @@ import Testing
             dataDirectory: data.path, secret: Self.secret, port: port, arguments: sim.serveArguments,
             environment: sim.serveEnvironment, stderr: data.path + "/serve.err")
         let poison = MetaWebhooks.buttonTap(
-            .init(phoneNumberId: LocalSimulator.number), wamid: "wamid.POISON", from: "15557770001", context: "wamid.TPL1",
+            .init(phoneNumberId: LocalSimulator.number), wamid: "wamid.POISON", from: "15557770001",
+            context: "wamid.TPL1",
             payload: "unlock:2026-11-24", timestamp: 99_999_999_999_999_999)
         #expect(String(decoding: poison, as: UTF8.self).contains("\"99999999999999999\""))
         #expect(await server.post(poison, signature: Self.sign(poison)) == 200)
@@ -73,7 +74,8 @@ import Testing
 
         let blankVerify = try serve(["WHATSAPP_APP_SECRET": Self.secret, "WHATSAPP_VERIFY_TOKEN": "   "])
         #expect(blankVerify.status == 78)
-        #expect(blankVerify.stderr.contains("verify_token from the environment variable WHATSAPP_VERIFY_TOKEN is blank"))
+        #expect(
+            blankVerify.stderr.contains("verify_token from the environment variable WHATSAPP_VERIFY_TOKEN is blank"))
 
         let emptyEnvironment = try serve(["WHATSAPP_APP_SECRET": ""], file: "{\"app_secret\": \"\(Self.secret)\"}")
         #expect(emptyEnvironment.status == 78, "a set but empty variable is not silently ignored")
@@ -129,7 +131,8 @@ import Testing
         let hostile = "15551\u{1B}[2J\u{7}\u{202E}evil\u{9B}"
         let log = try EventLog.open(directory: data.logPath)
         let message = MessageReceived(
-            wamid: "wamid.X", sender: Sender(waId: hostile, profileName: hostile), messageType: "text", timestamp: 1_764_000_000,
+            wamid: "wamid.X", sender: Sender(waId: hostile, profileName: hostile), messageType: "text",
+            timestamp: 1_764_000_000,
             textPreview: hostile)
         try await log.append([message.newEvent()])
         await log.close()

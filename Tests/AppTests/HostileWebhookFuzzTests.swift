@@ -20,13 +20,16 @@ import Testing
 
     static let hostileStrings: [String] = [
         "", " ", "99999999999999999", "-9223372036854775808", "1e308", String(repeating: "9", count: 5000),
-        String(repeating: "é", count: 3000), "\u{1B}[2J\u{1B}]0;pwned\u{7}", "\u{202E}\u{2066}abc\u{2069}", "\u{0}\u{1}\u{7F}\u{9B}",
+        String(repeating: "é", count: 3000), "\u{1B}[2J\u{1B}]0;pwned\u{7}", "\u{202E}\u{2066}abc\u{2069}",
+        "\u{0}\u{1}\u{7F}\u{9B}",
         "wamid.\(String(repeating: "A", count: 2000))", "💥", "null", "{\"a\":1}", "\\u0000",
     ]
-    static var hostileNumbers: [Any] { [
-        Int64.max, Int64.min, 99_999_999_999_999_999 as Int64, -1, 0, 1.5, 1e308, -1e308, 4_102_444_800 as Int64,
-        946_684_799 as Int64, 2_147_483_648 as Int64,
-    ] }
+    static var hostileNumbers: [Any] {
+        [
+            Int64.max, Int64.min, 99_999_999_999_999_999 as Int64, -1, 0, 1.5, 1e308, -1e308, 4_102_444_800 as Int64,
+            946_684_799 as Int64, 2_147_483_648 as Int64,
+        ]
+    }
 
     @Test func hostileValuesInSignedBodiesNeverStopAnything() async throws {
         let data = TempDataDirectory()
@@ -98,9 +101,9 @@ import Testing
 
     /// The projections applied live (through the engine, in small transactions) and rebuilt from
     /// the log: their differences.
-    static func projectLiveAndRebuilt(_ events: [RecordedEvent], path: String) throws
-        -> [ProjectionComparison.Difference]
-    {
+    static func projectLiveAndRebuilt(
+        _ events: [RecordedEvent], path: String
+    ) throws -> [ProjectionComparison.Difference] {
         let engine = ProjectionEngine(projections: ProjectionSettings().projections())
         let live = try ProjectionDatabase.openScratch(path: path + "/live.sqlite")
         try live.write { db in _ = try engine.prepare(db) }
@@ -111,7 +114,8 @@ import Testing
         try Rebuilder(logDirectory: path + "/log", engine: engine).build(into: rebuilt)
         return try live.read { a in
             try rebuilt.read { b in
-                try ProjectionComparison.compare(a, b, tables: engine.projections.flatMap(\.tables) + ["projection_skips"])
+                try ProjectionComparison.compare(
+                    a, b, tables: engine.projections.flatMap(\.tables) + ["projection_skips"])
             }
         }
     }

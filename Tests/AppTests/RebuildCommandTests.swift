@@ -31,7 +31,9 @@ func checkpoints(_ data: TempDataDirectory) -> [String: UInt64] {
 /// then kills it with SIGKILL. Records an issue, with the child's stderr, when the child exits by
 /// itself or does not get there in time.
 @discardableResult
-func runProjector(_ data: TempDataDirectory, until position: UInt64?, killAfter milliseconds: Int? = nil) throws -> Process {
+func runProjector(
+    _ data: TempDataDirectory, until position: UInt64?, killAfter milliseconds: Int? = nil
+) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CLI.executable)
     process.arguments = ["project", "--data-dir", data.path]
@@ -61,7 +63,8 @@ func runProjector(_ data: TempDataDirectory, until position: UInt64?, killAfter 
         Issue.record("the projector exited by itself (status \(process.terminationStatus)): \(output.suffix(2000))")
     } else if !reached {
         let seconds = Int(Date().timeIntervalSince(started))
-        Issue.record("the projector did not reach position \(position ?? 0) in \(seconds) s; checkpoints \(checkpoints(data)); stderr: \(output.suffix(2000))")
+        let progress = "checkpoints \(checkpoints(data)); stderr: \(output.suffix(2000))"
+        Issue.record("the projector did not reach position \(position ?? 0) in \(seconds) s; \(progress)")
     }
     return process
 }
@@ -76,7 +79,10 @@ func runProjector(_ data: TempDataDirectory, until position: UInt64?, killAfter 
         #expect(check.stdout.contains("identical"))
 
         let live = try DatabaseQueue(path: data.path + "/projections.sqlite")
-        try syncWrite(live, "UPDATE deliveries SET attempts = attempts + 100 WHERE delivery_id = (SELECT MIN(delivery_id) FROM deliveries)")
+        try syncWrite(
+            live,
+            "UPDATE deliveries SET attempts = attempts + 100 "
+                + "WHERE delivery_id = (SELECT MIN(delivery_id) FROM deliveries)")
         try live.close()
         let tampered = try CLI.run(["rebuild", "--data-dir", data.path, "--check"])
         #expect(tampered.status == 1)

@@ -12,9 +12,12 @@ import Testing
         let body = try fixture("unicode_escaped_text.json")
         let sender = Sender(waId: "16505551234", profileName: "Ana", phoneNumberId: "106540352242922")
         try await log.append([
-            WebhookReceived(receivedAt: 1, remoteAddress: "127.0.0.1", signature: .valid, parse: .parsed, bodyBytes: body.count)
-                .newEvent(attachment: body),
-            MessageReceived(wamid: "wamid.T1", sender: sender, messageType: "text", timestamp: 1, textPreview: "olá").newEvent(),
+            WebhookReceived(
+                receivedAt: 1, remoteAddress: "127.0.0.1", signature: .valid, parse: .parsed, bodyBytes: body.count
+            )
+            .newEvent(attachment: body),
+            MessageReceived(wamid: "wamid.T1", sender: sender, messageType: "text", timestamp: 1, textPreview: "olá")
+                .newEvent(),
         ])
         try await Task.sleep(for: .milliseconds(30))
         try await log.append([
@@ -23,7 +26,8 @@ import Testing
                 contextId: "wamid.TPL", timestamp: 2
             ).newEvent(),
             StatusUpdated(wamid: "wamid.S1", status: "read", timestamp: 3, recipientId: "5511999990000").newEvent(),
-            DeliveryStarted(deliveryId: "d-1", contact: "16505551234", pack: "daily", steps: 6, clickWamid: "wamid.C1").newEvent(),
+            DeliveryStarted(deliveryId: "d-1", contact: "16505551234", pack: "daily", steps: 6, clickWamid: "wamid.C1")
+                .newEvent(),
         ])
         try await Task.sleep(for: .milliseconds(30))
         try await log.append([
@@ -143,7 +147,9 @@ import Testing
         let log = try EventLog.open(directory: data.logPath)
         for index in 0..<20 {
             try await log.append(
-                NewEvent(type: "test.item", stream: "s", data: Array("{\"index\":\(index)}".utf8), attachment: Array(repeating: UInt8(index), count: 500)))
+                NewEvent(
+                    type: "test.item", stream: "s", data: Array("{\"index\":\(index)}".utf8),
+                    attachment: Array(repeating: UInt8(index), count: 500)))
         }
         await log.close()
         let segment = data.logPath + "/00000000000000000001.seg"

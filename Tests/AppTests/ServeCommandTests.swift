@@ -39,7 +39,8 @@ import Testing
         let path = data.path + "/config.json"
         let config = """
             {"data_dir": "\(data.path)", "host": "127.0.0.1", "webhook_port": 0, "app_secret": "SECRET-app-secret-4242",
-             "verify_token": "SECRET-verify-4242", "access_token": "SECRET-access-4242", "phone_number_ids": ["106540352242922"],
+             "verify_token": "SECRET-verify-4242", "access_token": "SECRET-access-4242",
+             "phone_number_ids": ["106540352242922"],
              "projections_yield_above": 500, "projections_max_yield_seconds": 7}
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: path))
@@ -61,7 +62,10 @@ import Testing
             if chunk.isEmpty { break }
             seen.append(chunk)
         }
-        let port = Int(String(decoding: seen, as: UTF8.self).split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        let port =
+            Int(
+                String(decoding: seen, as: UTF8.self).split(separator: "=").last?.trimmingCharacters(
+                    in: .whitespacesAndNewlines) ?? "") ?? 0
         #expect(port > 0)
         // A rejected request, so that the logs have something to (not) say about it.
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/webhook")!)

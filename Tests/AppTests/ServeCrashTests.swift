@@ -16,15 +16,21 @@ final class ServeProcess: @unchecked Sendable {
     private let output = Pipe()
 
     init(
-        dataDirectory: String, secret: String, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:],
+        dataDirectory: String, secret: String, port: Int = 0, arguments: [String] = [],
+        environment: [String: String] = [:],
         stderr: String? = nil
     ) throws {
         process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1"] + arguments
-        process.environment = ["WHATSAPP_APP_SECRET": secret, "WHATSAPP_VERIFY_TOKEN": "crash-test-verify-token", "LOG_LEVEL": "error"]
-            .merging(environment) { _, new in new }
+        process.arguments =
+            ["serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1"] + arguments
+        process.environment = [
+            "WHATSAPP_APP_SECRET": secret, "WHATSAPP_VERIFY_TOKEN": "crash-test-verify-token", "LOG_LEVEL": "error",
+        ]
+        .merging(environment) { _, new in new }
         process.standardOutput = output
-        if let stderr, FileManager.default.createFile(atPath: stderr, contents: nil), let handle = FileHandle(forWritingAtPath: stderr) {
+        if let stderr, FileManager.default.createFile(atPath: stderr, contents: nil),
+            let handle = FileHandle(forWritingAtPath: stderr)
+        {
             process.standardError = handle
         } else {
             process.standardError = FileHandle.nullDevice
@@ -36,7 +42,9 @@ final class ServeProcess: @unchecked Sendable {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen.append(chunk)
-            if let line = String(decoding: seen, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("ready webhook-port=") }) {
+            if let line = String(decoding: seen, as: UTF8.self).split(separator: "\n").first(where: {
+                $0.hasPrefix("ready webhook-port=")
+            }) {
                 self.port = Int(line.split(separator: "=")[1]) ?? 0
             }
         }
@@ -74,7 +82,8 @@ final class ServeProcess: @unchecked Sendable {
         for _ in 0..<8 {
             let server = try ServeProcess(dataDirectory: data.path, secret: Self.secret)
             // New webhooks, plus redeliveries of some already acknowledged (as Meta retries).
-            let bodies = (0..<400).map { _ in traffic.next(receivedAt: Int64(Date().timeIntervalSince1970 * 1000)).body }
+            let bodies =
+                (0..<400).map { _ in traffic.next(receivedAt: Int64(Date().timeIntervalSince1970 * 1000)).body }
                 + acknowledged.shuffled().prefix(40)
             let killAfter = 50 + Int(random.next() % 400)
             let killer = Task {

@@ -20,8 +20,11 @@ final class LocalSimulator: @unchecked Sendable {
     init(webhookPort: Int, secret: String, arguments: [String] = []) async throws {
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments =
-            ["graph-sim", "--port", "0", "--webhook-url", "http://127.0.0.1:\(webhookPort)/webhook", "--sent-after-ms", "5",
-             "--delivered-after-ms", "15"] + arguments
+            [
+                "graph-sim", "--port", "0", "--webhook-url", "http://127.0.0.1:\(webhookPort)/webhook",
+                "--sent-after-ms", "5",
+                "--delivered-after-ms", "15",
+            ] + arguments
         process.environment = ["GRAPH_SIM_ACCESS_TOKEN": Self.token, "WHATSAPP_APP_SECRET": secret]
         let output = Pipe()
         process.standardOutput = output
@@ -47,7 +50,9 @@ final class LocalSimulator: @unchecked Sendable {
 
     /// `serve` flags and environment that deliver through this simulator.
     var serveArguments: [String] { ["--graph-base-url", baseURL, "--messages-per-second", "0"] }
-    var serveEnvironment: [String: String] { ["WHATSAPP_ACCESS_TOKEN": Self.token, "WHATSAPP_PHONE_NUMBER_ID": Self.number] }
+    var serveEnvironment: [String: String] {
+        ["WHATSAPP_ACCESS_TOKEN": Self.token, "WHATSAPP_PHONE_NUMBER_ID": Self.number]
+    }
 
     /// What it accepted, in order.
     func messages() async throws -> [SimulatedMessage] {
@@ -79,7 +84,9 @@ func logEvents(_ directory: String) throws -> [RecordedEvent] {
 }
 
 /// Reads the log at `directory` until `finished` holds or `seconds` pass; the events then.
-func waitForLog(_ directory: String, seconds: Double, until finished: ([RecordedEvent]) -> Bool) async throws -> [RecordedEvent] {
+func waitForLog(
+    _ directory: String, seconds: Double, until finished: ([RecordedEvent]) -> Bool
+) async throws -> [RecordedEvent] {
     let deadline = Date().addingTimeInterval(seconds)
     while true {
         let events = try logEvents(directory)
@@ -95,5 +102,6 @@ func count(_ events: [RecordedEvent], _ types: EventType...) -> Int {
 
 /// A template quick-reply tap as Meta posts it.
 func clickBody(wamid: String, from contact: String, context: String, payload: String = "unlock:2026-11-24") -> [UInt8] {
-    MetaWebhooks.buttonTap(.init(phoneNumberId: LocalSimulator.number), wamid: wamid, from: contact, context: context, payload: payload)
+    MetaWebhooks.buttonTap(
+        .init(phoneNumberId: LocalSimulator.number), wamid: wamid, from: contact, context: context, payload: payload)
 }

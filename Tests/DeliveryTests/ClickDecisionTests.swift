@@ -4,25 +4,41 @@ import EventStore
 import Testing
 
 @Suite struct ClickDecisionTests {
-    static let manifest = ContentManifest(packs: [ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])])
+    static let manifest = ContentManifest(packs: [
+        ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])
+    ])
 
-    static func click(_ wamid: String, contact: String = "15550001", context: String? = "tpl-1", payload: String = "unlock:2026-11-24", authorized: Bool = true, timestamp: Int64 = 1_795_500_000) -> ButtonClicked {
+    static func click(
+        _ wamid: String, contact: String = "15550001", context: String? = "tpl-1",
+        payload: String = "unlock:2026-11-24", authorized: Bool = true, timestamp: Int64 = 1_795_500_000
+    ) -> ButtonClicked {
         ButtonClicked(
-            wamid: wamid, sender: Sender(waId: contact), kind: .templateQuickReply, payload: payload, text: "Unlock", contextId: context,
+            wamid: wamid, sender: Sender(waId: contact), kind: .templateQuickReply, payload: payload, text: "Unlock",
+            contextId: context,
             timestamp: timestamp, authorized: authorized)
     }
 
-    func decide(_ clicks: [ButtonClicked], settings: SagaSettings = SagaSettings(phoneNumberId: "1")) -> [(String, String)] {
+    func decide(_ clicks: [ButtonClicked], settings: SagaSettings = SagaSettings(phoneNumberId: "1")) -> [(
+        String, String
+    )] {
         var state = SagaState()
         for (index, click) in clicks.enumerated() {
             let event = click.newEvent()
-            state.apply(RecordedEvent(position: UInt64(index + 1), timestamp: 0, type: event.type, version: 1, stream: event.stream, data: event.data, attachment: []))
+            state.apply(
+                RecordedEvent(
+                    position: UInt64(index + 1), timestamp: 0, type: event.type, version: 1, stream: event.stream,
+                    data: event.data, attachment: []))
         }
-        return ClickDecider(manifest: Self.manifest, settings: settings).decide(state.undecided, state: state, now: 1_795_500_000_000)
-            .map { event in
-                let reason = DeliverySkipped(RecordedEvent(position: 1, timestamp: 0, type: event.type, version: 1, stream: "", data: event.data, attachment: []))?.reason.rawValue
-                return (event.type, reason ?? "")
-            }
+        return ClickDecider(manifest: Self.manifest, settings: settings).decide(
+            state.undecided, state: state, now: 1_795_500_000_000
+        )
+        .map { event in
+            let reason = DeliverySkipped(
+                RecordedEvent(
+                    position: 1, timestamp: 0, type: event.type, version: 1, stream: "", data: event.data,
+                    attachment: []))?.reason.rawValue
+            return (event.type, reason ?? "")
+        }
     }
 
     @Test func eachClickGetsOneDecisionSeeingTheOnesBeforeIt() {
@@ -36,11 +52,14 @@ import Testing
             Self.click("c6", contact: "15550004", timestamp: 1_795_500_000 - 25 * 3600),
             Self.click("c7", contact: "15550005", context: nil),
         ])
-        #expect(decisions.map(\.0) == [
-            "delivery.started", "delivery.skipped", "delivery.skipped", "delivery.skipped", "delivery.skipped", "delivery.skipped",
-            "delivery.started",
-        ])
-        #expect(decisions.map(\.1) == ["", "repeated_click", "already_delivered", "unauthorized", "no_pack", "stale", ""])
+        #expect(
+            decisions.map(\.0) == [
+                "delivery.started", "delivery.skipped", "delivery.skipped", "delivery.skipped", "delivery.skipped",
+                "delivery.skipped",
+                "delivery.started",
+            ])
+        #expect(
+            decisions.map(\.1) == ["", "repeated_click", "already_delivered", "unauthorized", "no_pack", "stale", ""])
     }
 
     @Test func aSecondDeliveryOfAPackCanBeAllowed() {

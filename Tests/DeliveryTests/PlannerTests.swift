@@ -16,7 +16,8 @@ import Testing
             if let time { self.time = time }
             let new = event.newEvent()
             let recorded = RecordedEvent(
-                position: UInt64(events.count + 1), timestamp: self.time, type: new.type, version: new.version, stream: new.stream,
+                position: UInt64(events.count + 1), timestamp: self.time, type: new.type, version: new.version,
+                stream: new.stream,
                 data: new.data, attachment: [])
             events.append(recorded)
             state.apply(recorded)
@@ -24,7 +25,8 @@ import Testing
     }
 
     static func started(_ id: String = "d1") -> DeliveryStarted {
-        DeliveryStarted(deliveryId: id, contact: "15550001", pack: "p", steps: items.count, clickWamid: "click-\(id)", items: items)
+        DeliveryStarted(
+            deliveryId: id, contact: "15550001", pack: "p", steps: items.count, clickWamid: "click-\(id)", items: items)
     }
 
     static var settings: SagaSettings {
@@ -33,7 +35,9 @@ import Testing
         return settings
     }
 
-    func next(_ history: History, settings: SagaSettings = Self.settings, now: Int64? = nil, startedAt: Int64 = 0) -> DeliveryAction {
+    func next(
+        _ history: History, settings: SagaSettings = Self.settings, now: Int64? = nil, startedAt: Int64 = 0
+    ) -> DeliveryAction {
         DeliveryPlanner(settings: settings, startedAt: startedAt).next(
             history.state.deliveries["d1"], evidence: history.state.evidence, now: now ?? history.time, random: 0.5)
     }
@@ -61,8 +65,13 @@ import Testing
         let reconcileWait = Self.settings.reconcileWait.inMilliseconds
         #expect(next(history, now: restart, startedAt: restart) == .wait(until: restart + reconcileWait))
         // A status webhook naming the attempt's callback data proves Meta has it.
-        history.add(StatusUpdated(wamid: "wamid.X", status: "sent", timestamp: 1, recipientId: "15550001", bizOpaqueCallbackData: "cu1;d=d1;s=0;a=1"))
-        #expect(next(history, now: restart, startedAt: restart) == .record([.stepSent(step: 0, wamid: "wamid.X", reconciled: true)]))
+        history.add(
+            StatusUpdated(
+                wamid: "wamid.X", status: "sent", timestamp: 1, recipientId: "15550001",
+                bizOpaqueCallbackData: "cu1;d=d1;s=0;a=1"))
+        #expect(
+            next(history, now: restart, startedAt: restart)
+                == .record([.stepSent(step: 0, wamid: "wamid.X", reconciled: true)]))
     }
 
     @Test func anAttemptWithoutOutcomeOrEvidenceIsResentAfterTheWait() {
@@ -78,7 +87,10 @@ import Testing
         var history = History()
         history.add(Self.started())
         history.add(DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: 1, callbackData: "a"))
-        history.add(DeliveryStepFailed(deliveryId: "d1", step: 0, error: MetaError(code: 131000), retryable: true, nextAttemptAt: history.time + 900))
+        history.add(
+            DeliveryStepFailed(
+                deliveryId: "d1", step: 0, error: MetaError(code: 131000), retryable: true,
+                nextAttemptAt: history.time + 900))
         #expect(next(history) == .wait(until: history.time + 900))
         #expect(next(history, now: history.time + 900) == .send(step: 0, attempt: 2))
     }
@@ -87,7 +99,10 @@ import Testing
         let planner = DeliveryPlanner(settings: Self.settings, startedAt: 0)
         var step = DeliveryProgress.Step()
         step.attempts = 1
-        for (code, phrase) in [(131047, "24-hour window"), (131026, "undeliverable"), (190, "access token"), (100, "invalid"), (132001, "template")] {
+        for (code, phrase) in [
+            (131047, "24-hour window"), (131026, "undeliverable"), (190, "access token"), (100, "invalid"),
+            (132001, "template"),
+        ] {
             let events = planner.failureEvents(0, step, MetaError(code: code), now: 0, random: 0.5, fromStatus: false)
             #expect(events.count == 2, "\(code)")
             guard case .failed(let reason, let error) = events.last else {
@@ -113,10 +128,17 @@ import Testing
         var history = History()
         history.add(Self.started())
         history.add(DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: 1, callbackData: "a"))
-        history.add(DeliveryStepFailed(deliveryId: "d1", step: 0, error: MetaError(code: 131056), retryable: true, nextAttemptAt: 1))
+        history.add(
+            DeliveryStepFailed(
+                deliveryId: "d1", step: 0, error: MetaError(code: 131056), retryable: true, nextAttemptAt: 1))
         let step = history.state.deliveries["d1"]!.steps[0]
-        let events = DeliveryPlanner(settings: settings, startedAt: 0).failureEvents(0, step, MetaError(code: 131056), now: 0, random: 0, fromStatus: false)
-        #expect(events == [.stepFailed(step: 0, error: MetaError(code: 131056), retryAt: 4000, outcomeUnknown: false, fromStatus: false)])
+        let events = DeliveryPlanner(settings: settings, startedAt: 0).failureEvents(
+            0, step, MetaError(code: 131056), now: 0, random: 0, fromStatus: false)
+        #expect(
+            events == [
+                .stepFailed(
+                    step: 0, error: MetaError(code: 131056), retryAt: 4000, outcomeUnknown: false, fromStatus: false)
+            ])
     }
 
     @Test func backoffGrowsWithJitterUnderItsCap() {
@@ -136,10 +158,15 @@ import Testing
         var history = History()
         history.add(Self.started())
         for attempt in 1...2 {
-            history.add(DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: attempt, callbackData: "a\(attempt)"))
-            history.add(DeliveryStepFailed(deliveryId: "d1", step: 0, error: MetaError(code: 131000), retryable: true, nextAttemptAt: history.time))
+            history.add(
+                DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: attempt, callbackData: "a\(attempt)"))
+            history.add(
+                DeliveryStepFailed(
+                    deliveryId: "d1", step: 0, error: MetaError(code: 131000), retryable: true,
+                    nextAttemptAt: history.time))
         }
-        guard case .record(let events) = next(history, settings: settings), case .failed(let reason, _) = events.first else {
+        guard case .record(let events) = next(history, settings: settings), case .failed(let reason, _) = events.first
+        else {
             Issue.record("did not give up")
             return
         }
@@ -151,12 +178,18 @@ import Testing
         history.add(Self.started())
         history.add(DeliveryAttemptStarted(deliveryId: "d1", step: 0, attempt: 1, callbackData: "cu1;d=d1;s=0;a=1"))
         history.add(DeliveryStepSent(deliveryId: "d1", step: 0, wamid: "w0"))
-        history.add(StatusUpdated(wamid: "w0", status: "failed", timestamp: 1, recipientId: "15550001", errors: [MetaError(code: 131047)]))
+        history.add(
+            StatusUpdated(
+                wamid: "w0", status: "failed", timestamp: 1, recipientId: "15550001", errors: [MetaError(code: 131047)])
+        )
         guard case .record(let events) = next(history) else {
             Issue.record("no reaction to the failed status")
             return
         }
-        #expect(events.first == .stepFailed(step: 0, error: MetaError(code: 131047), retryAt: nil, outcomeUnknown: false, fromStatus: true))
+        #expect(
+            events.first
+                == .stepFailed(
+                    step: 0, error: MetaError(code: 131047), retryAt: nil, outcomeUnknown: false, fromStatus: true))
         guard case .failed(let reason, _) = events.last else {
             Issue.record("delivery not failed")
             return
@@ -183,7 +216,9 @@ import Testing
         var history = History()
         history.add(Self.started())
         for step in 0..<3 {
-            history.add(DeliveryAttemptStarted(deliveryId: "d1", step: step, attempt: 1, callbackData: "cu1;d=d1;s=\(step);a=1"))
+            history.add(
+                DeliveryAttemptStarted(deliveryId: "d1", step: step, attempt: 1, callbackData: "cu1;d=d1;s=\(step);a=1")
+            )
             history.add(DeliveryStepSent(deliveryId: "d1", step: step, wamid: "w\(step)"))
         }
         #expect(next(history, settings: settings) == .wait(until: history.time + 5000))

@@ -15,7 +15,9 @@ import Testing
             attachment: [])
     }
 
-    static func click(_ wamid: String, contact: String, context: String?, seconds: Int64, number: String? = nil) -> ButtonClicked {
+    static func click(
+        _ wamid: String, contact: String, context: String?, seconds: Int64, number: String? = nil
+    ) -> ButtonClicked {
         ButtonClicked(
             wamid: wamid, sender: Sender(waId: contact, phoneNumberId: number), kind: .templateQuickReply,
             payload: "unlock:2026-11-24", text: "Unlock", contextId: context, timestamp: seconds)
@@ -33,14 +35,18 @@ import Testing
                 let id = "c\(day)-\(index)"
                 position += 1
                 state.apply(
-                    Self.event(Self.click(id, contact: "1555\(index)", context: "tpl-\(id)", seconds: time / 1000).newEvent(), position, at: time))
+                    Self.event(
+                        Self.click(id, contact: "1555\(index)", context: "tpl-\(id)", seconds: time / 1000).newEvent(),
+                        position, at: time))
                 let started = DeliveryStarted(
-                    deliveryId: ClickDecider.deliveryId(forClick: id), contact: "1555\(index)", pack: "p\(day)", steps: 1,
+                    deliveryId: ClickDecider.deliveryId(forClick: id), contact: "1555\(index)", pack: "p\(day)",
+                    steps: 1,
                     clickWamid: id, items: [.text("x")], phoneNumberId: nil, contextId: "tpl-\(id)")
                 position += 1
                 state.apply(Self.event(started.newEvent(), position, at: time))
                 position += 1
-                state.apply(Self.event(DeliveryCompleted(deliveryId: started.deliveryId).newEvent(), position, at: time))
+                state.apply(
+                    Self.event(DeliveryCompleted(deliveryId: started.deliveryId).newEvent(), position, at: time))
             }
             peak = max(peak, state.rememberedCount)
         }
@@ -56,11 +62,14 @@ import Testing
     @Test func aBacklogIsDecidedOnceEachInLogOrder() {
         var state = SagaState()
         let decider = ClickDecider(
-            manifest: ContentManifest(packs: [ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])]),
+            manifest: ContentManifest(packs: [
+                ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])
+            ]),
             settings: SagaSettings(phoneNumberId: "1"))
         let count = 20_000
         for index in 0..<count {
-            let click = Self.click("b\(index)", contact: "1666\(index)", context: "tpl-\(index)", seconds: Self.start / 1000)
+            let click = Self.click(
+                "b\(index)", contact: "1666\(index)", context: "tpl-\(index)", seconds: Self.start / 1000)
             state.apply(Self.event(click.newEvent(), index + 1, at: Self.start))
         }
         var position = count
@@ -85,10 +94,14 @@ import Testing
         let poison = [Int64.max, .min, 99_999_999_999_999_999, -1, 0]
         for (index, seconds) in poison.enumerated() {
             state.apply(
-                Self.event(Self.click("p\(index)", contact: "1777\(index)", context: nil, seconds: seconds).newEvent(), index + 1, at: Self.start))
+                Self.event(
+                    Self.click("p\(index)", contact: "1777\(index)", context: nil, seconds: seconds).newEvent(),
+                    index + 1, at: Self.start))
         }
         let decider = ClickDecider(
-            manifest: ContentManifest(packs: [ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])]),
+            manifest: ContentManifest(packs: [
+                ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])
+            ]),
             settings: SagaSettings(phoneNumberId: "1"))
         let events = decider.decide(state.undecided, state: state, now: Self.start)
         // An unknown tap time is not called stale: each contact gets its pack.
@@ -103,9 +116,13 @@ import Testing
             Self.click("n3", contact: "1888003", context: nil, seconds: Self.start / 1000),
             Self.click("n4", contact: "1888004", context: nil, seconds: Self.start / 1000, number: "2"),
         ]
-        for (index, click) in clicks.enumerated() { state.apply(Self.event(click.newEvent(), index + 1, at: Self.start)) }
+        for (index, click) in clicks.enumerated() {
+            state.apply(Self.event(click.newEvent(), index + 1, at: Self.start))
+        }
         let decider = ClickDecider(
-            manifest: ContentManifest(packs: [ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])]),
+            manifest: ContentManifest(packs: [
+                ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("hi")])
+            ]),
             settings: SagaSettings(phoneNumberId: "106540352242922", phoneNumberIds: ["2"]))
         let events = decider.decide(state.undecided, state: state, now: Self.start)
         let outcomes = events.map { new -> String in
@@ -120,7 +137,8 @@ import Testing
         var state = SagaState()
         state.apply(
             RecordedEvent(
-                position: 7, timestamp: Self.start, type: "button.clicked", version: 1, stream: "x", data: Array("[]".utf8),
+                position: 7, timestamp: Self.start, type: "button.clicked", version: 1, stream: "x",
+                data: Array("[]".utf8),
                 attachment: []))
         let click = Self.click("t1", contact: "1999", context: nil, seconds: Self.start / 1000)
         state.apply(Self.event(click.newEvent(), 8, at: .max))

@@ -1,7 +1,8 @@
-@testable import Domain
 import EventStore
 import Foundation
 import Testing
+
+@testable import Domain
 
 /// Every event type of the catalogue, with every field set, is written and read back by the fast
 /// paths exactly as `JSONEncoder` and `JSONDecoder` do. The samples come from a switch over

@@ -23,7 +23,8 @@ import Testing
 
     static func recorded(_ event: NewEvent, data: [UInt8]? = nil) -> RecordedEvent {
         RecordedEvent(
-            position: 1, timestamp: 0, type: event.type, version: event.version, stream: event.stream, data: data ?? event.data,
+            position: 1, timestamp: 0, type: event.type, version: event.version, stream: event.stream,
+            data: data ?? event.data,
             attachment: [])
     }
 
@@ -33,7 +34,9 @@ import Testing
         for _ in 0..<3000 {
             for event in history.next() {
                 let recorded = Self.recorded(event)
-                #expect(Self.describe(DomainFact(recorded)) == Self.describe(DomainFact.decodedSlowly(recorded)), "\(event.type)")
+                #expect(
+                    Self.describe(DomainFact(recorded)) == Self.describe(DomainFact.decodedSlowly(recorded)),
+                    "\(event.type)")
                 compared += 1
             }
         }
@@ -51,25 +54,31 @@ import Testing
         // Damaged payloads: a required key missing, a wrong type, null optionals, extra keys, not JSON.
         #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r"}"#,
         #"{"wamid":"w","status":"sent","timestamp":"1","recipient_id":"r","errors":[]}"#,
-        #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[],"pricing_category":null,"extra":[1]}"#,
+        #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[],"pricing_category":null,"#
+            + #""extra":[1]}"#,
         #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[{"code":"x"}]}"#,
         #"{"wamid":"w","status":"sent","timestamp":1.5,"recipient_id":"r","errors":[]}"#,
         #"{"wamid":"w","status":"sent","timestamp":1,"recipient_id":"r","errors":[],"biz_opaque_callback_data":7}"#,
         #"[]"#, "not json",
     ])
     func damagedStatusesDecodeAlike(data: String) {
-        let event = Self.recorded(StatusUpdated(wamid: "w", status: "sent", timestamp: 1, recipientId: "r").newEvent(), data: Array(data.utf8))
+        let event = Self.recorded(
+            StatusUpdated(wamid: "w", status: "sent", timestamp: 1, recipientId: "r").newEvent(), data: Array(data.utf8)
+        )
         #expect(Self.describe(DomainFact(event)) == Self.describe(DomainFact.decodedSlowly(event)), "\(data)")
     }
 
     @Test(arguments: [
-        #"{"wamid":"w","sender":{"wa_id":"1"},"kind":"template_quick_reply","payload":"p","timestamp":1,"authorized":true}"#,
+        #"{"wamid":"w","sender":{"wa_id":"1"},"kind":"template_quick_reply","payload":"p","timestamp":1,"#
+            + #""authorized":true}"#,
         #"{"wamid":"w","sender":{"wa_id":"1"},"kind":"nope","payload":"p","timestamp":1,"authorized":true}"#,
         #"{"wamid":"w","sender":{},"kind":"template_quick_reply","payload":"p","timestamp":1,"authorized":1}"#,
         #"{"wamid":"w","sender":"1","kind":"template_quick_reply","payload":"p","timestamp":1,"authorized":false}"#,
     ])
     func damagedClicksDecodeAlike(data: String) {
-        let click = ButtonClicked(wamid: "w", sender: Sender(waId: "1"), kind: .templateQuickReply, payload: "p", text: nil, contextId: nil, timestamp: 1)
+        let click = ButtonClicked(
+            wamid: "w", sender: Sender(waId: "1"), kind: .templateQuickReply, payload: "p", text: nil, contextId: nil,
+            timestamp: 1)
         let event = Self.recorded(click.newEvent(), data: Array(data.utf8))
         #expect(Self.describe(DomainFact(event)) == Self.describe(DomainFact.decodedSlowly(event)), "\(data)")
     }
@@ -102,15 +111,33 @@ import Testing
     }
 
     @Test(arguments: [
-        "plain", "", "quote \" backslash \\ slash / url https://x.y/z", "line\nfeed\rtab\tbell\u{07}nul\u{00}esc\u{1B}del\u{7F}",
+        "plain", "", "quote \" backslash \\ slash / url https://x.y/z",
+        "line\nfeed\rtab\tbell\u{07}nul\u{00}esc\u{1B}del\u{7F}",
         "é ü 漢字 😀 \u{2028}\u{2029} \u{FEFF}", "\u{08}\u{0C}\u{1F}",
     ])
     func everyKindOfTextEncodesByteForByte(text: String) throws {
         let sender = Sender(waId: text, userId: nil, profileName: text, phoneNumberId: "1")
-        #expect(try Self.same(ButtonClicked(wamid: text, sender: sender, kind: .interactiveListReply, payload: text, text: text, contextId: nil, timestamp: -5, authorized: false)))
-        #expect(try Self.same(StatusUpdated(wamid: text, status: "failed", timestamp: Int64.max, recipientId: text, errors: [MetaError(code: 131047, title: text, message: nil, details: text), MetaError(code: -1)], pricingCategory: text, conversationId: nil, bizOpaqueCallbackData: text, phoneNumberId: nil)))
-        #expect(try Self.same(MessageReceived(wamid: text, sender: Sender(waId: nil), messageType: text, timestamp: 0, textPreview: text, contextId: text)))
-        #expect(try Self.same(WebhookReceived(receivedAt: 1, remoteAddress: text, signature: .unchecked, parse: .unparsed, bodyBytes: 0, duplicates: 3, requestId: text)))
+        #expect(
+            try Self.same(
+                ButtonClicked(
+                    wamid: text, sender: sender, kind: .interactiveListReply, payload: text, text: text, contextId: nil,
+                    timestamp: -5, authorized: false)))
+        #expect(
+            try Self.same(
+                StatusUpdated(
+                    wamid: text, status: "failed", timestamp: Int64.max, recipientId: text,
+                    errors: [MetaError(code: 131047, title: text, message: nil, details: text), MetaError(code: -1)],
+                    pricingCategory: text, conversationId: nil, bizOpaqueCallbackData: text, phoneNumberId: nil)))
+        #expect(
+            try Self.same(
+                MessageReceived(
+                    wamid: text, sender: Sender(waId: nil), messageType: text, timestamp: 0, textPreview: text,
+                    contextId: text)))
+        #expect(
+            try Self.same(
+                WebhookReceived(
+                    receivedAt: 1, remoteAddress: text, signature: .unchecked, parse: .unparsed, bodyBytes: 0,
+                    duplicates: 3, requestId: text)))
         #expect(try Self.same(WebhookError(error: MetaError(code: 0, title: text), phoneNumberId: text)))
     }
 }

@@ -8,7 +8,9 @@ import Testing
 @Suite struct JSONParserTests {
     /// Foundation's parse, in the same shape.
     static func reference(_ bytes: [UInt8]) -> JSONValue? {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+            return nil
+        }
         return convert(value)
     }
 
@@ -18,7 +20,9 @@ import Testing
         case let text as String: return .string(text)
         case let array as [Any]: return .array(array.map(convert))
         case let dictionary as [String: Any]:
-            return .object(JSONObject(fields: dictionary.sorted { $0.key < $1.key }.map { JSONObject.Field($0.key, convert($0.value)) }))
+            return .object(
+                JSONObject(
+                    fields: dictionary.sorted { $0.key < $1.key }.map { JSONObject.Field($0.key, convert($0.value)) }))
         case let number as NSNumber:
             if String(describing: type(of: number)).contains("Boolean") { return .bool(number.boolValue) }
             return .number(number.doubleValue, exact: Int64("\(number)"))
@@ -33,7 +37,8 @@ import Testing
         case .object(let object):
             var last: [String: JSONValue] = [:]
             for field in object.fields { last[field.key] = normalised(field.value) }
-            return .object(JSONObject(fields: last.sorted { $0.key < $1.key }.map { JSONObject.Field($0.key, $0.value) }))
+            return .object(
+                JSONObject(fields: last.sorted { $0.key < $1.key }.map { JSONObject.Field($0.key, $0.value) }))
         default: return value
         }
     }
@@ -59,12 +64,16 @@ import Testing
     }
 
     @Test(arguments: [
-        #"{"a":"\u00e9\ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t","b":-0.5e3,"c":[],"d":{},"e":[true,false,null],"f":9223372036854775807}"#,
-        #"{"a":1,"a":2}"#, #"[1,2,3]"#, #""text""#, "  {\"x\" : [ 1 , { } ] }  ", #"{"big":123456789012345678901234567890}"#,
-        #"{"n":-0}"#, #"{"n":-123456789012345678}"#, #"{"n":999999999999999999}"#, #"{"n":-9223372036854775808}"#, #"{"n":1E2}"#, #"{"n":1.0}"#,
+        #"{"a":"\u00e9\ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t","b":-0.5e3,"c":[],"d":{},"e":[true,false,null],"#
+            + #""f":9223372036854775807}"#,
+        #"{"a":1,"a":2}"#, #"[1,2,3]"#, #""text""#, "  {\"x\" : [ 1 , { } ] }  ",
+        #"{"big":123456789012345678901234567890}"#,
+        #"{"n":-0}"#, #"{"n":-123456789012345678}"#, #"{"n":999999999999999999}"#, #"{"n":-9223372036854775808}"#,
+        #"{"n":1E2}"#, #"{"n":1.0}"#,
         // Invalid: each must be refused by both.
         #"{"a":01}"#, #"{"a":.5}"#, #"{"a":"\x"}"#, #"{"a":"\ud83d"}"#, #"{"a":"\udc00"}"#, #"{"a" 1}"#,
-        #"{"a":1} x"#, #"{'a':1}"#, #"{"a":tru}"#, "{\"a\":\"tab\there\"}", "", "{", #"{"a":-}"#, #"{"a":1.}"#, #"{"a":1e}"#,
+        #"{"a":1} x"#, #"{'a':1}"#, #"{"a":tru}"#, "{\"a\":\"tab\there\"}", "", "{", #"{"a":-}"#, #"{"a":1.}"#,
+        #"{"a":1e}"#,
     ])
     func trickyDocumentsParseAlike(text: String) {
         #expect(Self.agree(Array(text.utf8)), "\(text)")

@@ -27,7 +27,11 @@ import Testing
 
     @Test func aTemplateTapCarriesPayloadTextContextAndSender() throws {
         let fact = try #require(WebhookParser.parse(try fixture("template_button_click.json")).facts.first)
-        let click = try #require(ButtonClicked(RecordedEvent(position: 1, timestamp: 0, type: fact.type, version: 1, stream: fact.stream, data: fact.data, attachment: [])))
+        let click = try #require(
+            ButtonClicked(
+                RecordedEvent(
+                    position: 1, timestamp: 0, type: fact.type, version: 1, stream: fact.stream, data: fact.data,
+                    attachment: [])))
         #expect(click.kind == .templateQuickReply)
         #expect(click.payload.hasPrefix("unlock:"))
         #expect(click.contextId != nil)

@@ -38,7 +38,8 @@ public struct GraphAPIClient: MessageSender {
     public static func makeHTTPClient(configuration: Configuration, connectionsPerHost: Int = 64) -> HTTPClient {
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: configuration.connectTimeout, read: configuration.timeout)
-        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        http.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         http.decompression = .disabled
         return HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: http)
     }
@@ -71,7 +72,8 @@ public struct GraphAPIClient: MessageSender {
     /// Meta error body is ambiguous (a proxy may have failed after Meta accepted).
     public static func outcome(status: Int, body: Data) -> SendOutcome {
         if (200..<300).contains(status),
-            let success = try? JSONDecoder().decode(GraphSendResponse.self, from: body), let id = success.messages?.first?.id, !id.isEmpty
+            let success = try? JSONDecoder().decode(GraphSendResponse.self, from: body),
+            let id = success.messages?.first?.id, !id.isEmpty
         {
             return .accepted(wamid: id)
         }
@@ -80,7 +82,9 @@ public struct GraphAPIClient: MessageSender {
         }
         if (200..<300).contains(status) { return .unknown(reason: "HTTP \(status) without a message id") }
         if status >= 500 { return .unknown(reason: "HTTP \(status) without an error body") }
-        return .rejected(MetaError(code: status == 401 ? 190 : 100, message: "HTTP \(status) without an error body"), httpStatus: status)
+        return .rejected(
+            MetaError(code: status == 401 ? 190 : 100, message: "HTTP \(status) without an error body"),
+            httpStatus: status)
     }
 
     /// Transport failures: connecting failed → never sent; anything after → may have been.

@@ -79,7 +79,11 @@ public struct GraphMessageRequest: Codable, Sendable, Equatable {
             type = "template"
             template = Template(
                 name: name, language: .init(code: language),
-                components: [.init(type: "button", subType: "quick_reply", index: "0", parameters: [.init(type: "payload", payload: payload)])])
+                components: [
+                    .init(
+                        type: "button", subType: "quick_reply", index: "0",
+                        parameters: [.init(type: "payload", payload: payload)])
+                ])
         case .content(.text(let body)):
             type = "text"
             text = Text(previewUrl: false, body: body)

@@ -43,7 +43,7 @@ public final class BoundedLog: Sendable {
     private let elapsed: @Sendable () -> Duration
     private let sleep: @Sendable (_ until: Duration) async throws -> Void
 
-    /// - Parameter clock: intervals and the timer that writes their summary run on it.
+    /// The intervals, and the timer that writes their summary, run on `clock`.
     public init(
         logger: Logger, level: Logger.Level, what: String, limits: Limits = Limits(),
         clock: some Clock<Duration> = ContinuousClock()

@@ -1,7 +1,7 @@
 import Domain
 public import EventStore
-public import Logging
 import Foundation
+public import Logging
 import MetaWebhook
 import Synchronization
 
@@ -62,11 +62,10 @@ public final class WebhookIngestor: Sendable {
     /// Stamps `receivedAt` and the dedupe window.
     private let wall: WallClock
 
-    /// - Parameters:
-    ///   - signature: `nil` only in the explicit insecure development mode: nothing is checked.
-    ///   - authorizedContacts: wa_ids or BSUIDs allowed to unlock content; empty means everyone.
-    ///   - clock: what waits (a concurrent duplicate, the log lines' intervals) run on.
-    ///   - wall: the time stamped on each hit and used for the dedupe window.
+    /// `signature` is `nil` only in the explicit insecure development mode: nothing is checked.
+    /// `authorizedContacts` lists the wa_ids or BSUIDs allowed to unlock content; empty means everyone.
+    /// `clock` is what waits (a concurrent duplicate, the log lines' intervals) run on; `wall` is the
+    /// time stamped on each hit and used for the dedupe window.
     public init(
         log: EventLog, signature: WebhookSignature?, dedupe: DedupeIndex, authorizedContacts: Set<String> = [],
         logger: Logger, limits: Limits = Limits(), clock: some Clock<Duration> = ContinuousClock(),
@@ -99,7 +98,9 @@ public final class WebhookIngestor: Sendable {
             ])
     }
 
-    public func ingest(body: [UInt8], signatureHeader: String?, remoteAddress: String?, requestId: String) async -> Result {
+    public func ingest(
+        body: [UInt8], signatureHeader: String?, remoteAddress: String?, requestId: String
+    ) async -> Result {
         let signatureStatus: SignatureStatus
         if let signature {
             let check = signature.check(header: signatureHeader, body: body)
@@ -129,7 +130,8 @@ public final class WebhookIngestor: Sendable {
         let reservedKeys = zip(keys, fresh).compactMap { key, isFresh in isFresh ? key : nil }
         let duplicates = parsed.items.count - kept.count
         let hit = WebhookReceived(
-            receivedAt: now, remoteAddress: remoteAddress, signature: signatureStatus, parse: parsed.understood ? .parsed : .unparsed,
+            receivedAt: now, remoteAddress: remoteAddress, signature: signatureStatus,
+            parse: parsed.understood ? .parsed : .unparsed,
             bodyBytes: body.count, duplicates: duplicates, requestId: requestId)
         do {
             let positions = try await log.append([hit.newEvent(attachment: body)] + kept.map(\.event))
@@ -146,8 +148,10 @@ public final class WebhookIngestor: Sendable {
                     "request_id": "\(requestId)", "positions": "\(positions.lowerBound)-\(positions.upperBound - 1)",
                     "facts": "\(kept.count)", "duplicates": "\(duplicates)", "parsed": "\(parsed.understood)",
                 ])
-            return Result(status: 200, retryAfter: nil, positions: positions, reason: parsed.understood ? "stored" : "stored unparsed")
-        } catch where error.code == .invalidEvent {
+            return Result(
+                status: 200, retryAfter: nil, positions: positions,
+                reason: parsed.understood ? "stored" : "stored unparsed")
+        } catch  where error.code == .invalidEvent {
             dedupe.release(reservedKeys)
             var raw = hit
             raw.parse = .unparsed
@@ -177,7 +181,7 @@ public final class WebhookIngestor: Sendable {
                 metadata: ["request_id": "\(requestId)", "position": "\(positions)", "why": "\(because.message)"])
             return Result(
                 status: 200, retryAfter: nil, positions: positions..<(positions + 1), reason: "stored unparsed")
-        } catch where error.code == .invalidEvent {
+        } catch  where error.code == .invalidEvent {
             counters.withLock { $0.rejected["unstorable", default: 0] += 1 }
             let advice = "lower the body limit to at most \(Self.largestStorableBody(in: log.configuration)) bytes"
             rejections.log(

@@ -1,7 +1,7 @@
 import Crypto
-public import Hummingbird
 import Foundation
 import HTTPTypes
+public import Hummingbird
 import NIOCore
 
 /// The public port: `GET /webhook` (verification handshake) and `POST /webhook` (ingestion), and

@@ -1,7 +1,7 @@
 public import Delivery
 import Foundation
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 import NIOCore
 
 /// The operator port (default 3002, loopback): actions on the running service, behind the
@@ -34,12 +34,18 @@ public enum OperatorRoutes {
             } catch {
                 return try answer(
                     .badRequest,
-                    ["error": "expected JSON {\"recipients\": [...], \"template\"?, \"language\"?, \"payload\"?, \"day\"?, \"force\"?}"])
+                    [
+                        "error":
+                            "expected JSON {\"recipients\": [...], \"template\"?, \"language\"?, "
+                            + "\"payload\"?, \"day\"?, \"force\"?}"
+                    ])
             }
             do {
                 let summary = try await templates.send(parsed)
                 let data = try JSONEncoder().encode(summary)
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
             } catch {
                 return try answer(.serviceUnavailable, ["error": "the log cannot take the sends now; try again"])
             }
@@ -55,6 +61,8 @@ public enum OperatorRoutes {
     /// A JSON answer; a body that does not encode is thrown (Hummingbird answers 500), never sent empty.
     static func answer(_ status: HTTPResponse.Status, _ body: [String: String]) throws -> Response {
         let data = try JSONEncoder().encode(body)
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

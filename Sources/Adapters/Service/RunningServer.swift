@@ -17,7 +17,8 @@ public final class RunningServer: Sendable {
 
     public static func start<Responder: HTTPResponderBuilder>(
         router: Responder, port: Int = 0, name: String = "local", logger: Logger = Logger(label: "local-server")
-    ) async throws -> RunningServer where Responder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+    ) async throws -> RunningServer
+    where Responder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: name),

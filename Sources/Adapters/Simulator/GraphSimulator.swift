@@ -1,8 +1,8 @@
 public import AsyncHTTPClient
 public import EventStore
 import Foundation
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 public import Logging
 import NIOCore
 
@@ -19,9 +19,8 @@ public struct GraphSimulator: Sendable {
     let clock: any Clock<Duration>
     let wall: WallClock
 
-    /// - Parameters:
-    ///   - clock: what latency, hangs and the webhooks' delays and retries wait on.
-    ///   - wall: the time of sends (fault schedules) and of the webhooks' timestamps.
+    /// Latency, hangs and the webhooks' delays and retries wait on `clock`; `wall` is the time of sends
+    /// (fault schedules) and of the webhooks' timestamps.
     public init(
         configuration: SimulatorConfiguration, http: HTTPClient, logger: Logger,
         clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
@@ -35,7 +34,9 @@ public struct GraphSimulator: Sendable {
     }
 
     /// Everything accepted so far (optionally only to `recipient`).
-    public func messages(to recipient: String? = nil) async -> [SimulatedMessage] { await state.messages(to: recipient) }
+    public func messages(to recipient: String? = nil) async -> [SimulatedMessage] {
+        await state.messages(to: recipient)
+    }
 
     /// Send requests received for `recipient`, accepted or not.
     public func requestCount(to recipient: String) async -> Int { await state.requests[recipient, default: 0] }
@@ -67,7 +68,8 @@ public struct GraphSimulator: Sendable {
         if let problem = Self.problem(message) { return Self.error(100, status: .badRequest, details: problem) }
         let recipient = message.recipientKey ?? ""
         let now = wall.now()
-        let (decision, identity) = await state.decide(message, recipient: recipient, phoneNumberId: phoneNumberId, now: now)
+        let (decision, identity) = await state.decide(
+            message, recipient: recipient, phoneNumberId: phoneNumberId, now: now)
         let latency = await state.latency(for: identity)
         if latency > 0 { try? await clock.sleep(for: .milliseconds(latency)) }
         switch decision {
@@ -95,11 +97,16 @@ public struct GraphSimulator: Sendable {
             return
         }
         if let delay = configuration.sentAfterMs { webhooks.post(webhooks.status(message, "sent"), afterMs: delay) }
-        if let delay = configuration.deliveredAfterMs { webhooks.post(webhooks.status(message, "delivered"), afterMs: delay) }
+        if let delay = configuration.deliveredAfterMs {
+            webhooks.post(webhooks.status(message, "delivered"), afterMs: delay)
+        }
         if let delay = configuration.readAfterMs { webhooks.post(webhooks.status(message, "read"), afterMs: delay) }
-        if message.type == "template", configuration.virtualContacts.contains(message.to), await state.tapDecision(identity) {
+        if message.type == "template", configuration.virtualContacts.contains(message.to),
+            await state.tapDecision(identity)
+        {
             let click = await state.nextWamid("CLICK")
-            webhooks.post(webhooks.tap(on: message, clickWamid: click), afterMs: configuration.virtualContacts.tapAfterMs)
+            webhooks.post(
+                webhooks.tap(on: message, clickWamid: click), afterMs: configuration.virtualContacts.tapAfterMs)
         }
     }
 
@@ -112,16 +119,27 @@ public struct GraphSimulator: Sendable {
         }
         switch message.type {
         case "text":
-            guard let body = message.text?.body, !body.isEmpty, body.count <= 4096 else { return "text.body must be 1 to 4096 characters" }
+            guard let body = message.text?.body, !body.isEmpty, body.count <= 4096 else {
+                return "text.body must be 1 to 4096 characters"
+            }
         case "image":
-            guard let image = message.image, (image.link == nil) != (image.id == nil) else { return "image needs exactly one of link or id" }
-            if let link = image.link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) { return "image.link must be an http(s) URL" }
-            if let caption = image.caption, caption.count > 1024 { return "image.caption is longer than 1024 characters" }
+            guard let image = message.image, (image.link == nil) != (image.id == nil) else {
+                return "image needs exactly one of link or id"
+            }
+            if let link = image.link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) {
+                return "image.link must be an http(s) URL"
+            }
+            if let caption = image.caption, caption.count > 1024 {
+                return "image.caption is longer than 1024 characters"
+            }
         case "template":
-            guard let template = message.template, let name = template.name, !name.isEmpty else { return "template.name is required" }
+            guard let template = message.template, let name = template.name, !name.isEmpty else {
+                return "template.name is required"
+            }
             guard let code = template.language?.code, !code.isEmpty else { return "template.language.code is required" }
             for component in template.components ?? [] where component.type == "button" {
-                guard component.subType == "quick_reply", let index = component.index.flatMap(Int.init), (0...9).contains(index),
+                guard component.subType == "quick_reply", let index = component.index.flatMap(Int.init),
+                    (0...9).contains(index),
                     let payload = component.parameters?.first?.payload, !payload.isEmpty
                 else { return "a quick_reply button needs an index 0-9 and a payload parameter" }
             }
@@ -148,11 +166,13 @@ public struct GraphSimulator: Sendable {
         131026: ("(#131026) Message undeliverable", "Message undeliverable"),
         131047: (
             "(#131047) Re-engagement message",
-            "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+            "Message failed to send because more than 24 hours have passed since the customer last replied "
+                + "to this number."
         ),
         131056: (
             "(#131056) (Business Account, Consumer Account) pair rate limit hit",
-            "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time."
+            "Too many messages sent from the sender phone number to the same recipient phone number "
+                + "in a short period of time."
         ),
         190: ("Error validating access token: Session has expired.", "The access token has expired."),
     ]
@@ -180,7 +200,9 @@ public struct GraphSimulator: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(value)) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     struct ConnectionReset: Error {}

@@ -9,7 +9,9 @@ public enum MetaWebhooks {
         public var displayPhoneNumber: String
         public var phoneNumberId: String
 
-        public init(wabaId: String = "102290129340398", displayPhoneNumber: String = "15550001234", phoneNumberId: String) {
+        public init(
+            wabaId: String = "102290129340398", displayPhoneNumber: String = "15550001234", phoneNumberId: String
+        ) {
             self.wabaId = wabaId
             self.displayPhoneNumber = displayPhoneNumber
             self.phoneNumberId = phoneNumberId
@@ -19,7 +21,9 @@ public enum MetaWebhooks {
     static func envelope(_ business: Business, value: [String: Any]) -> [UInt8] {
         var value = value
         value["messaging_product"] = "whatsapp"
-        value["metadata"] = ["display_phone_number": business.displayPhoneNumber, "phone_number_id": business.phoneNumberId]
+        value["metadata"] = [
+            "display_phone_number": business.displayPhoneNumber, "phone_number_id": business.phoneNumberId,
+        ]
         let body: [String: Any] = [
             "object": "whatsapp_business_account",
             "entry": [["id": business.wabaId, "changes": [["field": "messages", "value": value]]]],

@@ -51,7 +51,9 @@ actor SimulatorState {
         return faults.latencyMs + Int64(roll("latency|" + identity) * Double(faults.latencyJitterMs))
     }
 
-    func decide(_ request: GraphMessageRequest, recipient: String, phoneNumberId: String, now: Int64) -> (Decision, identity: String) {
+    func decide(_ request: GraphMessageRequest, recipient: String, phoneNumberId: String, now: Int64) -> (
+        Decision, identity: String
+    ) {
         let faults = configuration.faults
         let base = "\(recipient)|\(request.bizOpaqueCallbackData ?? request.type ?? "")|\(Self.content(request) ?? "")"
         requests[recipient, default: 0] += 1
@@ -61,7 +63,9 @@ actor SimulatorState {
 
         if let code = faults.recipientErrors[recipient] { return (.error(code: code), identity) }
         for schedule in faults.schedules where schedule.periodMs > 0 {
-            if (now - startedAt) % schedule.periodMs < schedule.activeMs { return (.error(code: schedule.code), identity) }
+            if (now - startedAt) % schedule.periodMs < schedule.activeMs {
+                return (.error(code: schedule.code), identity)
+            }
         }
         if let limit = configuration.throughputPerSecond {
             var recent = recentByNumber[phoneNumberId, default: []].filter { $0 > now - 1000 }
@@ -107,10 +111,13 @@ actor SimulatorState {
         roll("tap|" + identity) < configuration.virtualContacts.tapRate
     }
 
-    private func accept(_ request: GraphMessageRequest, recipient: String, phoneNumberId: String, now: Int64, answer: String) -> SimulatedMessage {
+    private func accept(
+        _ request: GraphMessageRequest, recipient: String, phoneNumberId: String, now: Int64, answer: String
+    ) -> SimulatedMessage {
         recentByRecipient[recipient, default: []].append(now)
         let message = SimulatedMessage(
-            to: recipient, type: request.type ?? "", wamid: nextWamid(), bizOpaqueCallbackData: request.bizOpaqueCallbackData,
+            to: recipient, type: request.type ?? "", wamid: nextWamid(),
+            bizOpaqueCallbackData: request.bizOpaqueCallbackData,
             acceptedAt: now, content: Self.content(request), phoneNumberId: phoneNumberId, answer: answer)
         messages.append(message)
         return message

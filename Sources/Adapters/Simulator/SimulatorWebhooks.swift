@@ -19,7 +19,8 @@ struct SimulatorWebhooks: Sendable {
 
     private func business(_ phoneNumberId: String) -> MetaWebhooks.Business {
         MetaWebhooks.Business(
-            wabaId: configuration.wabaId, displayPhoneNumber: configuration.displayPhoneNumber, phoneNumberId: phoneNumberId)
+            wabaId: configuration.wabaId, displayPhoneNumber: configuration.displayPhoneNumber,
+            phoneNumberId: phoneNumberId)
     }
 
     func status(_ message: SimulatedMessage, _ status: String, errorCode: Int? = nil) -> [UInt8] {
@@ -35,13 +36,18 @@ struct SimulatorWebhooks: Sendable {
         }
         if let errorCode {
             let text = errorCode == 131047 ? "Re-engagement message" : "Message failed"
-            item["errors"] = [[
-                "code": errorCode, "title": text, "message": text,
-                "error_data": ["details": errorCode == 131047
-                    ? "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
-                    : "Simulated failure"],
-                "href": "/documentation/business-messaging/whatsapp/support/error-codes",
-            ]]
+            item["errors"] = [
+                [
+                    "code": errorCode, "title": text, "message": text,
+                    "error_data": [
+                        "details": errorCode == 131047
+                            ? "Message failed to send because more than 24 hours have passed since the customer "
+                                + "last replied to this number."
+                            : "Simulated failure"
+                    ],
+                    "href": "/documentation/business-messaging/whatsapp/support/error-codes",
+                ]
+            ]
         }
         return MetaWebhooks.envelope(business(message.phoneNumberId), value: ["statuses": [item]])
     }

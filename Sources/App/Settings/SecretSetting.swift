@@ -59,13 +59,12 @@ enum SecretSetting: String, CaseIterable, Sendable {
         }
         if trimmed.count != value.count || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         {
-            return
-                "\(rawValue) from \(source) has spaces, a line break or control characters in it (at its start or end?): "
-                + "remove them; they would become part of \(what)"
+            return "\(rawValue) from \(source) has spaces, a line break or control characters in it "
+                + "(at its start or end?): remove them; they would become part of \(what)"
         }
         if value.count < minimumLength {
-            return
-                "\(rawValue) from \(source) is only \(value.count) characters: \(what) needs at least \(minimumLength); \(fix)"
+            return "\(rawValue) from \(source) is only \(value.count) characters: "
+                + "\(what) needs at least \(minimumLength); \(fix)"
         }
         return nil
     }

@@ -90,7 +90,9 @@ struct SettingsReader {
             _ = try Data(contentsOf: URL(fileURLWithPath: configFile))
         } catch {
             throw ConfigurationFailure(
-                "cannot read the config file \(configFile): \(error.localizedDescription); check the path given to --config")
+                "cannot read the config file \(configFile): \(error.localizedDescription); "
+                    + "check the path given to --config"
+            )
         }
         let yaml = configFile.hasSuffix(".yaml") || configFile.hasSuffix(".yml")
         let secrets = Set(Settings.all.filter(\.isSecret).map(\.key))
