@@ -17,7 +17,8 @@ try FileManager.default.createDirectory(atPath: root, withIntermediateDirectorie
 defer { try? FileManager.default.removeItem(atPath: root) }
 
 print(
-    "# ProjectionBench — \(Date.now.formatted(.iso8601)) — \(ProcessInfo.processInfo.activeProcessorCount) cores, repeats \(repeats) (medians)"
+    "# ProjectionBench — \(Date.now.formatted(.iso8601)) — "
+        + "\(ProcessInfo.processInfo.activeProcessorCount) cores, repeats \(repeats) (medians)"
 )
 print("")
 
@@ -79,7 +80,8 @@ print("")
 print("| events | rebuild events/s | raw upserts/s (1 prepared upsert per row, 5000 per transaction) | rebuild / raw |")
 print("|---:|---:|---:|---:|")
 print(
-    "| \(written) | \(Int(median(rebuildRates))) | \(Int(median(upsertRates))) | \(median(rebuildRates) / median(upsertRates), digits: 2) |"
+    "| \(written) | \(Int(median(rebuildRates))) | \(Int(median(upsertRates))) | "
+        + "\(median(rebuildRates) / median(upsertRates), digits: 2) |"
 )
 print("")
 
@@ -139,7 +141,8 @@ for run in 0..<repeats {
     p50s.append(result.p50)
     p99s.append(result.p99)
     print(
-        "| \(run + 1) | \(result.events) | \(result.p50, digits: 2) | \(result.p99, digits: 2) | \(result.max, digits: 2) |"
+        "| \(run + 1) | \(result.events) | \(result.p50, digits: 2) | \(result.p99, digits: 2) | "
+            + "\(result.max, digits: 2) |"
     )
 }
 print("| median | | \(median(p50s), digits: 2) | \(median(p99s), digits: 2) | |")

@@ -7,7 +7,8 @@ import Projections
 /// without the service); hidden.
 struct ProjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "project", abstract: "Run the projector alone until interrupted (testing aid).", shouldDisplay: false)
+        commandName: "project", abstract: "Run the projector alone until interrupted (testing aid).",
+        shouldDisplay: false)
 
     @OptionGroup var data: DataDirectoryOptions
 
@@ -15,7 +16,8 @@ struct ProjectCommand: AsyncParsableCommand {
         do {
             let log = try EventLog.open(directory: data.logDirectory)
             let database = try ProjectionDatabase.openPool(path: data.dataDirectory + "/projections.sqlite")
-            let projector = try Projector(log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
+            let projector = try Projector(
+                log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
             for reset in projector.resets { printError("rebuilding projection \(reset)") }
             let status = projector.status()
             writeAll(to: 1, Array("resumed \(status.appliedPosition) of \(status.logPosition)\n".utf8))

@@ -18,11 +18,17 @@ struct RebuildCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var data: DataDirectoryOptions
-    @Option(help: "Rebuild only this projection (\(ProjectionSettings().projections().map(\.name).joined(separator: ", "))).")
+    @Option(
+        help:
+            "Rebuild only this projection (\(ProjectionSettings().projections().map(\.name).joined(separator: ", "))).")
     var projection: String?
-    @Option(name: .customLong("until-position"), help: "Build the projections as they were at this log position (needs --output).")
+    @Option(
+        name: .customLong("until-position"),
+        help: "Build the projections as they were at this log position (needs --output).")
     var untilPosition: UInt64?
-    @Option(name: .customLong("until-time"), help: "Build the projections as they were at this RFC 3339 time (needs --output).")
+    @Option(
+        name: .customLong("until-time"),
+        help: "Build the projections as they were at this RFC 3339 time (needs --output).")
     var untilTime: String?
     @Option(help: "Write the rebuilt database to this file instead of replacing the live one.")
     var output: String?
@@ -37,7 +43,9 @@ struct RebuildCommand: AsyncParsableCommand {
         if (untilPosition != nil || untilTime != nil) && output == nil {
             throw ValidationError("--until-position and --until-time build a past state: give --output FILE for it")
         }
-        if untilPosition != nil && untilTime != nil { throw ValidationError("give --until-position or --until-time, not both") }
+        if untilPosition != nil && untilTime != nil {
+            throw ValidationError("give --until-position or --until-time, not both")
+        }
         if let untilTime, TimeFormat.parse(untilTime) == nil {
             throw ValidationError("--until-time '\(untilTime)' is not an RFC 3339 time (e.g. 2026-11-24T18:00:00Z)")
         }
@@ -137,8 +145,9 @@ struct RebuildCommand: AsyncParsableCommand {
                     let rebuiltCheckpoint = try ProjectionState.all(rebuilt)[projection.name]?.checkpoint ?? 0
                     if checkpoint != rebuiltCheckpoint {
                         differences.append(
-                            .init(table: "projection_state", onlyInFirst: ["\(projection.name) checkpoint=\(checkpoint)"],
-                                  onlyInSecond: ["\(projection.name) checkpoint=\(rebuiltCheckpoint)"], count: 1))
+                            .init(
+                                table: "projection_state", onlyInFirst: ["\(projection.name) checkpoint=\(checkpoint)"],
+                                onlyInSecond: ["\(projection.name) checkpoint=\(rebuiltCheckpoint)"], count: 1))
                     }
                     differences += try ProjectionComparison.compare(liveDB, rebuilt, tables: projection.tables)
                 }
@@ -170,7 +179,9 @@ enum ProgressLine {
         let eta = progress.eventsPerSecond > 0 ? Int(Double(remaining) / progress.eventsPerSecond) : 0
         writeAll(
             to: 2,
-            Array("\rrebuilding: position \(progress.position) of \(progress.lastPosition), \(Int(progress.eventsPerSecond)) events/s, ETA \(eta) s   ".utf8))
+            Array(
+                ("\rrebuilding: position \(progress.position) of \(progress.lastPosition), "
+                    + "\(Int(progress.eventsPerSecond)) events/s, ETA \(eta) s   ").utf8))
     }
 
     static func finish() {

@@ -15,7 +15,8 @@ import Testing
         Array(
             """
             {"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
-            "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001234","phone_number_id":"106540352242922"},
+            "messaging_product":"whatsapp",\
+            "metadata":{"display_phone_number":"15550001234","phone_number_id":"106540352242922"},
             "contacts":[{"profile":{"name":"P"},"wa_id":"\(contact)"}],
             "messages":[{"context":{"from":"15550001234","id":"wamid.TPL"},"from":"\(contact)","id":"\(id)",
             "timestamp":\(timestamp),"type":"button","button":{"payload":"unlock:2026-11-24","text":"Unlock"}}]}}]}]}

@@ -15,15 +15,26 @@ import Testing
             var position: UInt64 = 0
             func add(_ event: NewEvent, at time: Int64) {
                 position += 1
-                events.append(RecordedEvent(position: position, timestamp: time, type: event.type, version: event.version, stream: event.stream, data: event.data, attachment: []))
+                events.append(
+                    RecordedEvent(
+                        position: position, timestamp: time, type: event.type, version: event.version,
+                        stream: event.stream, data: event.data, attachment: []))
             }
             let base: Int64 = 1_764_000_000_000  // 2025-11-24T16:00:00Z
             // Ten deliveries whose clicks came 100, 200, ... 1000 ms before completion.
             for index in 1...10 {
                 let sender = Sender(waId: "55\(index)")
                 let click = base + Int64(index) * 10_000
-                add(ButtonClicked(wamid: "c\(index)", sender: sender, kind: .templateQuickReply, payload: "unlock:x", text: nil, contextId: nil, timestamp: 0).newEvent(), at: click)
-                add(DeliveryStarted(deliveryId: "d\(index)", contact: "55\(index)", pack: "unlock:x", steps: 1, clickWamid: "c\(index)").newEvent(), at: click + 1)
+                add(
+                    ButtonClicked(
+                        wamid: "c\(index)", sender: sender, kind: .templateQuickReply, payload: "unlock:x", text: nil,
+                        contextId: nil, timestamp: 0
+                    ).newEvent(), at: click)
+                add(
+                    DeliveryStarted(
+                        deliveryId: "d\(index)", contact: "55\(index)", pack: "unlock:x", steps: 1,
+                        clickWamid: "c\(index)"
+                    ).newEvent(), at: click + 1)
                 add(DeliveryCompleted(deliveryId: "d\(index)").newEvent(), at: click + Int64(index) * 100)
             }
             try engine.apply(events, db)
