@@ -8,6 +8,7 @@
 # Usage: Benchmarks/sustained-load.sh [slices] [seconds per slice]
 #   BIN=dir  use the clickunlock and IngressCorpus binaries in dir (e.g. another checkout's
 #            .build/release, for a before/after) instead of building this one's.
+#   SERVE_ARGS="--projections-yield-above 0 ..."  extra `serve` flags (e.g. the projector's policy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLICES=${1:-12}
@@ -27,12 +28,12 @@ SECRET=load-test-secret-0123456789
 # reach the next one's part of the corpus.
 "$BIN/IngressCorpus" "$SECRET" $(( SLICES * 2 * 35000 * SLICE_SECONDS / 5 )) > "$WORK/corpus.tsv"
 WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error "$BIN/clickunlock" serve --data-dir "$WORK/data" \
-  --host 127.0.0.1 --webhook-port 0 > "$WORK/serve.out" 2>"$WORK/serve.err" &
+  --host 127.0.0.1 --webhook-port 0 ${SERVE_ARGS:-} > "$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER=$!
 for _ in $(seq 100); do grep -q "ready webhook-port=" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(grep -o "webhook-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)
 
-echo "# sustained-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores, $SLICES × ${SLICE_SECONDS}s of POST /webhook, wrk -t2 -c64 — $BIN"
+echo "# sustained-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores, $SLICES × ${SLICE_SECONDS}s of POST /webhook, wrk -t2 -c64 — $BIN ${SERVE_ARGS:-}"
 echo
 echo "| slice | seconds | acks/s | p50 | p99 | max | non-2xx |"
 echo "|---:|---|---:|---:|---:|---:|---:|"
