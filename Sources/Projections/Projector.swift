@@ -34,8 +34,10 @@ public final class Projector: Service, Sendable {
         /// after it, in large transactions that cost less per event. `nil` never waits.
         public var yieldAboveEventsPerSecond: Int?
         /// The longest it waits: once the oldest unapplied event is this old it applies, burst or
-        /// not (under sustained load the projections stay about this far behind).
-        public var maxYield: Duration = .seconds(30)
+        /// not (under sustained load the projections stay about this far behind). 10 s: 60 s of
+        /// full-speed webhooks left 30 s of waiting ~800,000 events behind, 62 s to catch up; 10 s
+        /// left ~360,000, 26 s (BENCHMARKS.md, issue 14).
+        public var maxYield: Duration = .seconds(10)
         public init() {}
     }
 
