@@ -4,6 +4,7 @@
 # the body, all in one run. Needs wrk (apt-get install wrk). Usage: Benchmarks/ingest-load.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/wrk-cells.sh
 SECONDS_PER_RUN=${1:-10}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
 swift build -c release --product clickunlock 2>/dev/null >/dev/null
@@ -21,15 +22,7 @@ URL=http://127.0.0.1:$PORT
 
 run() { # name, path, method args...
   local name=$1; shift
-  local out
-  out=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" --latency "$@")
-  local rps p50 p99 tail non2xx
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  tail=$(echo "$out" | awk '/^tail:/ {print $3 " | " $5}')
-  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  echo "| $name | $rps | $p50 | $p99 | ${tail:-– | –} | ${non2xx:-0} |"
+  echo "| $name | $(wrk_cells "$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" --latency "$@")") |"
 }
 echo "# ingest-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores, ${SECONDS_PER_RUN}s per route, wrk -t2 -c64"
 echo

@@ -11,6 +11,7 @@
 #   SERVE_ARGS="--projections-yield-above 0 ..."  extra `serve` flags (e.g. the projector's policy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/wrk-cells.sh
 SLICES=${1:-12}
 SLICE_SECONDS=${2:-5}
 for tool in wrk sqlite3; do
@@ -35,17 +36,12 @@ PORT=$(grep -o "webhook-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)
 
 echo "# sustained-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores, $SLICES × ${SLICE_SECONDS}s of POST /webhook, wrk -t2 -c64 — $BIN ${SERVE_ARGS:-}"
 echo
-echo "| slice | seconds | acks/s | p50 | p99 | max | non-2xx |"
-echo "|---:|---|---:|---:|---:|---:|---:|"
+echo "| slice | seconds | acks/s | p50 | p99 | p99.9 | max | non-2xx |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|"
 for slice in $(seq 0 $(( SLICES - 1 ))); do
   out=$(CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook SLICE=$slice SLICES=$SLICES \
     wrk -t2 -c64 -d"${SLICE_SECONDS}s" --latency -s Benchmarks/ingest.lua "http://127.0.0.1:$PORT")
-  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
-  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  max=$(echo "$out" | awk '/^tail:/ {print $5}')
-  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  echo "| $(( slice + 1 )) | $(( slice * SLICE_SECONDS ))–$(( (slice + 1) * SLICE_SECONDS )) | $rps | $p50 | $p99 | $max | ${non2xx:-0} |"
+  echo "| $(( slice + 1 )) | $(( slice * SLICE_SECONDS ))–$(( (slice + 1) * SLICE_SECONDS )) | $(wrk_cells "$out") |"
 done
 checkpoint() { sqlite3 "$WORK/data/projections.sqlite" "SELECT MIN(checkpoint) FROM projection_state"; }
 LAST=$("$BIN/clickunlock" log stats --data-dir "$WORK/data" | awk '/^positions:/ {split($2,a,"-"); print a[2]}')
