@@ -13,6 +13,7 @@ WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 SECRET=load-test-secret
 .build/release/IngressCorpus "$SECRET" 200000 > "$WORK/corpus.tsv"
+sync "$WORK/corpus.tsv"  # on disk before the load, not written back in the middle of it
 WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error .build/release/clickunlock serve --data-dir "$WORK/data" \
   --host 127.0.0.1 --webhook-port 0 --benchmark-routes > "$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER=$!

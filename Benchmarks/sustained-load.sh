@@ -28,6 +28,9 @@ SECRET=load-test-secret-0123456789
 # 35,000 webhooks per thread-slice: room for 14,000 acks/s per wrk thread before a slice would
 # reach the next one's part of the corpus.
 "$BIN/IngressCorpus" "$SECRET" $(( SLICES * 2 * 35000 * SLICE_SECONDS / 5 )) > "$WORK/corpus.tsv"
+# On disk before the load: otherwise the kernel writes the corpus' ~500 MB of dirty pages back 30 s
+# later (vm.dirty_expire_centisecs), in the middle of the run, and the log's fsyncs wait behind it.
+sync "$WORK/corpus.tsv"
 WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error "$BIN/clickunlock" serve --data-dir "$WORK/data" \
   --host 127.0.0.1 --webhook-port 0 ${SERVE_ARGS:-} > "$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER=$!
