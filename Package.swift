@@ -89,6 +89,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The dashboard API's OpenAPI document, compiled in (served at GET /openapi.json).
+            resources: [.embedInCode("Dashboard/openapi.json")],
             swiftSettings: strict
         ),
         // The `clickunlock` executable.
