@@ -4,6 +4,7 @@ loopback ports, each waited for by its `ready ...=PORT` lines and stopped with S
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import hmac
 import json
@@ -38,6 +39,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL when the test process dies, however it dies (Linux)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Child:
     """A child process whose stdout is read line by line in a thread; stderr goes to a file."""
 
@@ -49,7 +58,7 @@ class Child:
         base = {key: os.environ[key] for key in ("PATH", "HOME", "TMPDIR", "LANG") if key in os.environ}
         self.process = subprocess.Popen(
             [str(BINARY), *argv], env={**base, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=open(self.stderr_path, "wb"), start_new_session=True)
+            stderr=open(self.stderr_path, "wb"), start_new_session=True, preexec_fn=_die_with_parent)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
