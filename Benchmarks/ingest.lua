@@ -18,6 +18,7 @@ function setup(thread)
 end
 
 local file
+local part_end
 function init(args)
   file = assert(io.open(corpus, "rb"))
   local size = file:seek("end")
@@ -28,12 +29,21 @@ function init(args)
   local part = slice * threads + (id % threads)
   file:seek("set", math.floor(size * part / (threads * slices)))
   if part ~= 0 then file:read("*l") end -- to the start of the next whole line
+  -- $STOP_AT_END=1: the thread stops at the end of its part (a fill of a known size, each webhook
+  -- sent once), instead of wrapping around.
+  if os.getenv("STOP_AT_END") == "1" then
+    part_end = math.floor(size * (part + 1) / (threads * slices))
+  end
 end
 
 local headers = { ["Content-Type"] = "application/json" }
 function request()
+  if part_end and file:seek() >= part_end then
+    wrk.thread:stop()
+    return wrk.format("GET", "/healthz")
+  end
   local line = file:read("*l")
-  if not line then -- wrap around
+  if not line then
     file:seek("set", 0)
     line = file:read("*l")
   end
