@@ -46,7 +46,12 @@ API=$(grep -o "api-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)
 last_position() { "$BIN/clickunlock" log stats --data-dir "$WORK/data" | awk '/^positions:/ {split($2,a,"-"); print a[2]}'; }
 checkpoint() { sqlite3 "$WORK/data/projections.sqlite" "SELECT MIN(checkpoint) FROM projection_state"; }
 START=$(date +%s)
-CORPUS=$WORK/fill.tsv STOP_AT_END=1 wrk -t2 -c64 -d3600s -s Benchmarks/ingest.lua "http://127.0.0.1:$PORT" > /dev/null
+mkdir "$WORK/done"
+CORPUS=$WORK/fill.tsv DONE_DIR=$WORK/done wrk -t2 -c64 -d3600s -s Benchmarks/ingest.lua "http://127.0.0.1:$PORT" \
+  > /dev/null &
+FILLER=$!
+until [ "$(ls "$WORK/done" | wc -l)" -ge 2 ]; do sleep 0.2; done
+kill $FILLER; wait $FILLER 2>/dev/null || true
 LAST=$(last_position)
 until [ "$(checkpoint)" -ge "$LAST" ]; do sleep 0.2; done
 echo "# api-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores — $BIN"

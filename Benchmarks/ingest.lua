@@ -29,9 +29,9 @@ function init(args)
   local part = slice * threads + (id % threads)
   file:seek("set", math.floor(size * part / (threads * slices)))
   if part ~= 0 then file:read("*l") end -- to the start of the next whole line
-  -- $STOP_AT_END=1: the thread stops at the end of its part (a fill of a known size, each webhook
-  -- sent once), instead of wrapping around.
-  if os.getenv("STOP_AT_END") == "1" then
+  -- $DONE_DIR set: the thread stops at the end of its part (a fill of a known size, each webhook
+  -- sent once) instead of wrapping around, and leaves a file there (wrk itself runs out its -d).
+  if os.getenv("DONE_DIR") then
     part_end = math.floor(size * (part + 1) / (threads * slices))
   end
 end
@@ -39,6 +39,7 @@ end
 local headers = { ["Content-Type"] = "application/json" }
 function request()
   if part_end and file:seek() >= part_end then
+    assert(io.open(os.getenv("DONE_DIR") .. "/" .. id, "w")):close()
     wrk.thread:stop()
     return wrk.format("GET", "/healthz")
   end
