@@ -134,7 +134,7 @@ func runProjector(
         #expect(missing.stderr.contains("no event log"))
         let name = try CLI.run(["rebuild", "--data-dir", data.path, "--projection", "nope"])
         #expect(name.status == 64)
-        #expect(name.stderr.contains("metrics, conversations, realtime, recent_events, deliveries"))
+        #expect(name.stderr.contains("metrics, conversations, realtime, recent_events, deliveries, templates"))
         let noOutput = try CLI.run(["rebuild", "--data-dir", data.path, "--until-position", "5"])
         #expect(noOutput.status == 64)
         #expect(noOutput.stderr.contains("--output"))
