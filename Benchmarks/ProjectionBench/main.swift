@@ -38,6 +38,13 @@ let written = try blocking {
 print("log: \(written) events written in \(seconds(appendClock.now - writeStart), digits: 1) s")
 print("")
 
+// `--queries`: the dashboard's queries over a rebuild of the log, then stop.
+if CommandLine.arguments.contains("--queries") {
+    try queryTimes(logDirectory: logDirectory, databasePath: root + "/queries.sqlite", calls: quick ? 500 : 2000)
+    try? FileManager.default.removeItem(atPath: root)
+    exit(0)
+}
+
 // Baseline: prepared upserts in batched transactions, with the rebuild's settings (no journal,
 // no sync), into a table keyed like the projections' counters.
 var upsertRates: [Double] = []
