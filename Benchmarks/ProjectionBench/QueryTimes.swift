@@ -6,13 +6,16 @@ import Projections
 
 /// The dashboard's queries over a database built from `logDirectory`: per query, the time of one
 /// call inside a read transaction (p50, p99) and calls per second on one thread.
-func queryTimes(logDirectory: String, databasePath: String, calls: Int) throws {
-    let scratch = try ProjectionDatabase.openScratch(path: databasePath)
-    let last = try Rebuilder(
-        logDirectory: logDirectory, engine: ProjectionEngine(projections: ProjectionSettings().projections())
-    ).build(into: scratch)
-    try ProjectionDatabase.seal(scratch)
-    try scratch.close()
+/// Without `logDirectory`, over the database already at `databasePath`.
+func queryTimes(logDirectory: String?, databasePath: String, calls: Int) throws {
+    if let logDirectory {
+        let scratch = try ProjectionDatabase.openScratch(path: databasePath)
+        try Rebuilder(
+            logDirectory: logDirectory, engine: ProjectionEngine(projections: ProjectionSettings().projections())
+        ).build(into: scratch)
+        try ProjectionDatabase.seal(scratch)
+        try scratch.close()
+    }
     let pool = try ProjectionDatabase.openPool(path: databasePath)
     let (now, day, contact, delivery) = try pool.read { db in
         let now = try Int64.fetchOne(db, sql: "SELECT MAX(time) FROM recent_events") ?? 0
@@ -20,6 +23,7 @@ func queryTimes(logDirectory: String, databasePath: String, calls: Int) throws {
         let delivery = try String.fetchOne(db, sql: "SELECT delivery_id FROM deliveries WHERE state = 'completed'")
         return (now, String(LogTime.rfc3339(milliseconds: now).prefix(10)), contact ?? "", delivery ?? "")
     }
+    let last = try pool.read { db in try Dashboard.position(db) }
     let samples = try pool.read { db in
         try Int.fetchOne(
             db,
@@ -32,6 +36,31 @@ func queryTimes(logDirectory: String, databasePath: String, calls: Int) throws {
     print("|---|---:|---:|---:|")
     let queries: [(String, (Database) throws -> Void)] = [
         ("metrics (one day)", { db in _ = try Dashboard.metrics(db, from: day, to: day, zone: "UTC") }),
+        (
+            "metrics (a day without events)",
+            { db in
+                _ = try Dashboard.metrics(db, from: "2020-01-01", to: "2020-01-01", zone: "UTC")
+            }
+        ),
+        (
+            "metrics (one day) as jsonMembers",
+            { db in
+                _ = try Dashboard.metrics(db, from: day, to: day, zone: "UTC").jsonMembers
+            }
+        ),
+        ("stats/realtime as jsonMembers", { db in _ = try Dashboard.realtime(db, now: now).jsonMembers }),
+        (
+            "health as jsonMembers",
+            { db in
+                _ = try Dashboard.projectionsHealth(db, now: now, sagaEnabled: true).jsonMembers
+            }
+        ),
+        (
+            "metrics (one day) as JSONEncoder",
+            { db in
+                _ = try JSONEncoder().encode(Dashboard.metrics(db, from: day, to: day, zone: "UTC"))
+            }
+        ),
         ("health (projections' part)", { db in _ = try Dashboard.projectionsHealth(db, now: now, sagaEnabled: true) }),
         ("stats/realtime", { db in _ = try Dashboard.realtime(db, now: now) }),
         ("position", { db in _ = try Dashboard.position(db) }),

@@ -10,6 +10,11 @@ import Histogram
 import Projections
 
 let quick = CommandLine.arguments.contains("--quick")
+// `--database PATH`: only the dashboard's query times, over a database a `--queries --keep PATH` run left.
+if let index = CommandLine.arguments.firstIndex(of: "--database") {
+    try queryTimes(logDirectory: nil, databasePath: CommandLine.arguments[index + 1], calls: 2000)
+    exit(0)
+}
 let repeats = quick ? 1 : 3
 let logEvents = quick ? 200_000 : 1_000_000
 let root = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-pbench-\(getpid())").path
@@ -40,7 +45,10 @@ print("")
 
 // `--queries`: the dashboard's queries over a rebuild of the log, then stop.
 if CommandLine.arguments.contains("--queries") {
-    try queryTimes(logDirectory: logDirectory, databasePath: root + "/queries.sqlite", calls: quick ? 500 : 2000)
+    // `--keep PATH` keeps the database there (for EXPLAIN QUERY PLAN and friends).
+    let keep = CommandLine.arguments.firstIndex(of: "--keep").map { CommandLine.arguments[$0 + 1] }
+    try queryTimes(
+        logDirectory: logDirectory, databasePath: keep ?? root + "/queries.sqlite", calls: quick ? 500 : 2000)
     try? FileManager.default.removeItem(atPath: root)
     exit(0)
 }

@@ -430,4 +430,34 @@ import Testing
             #expect(RecentEvent.csvHeader.count == event.csvFields.count)
         }
     }
+
+    @Test func theHotAnswersWriteTheSameJSONWithoutTheEncoder() throws {
+        let data = TempData()
+        let queue = try S.known().live(batch: 1000, data)
+        func object(_ text: String) throws -> NSDictionary {
+            try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary)
+        }
+        func same(_ answer: some Encodable & JSONMembers) throws {
+            let encoded = try object(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self))
+            #expect(try object("{" + answer.jsonMembers + "}") == encoded)
+        }
+        try read(queue) { db in
+            try same(try Dashboard.metrics(db, from: Self.day, to: Self.day, zone: "UTC"))
+            try same(try Dashboard.metrics(db, from: "2025-11-23", to: "2025-11-25", zone: "UTC"))
+            try same(try Dashboard.realtime(db, now: Self.now))
+            var health = try Dashboard.projectionsHealth(db, now: Self.now, sagaEnabled: false)
+            health.projector.skips[0].reason = "a \"quoted\" \\ reason\nwith\u{1} controls"
+            try same(health)
+        }
+        var writer = JSONWriter()
+        writer.string("é\u{7f}\u{0}\"")
+        writer.int(-120)
+        writer.int(Int64.min)
+        writer.int(UInt64.max)
+        writer.number(0.25)
+        writer.number(3.0)
+        #expect(
+            String(decoding: writer.bytes, as: UTF8.self)
+                == "\"é\u{7f}\\u0000\\\"\",-120,-9223372036854775808,18446744073709551615,0.25,3")
+    }
 }

@@ -32,7 +32,8 @@ extension Dashboard {
                     parameter: "state", message: "state must be one of \(DeliveryFilter.states.joined(separator: ", "))"
                 )
             }
-            conditions.append("state = ?")
+            // With a contact, its index is the narrower one: `+state` keeps SQLite from the state's.
+            conditions.append(filter.contact == nil ? "state = ?" : "+state = ?")
             arguments += [state]
         }
         if let contact = filter.contact {

@@ -63,16 +63,23 @@ extension Dashboard {
 
     /// The projections' health at `now` (ms); `sagaEnabled` is passed through.
     public static func projectionsHealth(_ db: Database, now: Int64, sagaEnabled: Bool) throws -> ProjectionsHealth {
-        let projections = try Row.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT name, version, checkpoint, applied, skipped FROM projection_state ORDER BY name")
-        ).map { row in
-            ProjectionFigures(
-                name: row[0], version: row[1], checkpoint: UInt64(max(0, row[2] as Int64)),
-                applied: UInt64(max(0, row[3] as Int64)), skipped: UInt64(max(0, row[4] as Int64)))
+        var projections: [ProjectionFigures] = []
+        try db.eachRow("SELECT name, version, checkpoint, applied, skipped FROM projection_state ORDER BY name") {
+            row in
+            projections.append(
+                ProjectionFigures(
+                    name: String(&row), version: Int(Int64(&row)), checkpoint: UInt64(max(0, Int64(&row))),
+                    applied: UInt64(max(0, Int64(&row))), skipped: UInt64(max(0, Int64(&row)))))
         }
-        let skips = try ProjectionSkip.recent(db, limit: healthSkips).map {
-            ProjectorFigures.Skip(projection: $0.projection, position: $0.position, type: $0.type, reason: $0.reason)
+        var skips: [ProjectorFigures.Skip] = []
+        try db.eachRow(
+            "SELECT projection, position, type, reason FROM projection_skips"
+                + " ORDER BY position DESC, projection DESC LIMIT ?", [healthSkips]
+        ) { row in
+            skips.append(
+                ProjectorFigures.Skip(
+                    projection: String(&row), position: UInt64(max(0, Int64(&row))), type: String(&row),
+                    reason: String(&row)))
         }
         let position = projections.map(\.checkpoint).min() ?? 0
         return ProjectionsHealth(
@@ -82,19 +89,17 @@ extension Dashboard {
     }
 
     static func saga(_ db: Database, now: Int64, enabled: Bool) throws -> SagaFigures {
-        guard try db.tableExists("delivery_counts") else {
-            return SagaFigures(enabled: enabled, inFlight: 0, oldestInFlightAgeMs: nil, stepsAwaitingReconciliation: 0)
-        }
         var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT name, value FROM delivery_counts")) {
-            counts[row[0]] = row[1]
+        try db.eachRow("SELECT name, value FROM delivery_counts") { row in
+            let name = String(&row)
+            counts[name] = Int(Int64(&row))
         }
         let inFlight = DeliveriesProjection.inFlightStates.reduce(0) { $0 + (counts["state:\($1)"] ?? 0) }
         var oldest: Int64?
         for state in DeliveriesProjection.inFlightStates {
-            let started = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(started_at) FROM deliveries WHERE state = ?"), arguments: [state])
-            if let started { oldest = min(oldest ?? started, started) }
+            try db.eachRow("SELECT MIN(started_at) FROM deliveries WHERE state = ?", [state]) { row in
+                if let started = row.int() { oldest = min(oldest ?? started, started) }
+            }
         }
         return SagaFigures(
             enabled: enabled, inFlight: inFlight, oldestInFlightAgeMs: oldest.map { max(0, now - $0) },

@@ -30,10 +30,11 @@ enum LatencyQuery {
                     + " GROUP BY value ORDER BY value"
             var arguments: StatementArguments = from == to ? [from] : [from, to]
             arguments += [zone, dimension, level, range.lowerBound, range.upperBound]
-            let statement = try db.cachedStatement(sql: sql)
             var rows: [(value: Int64, count: Int64)] = []
-            let cursor = try Row.fetchCursor(statement, arguments: arguments)
-            while let row = try cursor.next() { rows.append((row[0], row[1])) }
+            try db.eachRow(sql, arguments) { row in
+                let value = Int64(&row)
+                rows.append((value, Int64(&row)))
+            }
             return rows
         }
 

@@ -13,11 +13,13 @@ extension Dashboard {
         let arguments: StatementArguments = single ? [from, zone] : [from, to, zone]
         var perDay: [String: DayCounters] = [:]
         var total = DayCounters()
-        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-        while let row = try cursor.next() {
-            let (day, dimension, metric, value): (String, String, String, Int) = (row[0], row[1], row[2], row[3])
+        try db.eachRow(sql, arguments) { row in
+            let day = String(&row)
+            let dimension = String(&row)
+            let metric = String(&row)
+            let value = Int(Int64(&row))
             perDay[day, default: DayCounters()].add(dimension, metric, value)
-            total.add(dimension, metric, value)
+            if !single { total.add(dimension, metric, value) }
         }
         var days: [DayMetrics] = []
         for day in range.days {

@@ -10,16 +10,13 @@ extension Dashboard {
         let last = DayKey.minute(milliseconds: now)
         let first = last - Int64(seriesMinutes) + 1
         var buckets: [Int64: RealtimeProjection.Bucket] = [:]
-        let cursor = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: "SELECT minute, events, clicks, deliveries_completed, deliveries_failed, messages_sent, errors,"
-                    + " latency_sum_ms, latency_count FROM realtime_minutes WHERE minute BETWEEN ? AND ?"),
-            arguments: [first, last])
-        while let row = try cursor.next() {
-            var bucket = RealtimeProjection.Bucket()
-            (bucket.events, bucket.clicks, bucket.completed, bucket.failed) = (row[1], row[2], row[3], row[4])
-            (bucket.sent, bucket.errors, bucket.latencySum, bucket.latencyCount) = (row[5], row[6], row[7], row[8])
-            buckets[row[0]] = bucket
+        try db.eachRow(
+            "SELECT minute, events, clicks, deliveries_completed, deliveries_failed, messages_sent, errors,"
+                + " latency_sum_ms, latency_count FROM realtime_minutes WHERE minute BETWEEN ? AND ?",
+            [first, last]
+        ) { row in
+            let minute = Int64(&row)
+            buckets[minute] = RealtimeProjection.Bucket(&row)
         }
         let series = (first...last).map { minute in
             let bucket = buckets[minute] ?? RealtimeProjection.Bucket()
