@@ -49,7 +49,9 @@ func runProjector(
         if !process.isRunning { break }
         if let milliseconds, Date().timeIntervalSince(started) * 1000 >= Double(milliseconds) { break }
         let current = checkpoints(data)
-        if let position, current.count == 5, current.values.allSatisfy({ $0 >= position }) {
+        if let position, current.count == ProjectionSettings().projections().count,
+            current.values.allSatisfy({ $0 >= position })
+        {
             reached = true
             break
         }
