@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import ClickUnlockTesting
 import Clocks
 import Delivery
+import Domain
 import EventStore
 import Foundation
 import Testing
@@ -174,9 +175,7 @@ import Testing
     @Test func graphAPIOutcomesCountOverTheLast15MinutesOnly() async throws {
         let harness = try await DeliveryHarness()
         let clock = TestClock<Duration>()
-        let telemetry = ServiceTelemetry(
-            dataDirectory: Self.scratch, wall: clock.wall(),
-            errorMeaning: { $0 == 190 ? "the access token is invalid or expired" : nil })
+        let telemetry = ServiceTelemetry(dataDirectory: Self.scratch, wall: clock.wall())
         func client(token: String) -> any MessageSender {
             telemetry.measuring(
                 GraphAPIClient(
@@ -204,7 +203,7 @@ import Testing
         #expect(
             now.outcomes == [
                 .init(outcome: "ok", code: nil, meaning: nil, count: 2),
-                .init(outcome: "error", code: 190, meaning: "the access token is invalid or expired", count: 1),
+                .init(outcome: "error", code: 190, meaning: MetaErrorCode.meaning(190), count: 1),
             ])
         await clock.advance(by: .seconds(5 * 60))
         telemetry.recordGraphCall(.notSent)

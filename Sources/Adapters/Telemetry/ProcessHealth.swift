@@ -151,7 +151,7 @@ public struct GraphAPIHealth: Encodable, Sendable, Equatable {
         public var outcome: String
         /// Meta's error code; `nil` for `ok` and for calls that got no error body.
         public var code: Int?
-        /// What the code (or the failure without one) means; `nil` for `ok` and unknown codes.
+        /// What the code (`MetaErrorCode.meaning`), or the failure without one, means; `nil` for `ok`.
         public var meaning: String?
         public var count: Int
 

@@ -1,5 +1,6 @@
 import CoreMetrics
 public import Delivery
+import Domain
 public import EventStore
 import Synchronization
 
@@ -35,7 +36,6 @@ public final class ServiceTelemetry: Sendable {
     public let logObserver: any EventLogObserver
 
     private let wall: WallClock
-    private let errorMeaning: @Sendable (Int) -> String?
     private let metrics: PrometheusMetrics
     private let sources = Mutex(Sources())
     private let mirror = Mutex(CounterMirror())
@@ -58,15 +58,10 @@ public final class ServiceTelemetry: Sendable {
     ///   - dataDirectory: The service's data directory (for the disk figures).
     ///   - version: The build's version (`BuildInfo.version`).
     ///   - wall: Wall time: the start time, uptime, the Graph API window, the projector's lag.
-    ///   - errorMeaning: What a Meta error code means, for the health answer (nil: unknown code).
-    public init(
-        dataDirectory: String, version: String = BuildInfo.version, wall: WallClock = .system,
-        errorMeaning: @escaping @Sendable (Int) -> String? = { _ in nil }
-    ) {
+    public init(dataDirectory: String, version: String = BuildInfo.version, wall: WallClock = .system) {
         self.dataDirectory = dataDirectory
         self.version = version
         self.wall = wall
-        self.errorMeaning = errorMeaning
         startedAt = wall.now()
         let metrics = PrometheusMetrics(version: version)
         self.metrics = metrics
@@ -188,7 +183,7 @@ public final class ServiceTelemetry: Sendable {
                 path: dataDirectory, freeBytes: disk?.freeBytes ?? 0, totalBytes: disk?.totalBytes ?? 0),
             graphAPI: graphHealth(now: now),
             build: BuildHealth(
-                version: version, startedAt: RFC3339.string(milliseconds: startedAt),
+                version: version, startedAt: LogTime.rfc3339(milliseconds: startedAt),
                 uptimeSeconds: max(0, now - startedAt) / 1000))
     }
 
@@ -206,7 +201,7 @@ public final class ServiceTelemetry: Sendable {
         return IngressHealth(
             accepted: counters.accepted, duplicates: counters.duplicateItems, unparsed: counters.unparsed,
             unknownItems: counters.unknownItems, rejected: rejected, unavailable: counters.unavailable,
-            lastWebhookAt: counters.lastWebhookAt.map { RFC3339.string(milliseconds: $0) })
+            lastWebhookAt: counters.lastWebhookAt.map { LogTime.rfc3339(milliseconds: $0) })
     }
 
     private func graphHealth(now: Int64) -> GraphAPIHealth {
@@ -216,7 +211,7 @@ public final class ServiceTelemetry: Sendable {
             case .ok:
                 GraphAPIHealth.Outcome(outcome: "ok", code: nil, meaning: nil, count: count)
             case .error(let code):
-                GraphAPIHealth.Outcome(outcome: "error", code: code, meaning: errorMeaning(code), count: count)
+                GraphAPIHealth.Outcome(outcome: "error", code: code, meaning: MetaErrorCode.meaning(code), count: count)
             case .notSent:
                 GraphAPIHealth.Outcome(
                     outcome: "error", code: nil,
