@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The dashboard API's black-box suite (Tests/api, pytest) against the built binary (.build/debug/clickunlock,
 # or CLICKUNLOCK_BINARY): a venv in .build/venv with Tests/api/requirements.txt, installed again only when
-# that file changes, then pytest. Extra arguments go to pytest (e.g. `-k figures`, `-x`).
+# that file changes, then pytest in Tests/api. Extra arguments go to pytest (e.g. `-x -k figures`,
+# `test_contract.py`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ if [ ! -x "$binary" ]; then
 fi
 export CLICKUNLOCK_BINARY="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
 
-venv=.build/venv
+venv="$PWD/.build/venv"
 stamp="$venv/.requirements.sha256"
 want="$(sha256sum Tests/api/requirements.txt | cut -d' ' -f1)"
 if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
@@ -30,7 +31,7 @@ fi
 
 export PYTHONDONTWRITEBYTECODE=1
 status=0
-"$venv/bin/python" -m pytest Tests/api "$@" || status=$?
+(cd Tests/api && "$venv/bin/python" -m pytest "$@") || status=$?
 if [ "$status" -eq 5 ]; then
   echo "api-tests: pytest collected no test (a filter that matches nothing?)" >&2
   exit 1
