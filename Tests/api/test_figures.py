@@ -106,17 +106,26 @@ def expected_totals(run) -> dict:
         "messages": {"sent": 12, "delivered": 11, "read": 2, "failed": 1},
         # Asked 4, accepted 4; A's, B's, C's delivered, A's and C's read, D's failed.
         "templates": {"sent": 4, "accepted": 4, "delivered": 3, "read": 2, "failed": 1},
-        # One failure each: D's template (131026), B's last content message (131047).
-        "errors": [{"code": 131026, "count": 1}, {"code": 131047, "count": 1}],
     }
 
 
-def normalized_metrics(day: dict) -> dict:
-    day = dict(day)
+# One failure each: D's template (131026, a `failed` status), B's last content message (131047, a `failed`
+# status, which the saga then records as the step's failure and the delivery's: the same error, once).
+EXPECTED_ERRORS = [{"code": 131026, "count": 1}, {"code": 131047, "count": 1}]
+
+
+def errors_of(day: dict) -> list[dict]:
     errors = sorted(day["errors"], key=lambda e: e["code"])
     for error in errors:
         assert isinstance(error["meaning"], str) and error["meaning"], error
-    day["errors"] = [{"code": e["code"], "count": e["count"]} for e in errors]
+    return [{"code": e["code"], "count": e["count"]} for e in errors]
+
+
+def normalized_metrics(day: dict) -> dict:
+    """A day's figures but its errors (test_errors_are_counted_once checks those)."""
+    day = dict(day)
+    errors_of(day)
+    del day["errors"]
     return day
 
 
@@ -126,7 +135,7 @@ def empty_day(day: str) -> dict:
         "deliveries": {"started": 0, "completed": 0, "failed": 0, "in_flight": 0, "success_rate": None},
         "latency_ms": {"p50": None, "p95": None, "count": 0},
         "messages": {"sent": 0, "delivered": 0, "read": 0, "failed": 0},
-        "templates": {"sent": 0, "accepted": 0, "delivered": 0, "read": 0, "failed": 0}, "errors": [],
+        "templates": {"sent": 0, "accepted": 0, "delivered": 0, "read": 0, "failed": 0},
     }
 
 
@@ -149,7 +158,8 @@ def check_metrics(api, run) -> None:
         assert normalized_metrics(day) == empty_day(day["day"])
     quiet = api.json("/api/webhook/metrics", {"day": "2020-01-01"})
     assert normalized_metrics(quiet["totals"]) == {**empty_day("2020-01-01"), "day": None}
-    assert quiet["days"] == [empty_day("2020-01-01")]
+    assert [normalized_metrics(d) for d in quiet["days"]] == [empty_day("2020-01-01")]
+    assert quiet["totals"]["errors"] == [] and quiet["days"][0]["errors"] == []
 
 
 def check_templates(api, run) -> None:
@@ -181,7 +191,7 @@ def check_conversations(api, run) -> None:
     by = {r["contact"]: r for r in rows}
     expected = {
         A: ("Ana", 2, 7, ("in", "button", None), {"id": run.delivery_a, "state": "completed"}),
-        B: ("Bruno", 1, 7, ("out", "text", "failed"), {"id": run.delivery_b, "state": "failed"}),
+        B: ("Bruno", 1, 7, ("out", "content", "failed"), {"id": run.delivery_b, "state": "failed"}),
         C: ("Carla", 1, 1, ("in", "button", None), None),
         D: (None, 0, 1, ("out", "template", "failed"), None),
     }
@@ -220,12 +230,12 @@ def check_conversation(api, run) -> None:
     expected = {
         # newest first: (wamid, direction, type, status, delivered, read, error code)
         A: [(CLICK_A2, "in", "button", None, False, False, None)]
-           + [(a[i]["wamid"], "out", KINDS[i], "read" if i < 2 else "delivered", True, i < 2, None)
+           + [(a[i]["wamid"], "out", "content", "read" if i < 2 else "delivered", True, i < 2, None)
               for i in reversed(range(6))]
            + [(CLICK_A1, "in", "button", None, False, False, None),
               (t[A]["wamid"], "out", "template", "read", True, True, None)],
-        B: [(b[5]["wamid"], "out", "text", "failed", False, False, 131047)]
-           + [(b[i]["wamid"], "out", KINDS[i], "delivered", True, False, None) for i in reversed(range(5))]
+        B: [(b[5]["wamid"], "out", "content", "failed", False, False, 131047)]
+           + [(b[i]["wamid"], "out", "content", "delivered", True, False, None) for i in reversed(range(5))]
            + [(CLICK_B1, "in", "button", None, False, False, None),
               (t[B]["wamid"], "out", "template", "delivered", True, False, None)],
         C: [(CLICK_C1, "in", "button", None, False, False, None),
@@ -262,8 +272,9 @@ def check_conversation(api, run) -> None:
 
 def expected_summaries(run) -> list[dict]:
     return [
-        {"id": run.delivery_b, "contact": B, "pack": run.pack, "state": "failed", "steps_total": 6, "steps_done": 5,
-         "attempts": 6, "completed_at": False, "last_error": 131047},
+        # All 6 of B's steps were accepted (its last failed afterwards, by status); it ended (failed) at a time.
+        {"id": run.delivery_b, "contact": B, "pack": run.pack, "state": "failed", "steps_total": 6, "steps_done": 6,
+         "attempts": 6, "completed_at": True, "last_error": 131047},
         {"id": run.delivery_a, "contact": A, "pack": run.pack, "state": "completed", "steps_total": 6,
          "steps_done": 6, "attempts": 6, "completed_at": True, "last_error": None},
     ]
@@ -375,8 +386,10 @@ def check_realtime(api, run) -> None:
     totals = {key: sum(point[key] for point in series)
               for key in ("events", "clicks", "deliveries_completed", "deliveries_failed", "messages_sent", "errors")}
     if ms(body["now"]) - run.started * 1000 < 55 * 60_000:
+        # Messages sent: 4 templates and 12 content messages (errors: test_errors_are_counted_once).
+        del totals["errors"]
         assert totals == {"events": HEAD, "clicks": 4, "deliveries_completed": 1, "deliveries_failed": 1,
-                          "messages_sent": 12, "errors": 2}
+                          "messages_sent": 16}
         means = [p["latency_ms_mean"] for p in series if p["latency_ms_mean"] is not None]
         assert means == [pytest.approx(latency_a(run))]
     if ms(body["now"]) - run.started * 1000 < 14 * 60_000:
@@ -385,8 +398,7 @@ def check_realtime(api, run) -> None:
         assert window["clicks_per_minute"] == pytest.approx(4 / 15)
         assert window["deliveries_completed_per_minute"] == pytest.approx(1 / 15)
         assert window["deliveries_failed_per_minute"] == pytest.approx(1 / 15)
-        assert window["messages_sent_per_minute"] == pytest.approx(12 / 15)
-        assert window["errors_per_minute"] == pytest.approx(2 / 15)
+        assert window["messages_sent_per_minute"] == pytest.approx(16 / 15)
         assert window["latency_ms_mean"] == pytest.approx(latency_a(run))
 
 
@@ -479,6 +491,16 @@ def test_recent_events(stack, run):
 
 def test_realtime_stats(stack, run):
     check_realtime(stack.api, run)
+
+
+def test_errors_are_counted_once(stack, run):
+    """Each Meta error once: a `failed` status the saga turns into a step failure and a delivery failure is
+    one error, not three."""
+    metrics = stack.api.json("/api/webhook/metrics", {"from": run.day, "to": run.last_day})
+    realtime = stack.api.json("/api/webhook/stats/realtime")
+    assert {"metrics": errors_of(metrics["totals"]),
+            "realtime": sum(point["errors"] for point in realtime["series"])} == \
+        {"metrics": EXPECTED_ERRORS, "realtime": sum(e["count"] for e in EXPECTED_ERRORS)}
 
 
 def test_health(stack, run):
