@@ -1,6 +1,7 @@
 """schemathesis (property-based, from the document) against a running serve with data: every check
 (`--checks all`), a bounded number of examples per operation, a fixed seed unless SCHEMATHESIS_SEED says
-otherwise. Its output is printed on failure; `--report junit` goes to the run's temp dir."""
+otherwise. The document is read from the sources (test_contract checks that the server serves the same
+bytes). Its output is printed on failure; `--report junit` goes to the run's temp dir."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import scenario
+from contract import DOCUMENT_PATH
 from harness import DASHBOARD_TOKEN
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +32,7 @@ def stack(make_stack):
 
 def test_schemathesis_finds_no_failure(stack, tmp_path):
     argv = [
-        str(ST), "--config-file", str(HERE / "schemathesis.toml"), "run", stack.serve.api_url + "/openapi.json",
+        str(ST), "--config-file", str(HERE / "schemathesis.toml"), "run", str(DOCUMENT_PATH),
         "--url", stack.serve.api_url, "--header", f"Authorization: Bearer {DASHBOARD_TOKEN}",
         "--checks", "all", "--max-examples", MAX_EXAMPLES, "--seed", SEED, "--workers", "2",
         "--phases", "examples,coverage,fuzzing", "--request-timeout", "20", "--no-color",
