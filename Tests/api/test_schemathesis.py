@@ -38,7 +38,8 @@ def test_schemathesis_finds_no_failure(stack, tmp_path):
         "--phases", "examples,coverage,fuzzing", "--request-timeout", "20", "--no-color",
         "--report", "junit", "--report-dir", str(tmp_path), "--output-sanitize", "true",
     ]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "st_hooks", "PYTHONPATH": str(HERE)}
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=240, cwd=tmp_path, env=env)
     output = result.stdout + result.stderr
     print(output[-20000:])
     assert result.returncode == 0, "schemathesis found failures (its output above)"
