@@ -507,15 +507,43 @@ def test_health(stack, run):
     check_health(stack.api, run, restarted=False)
 
 
-def test_prometheus_metrics(stack, run):
-    answer = stack.api.get("/metrics")
-    assert answer.status_code == 200
+def prometheus_samples(text: str) -> dict[str, float]:
     samples = {}
-    for line in answer.text.splitlines():
+    for line in text.splitlines():
         if line and not line.startswith("#"):
             name, _, value = line.rpartition(" ")
             samples[name] = float(value)
-    assert any(name.startswith("clickunlock_") for name in samples), answer.text[:500]
+    return samples
+
+
+def test_prometheus_metrics(stack, run):
+    answer = stack.api.get("/metrics")
+    assert answer.status_code == 200
+    samples = prometheus_samples(answer.text)
+    assert all(name.startswith("clickunlock_") for name in samples), [n for n in samples if "clickunlock_" not in n]
+    expected = {
+        # 15 stored (one of them a duplicate tap: 1 item left out), 2 refused before storing.
+        'clickunlock_webhooks_total{outcome="accepted"}': 15,
+        'clickunlock_webhooks_rejected_total{reason="signature_missing"}': 1,
+        'clickunlock_webhooks_rejected_total{reason="signature_mismatch"}': 1,
+        "clickunlock_webhook_duplicate_items_total": 1,
+        "clickunlock_webhooks_unparsed_total": 0,
+        "clickunlock_log_events_appended_total": HEAD,
+        "clickunlock_log_head_position": HEAD,
+        "clickunlock_projector_position": HEAD,
+        "clickunlock_projector_lag_events": 0,
+        "clickunlock_deliveries_started_total": 2,
+        'clickunlock_deliveries_finished_total{outcome="completed"}': 1,
+        'clickunlock_deliveries_finished_total{outcome="failed"}': 1,
+        "clickunlock_deliveries_in_flight": 0,
+        # 4 templates and 12 content messages, each accepted at the first call.
+        'clickunlock_graph_api_calls_total{code="none",outcome="ok"}': 16,
+    }
+    got = {name: samples.get(name) for name in expected}
+    assert got == expected, answer.text
+    for histogram in ("clickunlock_log_append_duration_seconds", "clickunlock_log_sync_duration_seconds"):
+        assert samples[histogram + "_count"] > 0
+    assert samples["clickunlock_disk_free_bytes"] <= samples["clickunlock_disk_total_bytes"]
 
 
 def test_the_same_after_rebuild(stack, run):
