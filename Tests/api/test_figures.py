@@ -4,6 +4,7 @@ log, and a new `serve` answers the same (but for the lag, and the process's own 
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -512,6 +513,9 @@ def prometheus_samples(text: str) -> dict[str, float]:
     for line in text.splitlines():
         if line and not line.startswith("#"):
             name, _, value = line.rpartition(" ")
+            if "{" in name:  # labels in one order: name{a="1",b="2"}
+                base, labels = name[:-1].split("{", 1)
+                name = base + "{" + ",".join(sorted(re.findall(r'[a-z_]+="(?:[^"\\]|\\.)*"', labels))) + "}"
             samples[name] = float(value)
     return samples
 
