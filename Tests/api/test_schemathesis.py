@@ -18,7 +18,7 @@ from harness import DASHBOARD_TOKEN
 
 HERE = Path(__file__).resolve().parent
 ST = Path(sys.executable).with_name("st")
-MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "30")
+MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "50")
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261129")
 
 
