@@ -308,7 +308,8 @@ def check_deliveries(api, run) -> None:
     assert ids(state="sending") == []
     assert ids(contact=A) == [run.delivery_a]
     assert ids(contact=C) == []
-    assert ids(day=run.day) == [run.delivery_b, run.delivery_a]
+    if run.day == run.last_day:  # (a sequence across midnight UTC starts deliveries on two days)
+        assert ids(day=run.day) == [run.delivery_b, run.delivery_a]
     assert ids(day="2020-01-01") == []
     first = api.json("/api/webhook/deliveries", {"limit": 1})
     assert [d["id"] for d in first["deliveries"]] == [run.delivery_b] and first["next_cursor"]
@@ -552,20 +553,20 @@ def test_prometheus_metrics(stack, run):
 
 def test_the_same_after_rebuild(stack, run):
     api = stack.api
-    before = snapshot(api)
+    before = snapshot(api, run.day)
     assert stack.stop_serve() == 0
     result = run_command(["rebuild", "--data-dir", str(stack.data_dir)], timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     stack.start()
     wait_settled(stack.api)
     check_all(stack.api, run, restarted=True)
-    after = snapshot(stack.api)
+    after = snapshot(stack.api, run.day)
     assert after.keys() == before.keys()
     for key in before:
         assert after[key] == before[key], key
 
 
-def snapshot(api) -> dict:
+def snapshot(api, day: str) -> dict:
     """Every route's answer without what may differ after a restart (lag, the process's own figures)."""
     answers = {}
     for path in ("/api/webhook/conversations", "/api/webhook/deliveries", "/api/webhook/events/recent"):
@@ -574,7 +575,6 @@ def snapshot(api) -> dict:
         answers[contact] = api.json(f"/api/webhook/conversations/{contact}")
     for delivery in (scenario.delivery_id(CLICK_A1), scenario.delivery_id(CLICK_B1)):
         answers[delivery] = api.json(f"/api/webhook/deliveries/{delivery}")
-    day = scenario.utc_day()
     answers["metrics"] = api.json("/api/webhook/metrics", {"day": day})
     answers["templates"] = api.json("/api/webhook/templates", {"day": day})
     realtime = api.json("/api/webhook/stats/realtime")
