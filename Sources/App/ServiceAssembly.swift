@@ -4,13 +4,15 @@ import AsyncHTTPClient
 import Delivery
 import EventStore
 import Foundation
+import GRDB
 import Hummingbird
 import Logging
 import Projections
 import ServiceLifecycle
 
 /// The parts of the running service, opened and wired from settings: the log, the ingress, the
-/// projector and (when delivery is configured) the saga with its Graph API client.
+/// projector, (when delivery is configured) the saga with its Graph API client, and (with a token
+/// or open) the dashboard API.
 struct ServiceAssembly {
     let log: EventLog
     let projector: Projector
@@ -27,6 +29,11 @@ struct ServiceAssembly {
     ) async throws -> ServiceAssembly {
         let ingress = configuration.ingress
         let delivery = configuration.delivery
+        var dashboard = configuration.dashboardAPI
+        if dashboard.listens, let problem = dashboard.problem {
+            printError(problem)
+            throw ExitCode(78)
+        }
         // The one place the service's time comes from: everything that waits or stamps takes these.
         let clock = ContinuousClock()
         let wall = WallClock.system
@@ -61,8 +68,10 @@ struct ServiceAssembly {
             authorizedContacts: ingress.authorizedContacts, logger: logger,
             clock: clock, wall: wall)
         let projector: Projector
+        let readers: DatabasePool
+        let projectionsPath = configuration.dataDirectory + "/projections.sqlite"
         do {
-            let database = try ProjectionDatabase.openPool(path: configuration.dataDirectory + "/projections.sqlite")
+            let database = try ProjectionDatabase.openPool(path: projectionsPath)
             // Projections yield the CPU to webhook acknowledgements under load, and catch up after.
             var projectorConfiguration = Projector.Configuration()
             projectorConfiguration.executor = BackgroundExecutor(name: "projector")
@@ -73,6 +82,7 @@ struct ServiceAssembly {
             projector = try Projector(
                 log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()),
                 configuration: projectorConfiguration)
+            readers = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath)
         } catch {
             await log.close()
             printError("cannot open the projections: \(error)")
@@ -133,19 +143,29 @@ struct ServiceAssembly {
                 ).configuration)
         }
         services.append(.init(service: app))
-        if let token = configuration.operatorAPI.token {
+        if dashboard.listens {
+            if dashboard.open {
+                let warning =
+                    "dashboard API OPEN on \(dashboard.host):\(dashboard.port) (--dashboard-open): its reads need no "
+                    + "token; anyone who can reach this loopback address can read them"
+                logger.warning("\(warning)")
+            }
+            dashboard.reportingTimeZone = ProjectionSettings().reportingTimeZone
+            // Ready once the projections have applied what the log held at start.
+            let startHead = log.lastPosition
+            let parts = DashboardAPI.Parts(
+                reader: ProjectionReader(pool: readers, projector: projector, log: log, wall: wall),
+                ready: { projector.progress.position >= startHead }, templates: templates)
+            let router = try DashboardAPI.router(configuration: dashboard, parts: parts, logger: logger)
             services.append(
                 .init(
-                    service: Application(
-                        router: OperatorRoutes.router(token: token, templates: templates),
-                        configuration: .init(
-                            address: .hostname(configuration.operatorAPI.host, port: configuration.operatorAPI.port),
-                            serverName: "clickunlock-api"),
-                        onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) },
-                        logger: logger)))
+                    service: DashboardAPI.application(
+                        router: router, configuration: dashboard, logger: logger,
+                        onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) })))
         } else {
-            logger.notice(
-                "operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
+            let notice =
+                "dashboard API off: set CLICKUNLOCK_DASHBOARD_TOKEN (or --dashboard-open) to serve it"
+            logger.notice("\(notice)")
         }
         return ServiceAssembly(
             log: log, projector: projector, saga: saga, http: http, templates: templates, services: services)
