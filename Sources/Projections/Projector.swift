@@ -171,10 +171,10 @@ public final class Projector: Service, Sendable {
     }
 
     /// What is applied, from memory (no log read, no SQL): cheap enough for every HTTP request.
-    public var progress: ProjectorProgress {
+    public var progress: Progress {
         let position = applied.withLock { $0.position }
         let (at, waiting) = caughtUp.withLock { $0 }
-        return ProjectorProgress(position: position, caughtUpAt: at, waiting: waiting)
+        return Progress(position: position, caughtUpAt: at, waiting: waiting)
     }
 
     /// How far behind the log the projections are.
@@ -207,23 +207,25 @@ public struct ProjectorStatus: Sendable, Equatable {
 }
 
 /// The projector's progress as it keeps it in memory.
-public struct ProjectorProgress: Sendable, Equatable {
-    /// The last log position applied and committed (every projection's checkpoint is at least this).
-    public var position: UInt64
-    /// Wall time (ms) at which the projections last had every event of the log applied; a
-    /// projector behind the log has been behind since then.
-    public var caughtUpAt: Int64
-    /// Waiting for the log to grow with everything applied: events that arrive now are being picked up.
-    public var waiting: Bool
+extension Projector {
+    public struct Progress: Sendable, Equatable {
+        /// The last log position applied and committed (every projection's checkpoint is at least this).
+        public var position: UInt64
+        /// Wall time (ms) at which the projections last had every event of the log applied; a
+        /// projector behind the log has been behind since then.
+        public var caughtUpAt: Int64
+        /// Waiting for the log to grow with everything applied: events that arrive now are being picked up.
+        public var waiting: Bool
 
-    public init(position: UInt64, caughtUpAt: Int64, waiting: Bool) {
-        (self.position, self.caughtUpAt, self.waiting) = (position, caughtUpAt, waiting)
-    }
+        public init(position: UInt64, caughtUpAt: Int64, waiting: Bool) {
+            (self.position, self.caughtUpAt, self.waiting) = (position, caughtUpAt, waiting)
+        }
 
-    /// How long projections at `answered` (this position, or an earlier one read before its
-    /// commit) have been behind a log whose last position is `head`, at `now` (ms): 0 when caught
-    /// up (or just woken by new events), else the time since they last were.
-    public func lagMilliseconds(at answered: UInt64, head: UInt64, now: Int64) -> Int64 {
-        head <= answered || waiting ? 0 : max(0, now - caughtUpAt)
+        /// How long projections at `answered` (this position, or an earlier one read before its
+        /// commit) have been behind a log whose last position is `head`, at `now` (ms): 0 when caught
+        /// up (or just woken by new events), else the time since they last were.
+        public func lagMilliseconds(at answered: UInt64, head: UInt64, now: Int64) -> Int64 {
+            head <= answered || waiting ? 0 : max(0, now - caughtUpAt)
+        }
     }
 }

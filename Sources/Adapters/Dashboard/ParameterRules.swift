@@ -46,7 +46,7 @@ enum ParameterRules {
     static func cursor(_ text: String?) throws(DashboardError) -> String? {
         guard let text else { return nil }
         let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
-        guard text.count <= 512, text.allSatisfy({ allowed.contains($0) }) else { throw invalidCursor }
+        guard text.count <= 2048, text.allSatisfy({ allowed.contains($0) }) else { throw invalidCursor }
         return text
     }
 

@@ -8,14 +8,14 @@ public import Projections
 /// held in memory by the log; the projector's progress, held in memory by the projector).
 public struct ProjectionReader: Sendable {
     let pool: DatabasePool
-    let progress: @Sendable () -> ProjectorProgress
+    let progress: @Sendable () -> Projector.Progress
     let head: @Sendable () -> UInt64
     let wall: WallClock
 
     /// `pool`: `ProjectionDatabase.openReadOnlyPool`; `progress` and `head`: the projector's and
     /// the log's, from memory.
     public init(
-        pool: DatabasePool, progress: @escaping @Sendable () -> ProjectorProgress,
+        pool: DatabasePool, progress: @escaping @Sendable () -> Projector.Progress,
         head: @escaping @Sendable () -> UInt64, wall: WallClock = .system
     ) {
         self.pool = pool

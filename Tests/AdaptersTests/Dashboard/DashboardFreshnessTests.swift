@@ -109,11 +109,11 @@ import Testing
     }
 
     @Test func theProjectorsLagIsTimeSinceItLastCaughtUp() {
-        let progress = ProjectorProgress(position: 10, caughtUpAt: 1_000, waiting: false)
+        let progress = Projector.Progress(position: 10, caughtUpAt: 1_000, waiting: false)
         #expect(progress.lagMilliseconds(at: 10, head: 10, now: 5_000) == 0)
         #expect(progress.lagMilliseconds(at: 10, head: 12, now: 5_000) == 4_000)
         #expect(progress.lagMilliseconds(at: 8, head: 10, now: 5_000) == 4_000)
-        let woken = ProjectorProgress(position: 10, caughtUpAt: 1_000, waiting: true)
+        let woken = Projector.Progress(position: 10, caughtUpAt: 1_000, waiting: true)
         #expect(woken.lagMilliseconds(at: 10, head: 11, now: 5_000) == 0, "new events, the projector waking")
     }
 

@@ -88,7 +88,7 @@ import Testing
     @Test func cursorsAndOtherRules() throws {
         #expect(try ParameterRules.cursor("eyJwIjoxMjN9") == "eyJwIjoxMjN9")
         #expect(throws: DashboardError.self) { try ParameterRules.cursor("not a cursor!") }
-        #expect(throws: DashboardError.self) { try ParameterRules.cursor(String(repeating: "a", count: 513)) }
+        #expect(throws: DashboardError.self) { try ParameterRules.cursor(String(repeating: "a", count: 2049)) }
         #expect(throws: DashboardError.self) { try ParameterRules.search("a\u{0}b") }
         #expect(try ParameterRules.oneOf("failed", "state", ["started", "failed"]) == "failed")
         #expect(throws: DashboardError.self) { try ParameterRules.oneOf("done", "state", ["started", "failed"]) }
