@@ -22,6 +22,18 @@ struct DataAnswers: Sendable {
         _ request: Request, representation: String, cacheable: Bool = true,
         _ body: @escaping @Sendable (Database) throws -> Body
     ) async throws -> Response {
+        try await json(
+            request, representation: representation, cacheable: cacheable,
+            encoded: { db in
+                try JSONAnswer.encode(body(db))
+            })
+    }
+
+    /// The same, for a body `encoded` writes itself (a JSON object's bytes).
+    func json(
+        _ request: Request, representation: String, cacheable: Bool = true,
+        encoded: @escaping @Sendable (Database) throws -> [UInt8]
+    ) async throws -> Response {
         let committed = reader.committedPosition
         if EntityTag(position: committed, representation: representation).isMatched(by: request.headers[.ifNoneMatch]) {
             return Response(status: .notModified, headers: headers(position: committed, representation))
@@ -29,9 +41,9 @@ struct DataAnswers: Sendable {
         if cacheable, let cached = cache.body(representation, at: committed) {
             return answer(cached, position: committed, representation)
         }
-        let (position, encoded) = try await reader.read { db in try JSONAnswer.encode(body(db)) }
-        if cacheable { cache.store(encoded, representation, at: position) }
-        return answer(encoded, position: position, representation)
+        let (position, body) = try await reader.read { db in try encoded(db) }
+        if cacheable { cache.store(body, representation, at: position) }
+        return answer(body, position: position, representation)
     }
 
     private func answer(_ body: [UInt8], position: UInt64, _ representation: String) -> Response {
