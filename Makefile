@@ -47,6 +47,11 @@ bench-ingest: setup
 bench-sustained: setup
 	bash Benchmarks/sustained-load.sh
 
+# The dashboard API under load: 1,000,000 events, 1,000 webhooks/s in the background, wrk on every route.
+.PHONY: bench-api
+bench-api: setup
+	bash Benchmarks/api-load.sh
+
 bench-ingress: setup
 	$(SWIFT) build -c release --product IngressBench
 	.build/release/IngressBench

@@ -18,6 +18,7 @@ function setup(thread)
 end
 
 local file
+local part_end
 function init(args)
   file = assert(io.open(corpus, "rb"))
   local size = file:seek("end")
@@ -28,12 +29,22 @@ function init(args)
   local part = slice * threads + (id % threads)
   file:seek("set", math.floor(size * part / (threads * slices)))
   if part ~= 0 then file:read("*l") end -- to the start of the next whole line
+  -- $DONE_DIR set: the thread stops at the end of its part (a fill of a known size, each webhook
+  -- sent once) instead of wrapping around, and leaves a file there (wrk itself runs out its -d).
+  if os.getenv("DONE_DIR") then
+    part_end = math.floor(size * (part + 1) / (threads * slices))
+  end
 end
 
 local headers = { ["Content-Type"] = "application/json" }
 function request()
+  if part_end and file:seek() >= part_end then
+    assert(io.open(os.getenv("DONE_DIR") .. "/" .. id, "w")):close()
+    wrk.thread:stop()
+    return wrk.format("GET", "/healthz")
+  end
   local line = file:read("*l")
-  if not line then -- wrap around
+  if not line then
     file:seek("set", 0)
     line = file:read("*l")
   end

@@ -10,6 +10,11 @@ import Histogram
 import Projections
 
 let quick = CommandLine.arguments.contains("--quick")
+// `--database PATH`: only the dashboard's query times, over a database a `--queries --keep PATH` run left.
+if let index = CommandLine.arguments.firstIndex(of: "--database") {
+    try queryTimes(logDirectory: nil, databasePath: CommandLine.arguments[index + 1], calls: 2000)
+    exit(0)
+}
 let repeats = quick ? 1 : 3
 let logEvents = quick ? 200_000 : 1_000_000
 let root = FileManager.default.temporaryDirectory.appendingPathComponent("clickunlock-pbench-\(getpid())").path
@@ -37,6 +42,16 @@ let written = try blocking {
 }
 print("log: \(written) events written in \(seconds(appendClock.now - writeStart), digits: 1) s")
 print("")
+
+// `--queries`: the dashboard's queries over a rebuild of the log, then stop.
+if CommandLine.arguments.contains("--queries") {
+    // `--keep PATH` keeps the database there (for EXPLAIN QUERY PLAN and friends).
+    let keep = CommandLine.arguments.firstIndex(of: "--keep").map { CommandLine.arguments[$0 + 1] }
+    try queryTimes(
+        logDirectory: logDirectory, databasePath: keep ?? root + "/queries.sqlite", calls: quick ? 500 : 2000)
+    try? FileManager.default.removeItem(atPath: root)
+    exit(0)
+}
 
 // Baseline: prepared upserts in batched transactions, with the rebuild's settings (no journal,
 // no sync), into a table keyed like the projections' counters.

@@ -1,3 +1,4 @@
+import Adapters
 import ArgumentParser
 
 @main
@@ -5,6 +6,7 @@ struct ClickUnlock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clickunlock",
         abstract: "Turns WhatsApp template button taps into delivered premium content.",
+        version: BuildInfo.version,
         subcommands: [
             DemoCommand.self, ServeCommand.self, ReplayCommand.self, RebuildCommand.self, SendTemplateCommand.self,
             GraphSimCommand.self,

@@ -16,6 +16,8 @@ import ServiceLifecycle
 struct ServiceAssembly {
     let log: EventLog
     let projector: Projector
+    /// Metrics and the process's own health figures, fed by the parts below.
+    let telemetry: ServiceTelemetry
     let saga: DeliverySaga?
     let http: HTTPClient?
     /// The template sender over the saga's Graph API client (when delivery is configured).
@@ -49,12 +51,16 @@ struct ServiceAssembly {
             sagaSettings = Self.saga(delivery, memoryWindow: ingress.dedupeWindow)
         }
 
+        let telemetry = ServiceTelemetry(dataDirectory: configuration.dataDirectory, wall: wall)
         let log: EventLog
         do {
-            log = try EventLog.open(directory: configuration.dataDirectory + "/log")
+            log = try EventLog.open(
+                directory: configuration.dataDirectory + "/log",
+                configuration: EventLogConfiguration { $0.observer = telemetry.logObserver })
         } catch {
             throw reportFailure(error)
         }
+        telemetry.watch(log: log)
         if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
         let dedupe = DedupeIndex(windowMilliseconds: IngressConfiguration.milliseconds(ingress.dedupeWindow))
         do {
@@ -67,6 +73,7 @@ struct ServiceAssembly {
             log: log, signature: ingress.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
             authorizedContacts: ingress.authorizedContacts, logger: logger,
             clock: clock, wall: wall)
+        telemetry.watch(ingress: ingestor)
         let projector: Projector
         let readers: DatabasePool
         let projectionsPath = configuration.dataDirectory + "/projections.sqlite"
@@ -88,6 +95,12 @@ struct ServiceAssembly {
             printError("cannot open the projections: \(error)")
             throw ExitCodes.ioError
         }
+        telemetry.watch(projector: {
+            let status = projector.status()
+            return ProjectorProgress(
+                appliedPosition: status.appliedPosition, logPosition: status.logPosition,
+                oldestUnappliedTimestamp: status.oldestUnappliedTimestamp)
+        })
         for reset in projector.resets { logger.notice("rebuilding projection \(reset) from the log") }
 
         var saga: DeliverySaga?
@@ -97,10 +110,12 @@ struct ServiceAssembly {
             let graph = delivery.graph(token: token)
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
-            let sender = GraphAPIClient(configuration: graph, http: client)
-            saga = DeliverySaga(
+            let sender = telemetry.measuring(GraphAPIClient(configuration: graph, http: client))
+            let delivering = DeliverySaga(
                 log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger,
                 clock: clock, wall: wall)
+            telemetry.watch(deliveries: delivering)
+            saga = delivering
             templates = TemplateSender(
                 log: log, sender: sender, phoneNumberId: sagaSettings.phoneNumberId,
                 messagesPerSecond: delivery.templateMessagesPerSecond,
@@ -168,7 +183,8 @@ struct ServiceAssembly {
             logger.notice("\(notice)")
         }
         return ServiceAssembly(
-            log: log, projector: projector, saga: saga, http: http, templates: templates, services: services)
+            log: log, projector: projector, telemetry: telemetry, saga: saga, http: http, templates: templates,
+            services: services)
     }
 
     /// The saga's settings: its own (with Delivery's defaults), the numbers it sends from, and its

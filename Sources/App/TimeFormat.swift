@@ -1,17 +1,9 @@
+import Domain
 import Foundation
 
 /// RFC 3339 times with milliseconds, in UTC.
 enum TimeFormat {
-    static func rfc3339(milliseconds: Int64) -> String {
-        let seconds = Int(milliseconds.quotientAndRemainder(dividingBy: 1000).quotient)
-        let millis = Int(((milliseconds % 1000) + 1000) % 1000)
-        var time = time_t(milliseconds >= 0 || millis == 0 ? seconds : seconds - 1)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
-    }
+    static func rfc3339(milliseconds: Int64) -> String { LogTime.rfc3339(milliseconds: milliseconds) }
 
     /// Parses an RFC 3339 time (`2026-11-24T20:11:31Z`, fractional seconds and offsets allowed).
     static func parse(_ text: String) -> Int64? {

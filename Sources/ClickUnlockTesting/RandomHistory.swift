@@ -11,6 +11,8 @@ public struct RandomHistory: Sendable {
     private var clock: Int64 = 1_764_000_000
     private var sequence = 0
     private var outbound: [(wamid: String, contact: String)] = []
+    /// Template messages sent: most taps answer one of them (their `context.id`).
+    private var templates: [String] = []
     private var clicks: [(wamid: String, contact: String)] = []
     private var deliveries: [(id: String, contact: String, steps: Int, next: Int, attempts: Int)] = []
     private let contacts: Int
@@ -66,11 +68,17 @@ public struct RandomHistory: Sendable {
             if !repeated { clicks.append(click) }
             let sender = Sender(waId: click.contact, profileName: "Advisor", phoneNumberId: "106540352242922")
             let payload = "unlock:2026-11-\(20 + pick(5))"
+            let context: String? =
+                switch pick(5) {
+                case 0: nil
+                case 1: newID("wamid.TPL")
+                default: templates.isEmpty ? nil : templates[templates.count - 1 - pick(min(templates.count, 200))]
+                }
             var events = [
                 webhook(),
                 ButtonClicked(
                     wamid: click.wamid, sender: sender, kind: .templateQuickReply, payload: payload, text: "Unlock",
-                    contextId: pick(5) == 0 ? nil : newID("wamid.TPL"), timestamp: clock
+                    contextId: context, timestamp: clock
                 ).newEvent(),
             ]
             if !repeated {
@@ -79,7 +87,7 @@ public struct RandomHistory: Sendable {
                 events.append(
                     DeliveryStarted(
                         deliveryId: delivery.id, contact: click.contact, pack: payload, steps: 6,
-                        clickWamid: click.wamid
+                        clickWamid: click.wamid, contextId: pick(2) == 0 ? context : nil
                     )
                     .newEvent())
             }
@@ -109,6 +117,7 @@ public struct RandomHistory: Sendable {
             }
             let wamid = newID("wamid.TPL")
             outbound.append((wamid, recipient))
+            templates.append(wamid)
             return [
                 requested.newEvent(),
                 TemplateSent(recipient: recipient, template: requested.template, wamid: wamid, day: day).newEvent(),

@@ -2,6 +2,7 @@ import Domain
 public import EventStore
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// The click-to-unlock process manager. It folds the log into `SagaState` (all of it at start,
 /// then each commit as it lands), decides every new click, and runs one worker per unfinished
@@ -39,6 +40,8 @@ public actor DeliverySaga: Service {
     /// Why following the log failed; thrown by `run()` once the calls in hand are recorded.
     private var failure: (any Error)?
     private var random = SystemRandomNumberGenerator()
+    /// `state.counts` after each folded batch, readable without a hop onto the actor.
+    private nonisolated let publishedCounts = Mutex(DeliveryCounts())
 
     private enum Job: Sendable {
         case work(String)
@@ -130,6 +133,8 @@ public actor DeliverySaga: Service {
             if let id = state.apply(event) { touched.insert(id) }
         }
         reportSkips()
+        let counts = state.counts
+        publishedCounts.withLock { $0 = counts }
         let position = state.position
         if !positionWaiters.isEmpty {
             var waiting: [(UInt64, CheckedContinuation<Void, Never>)] = []
@@ -167,6 +172,10 @@ public actor DeliverySaga: Service {
     public var summary: (active: Int, undecided: Int, position: UInt64) {
         (state.active.count, state.undecidedCount, state.position)
     }
+
+    /// Deliveries started, completed, failed and in flight, as of the last batch folded (for
+    /// metrics; readable from any thread without waiting for the saga).
+    public nonisolated var counts: DeliveryCounts { publishedCounts.withLock { $0 } }
 
     /// How many clicks, template messages and packs the fold remembers (bounded by its window).
     public var remembered: Int { state.rememberedCount }

@@ -28,6 +28,13 @@ public struct SagaState: Sendable {
     /// Callback data → wamid, from status webhooks: proof that Meta accepted that attempt.
     public internal(set) var evidence: [String: String] = [:]
     public private(set) var position: UInt64 = 0
+    /// Deliveries started, completed and failed so far (`inFlight`: those in `active`).
+    public var counts: DeliveryCounts {
+        var counts = finishedCounts
+        counts.inFlight = active.count
+        return counts
+    }
+    private var finishedCounts = DeliveryCounts()
 
     /// - Parameter memoryWindowMilliseconds: how long decided clicks, started template messages
     ///   and delivered packs are remembered (log time); the dedupe window by default, since a
@@ -80,6 +87,7 @@ public struct SagaState: Sendable {
             if deliveries[started.deliveryId] == nil {
                 deliveries[started.deliveryId] = DeliveryProgress(started, at: time)
                 active.insert(started.deliveryId)
+                finishedCounts.started += 1
             }
             return started.deliveryId
         case .deliveryAttemptStarted(let attempt):
@@ -110,10 +118,10 @@ public struct SagaState: Sendable {
                 }
             }
         case .deliveryCompleted(let completed):
-            finish(completed.deliveryId, freePack: false)
+            if finish(completed.deliveryId, freePack: false) { finishedCounts.completed += 1 }
             return completed.deliveryId
         case .deliveryFailed(let failed):
-            finish(failed.deliveryId, freePack: true)
+            if finish(failed.deliveryId, freePack: true) { finishedCounts.failed += 1 }
             return failed.deliveryId
         case .statusUpdated(let status):
             return applyStatus(status)
@@ -188,10 +196,12 @@ public struct SagaState: Sendable {
         if skips.count > 100 { skips.removeFirst(skips.count - 100) }
     }
 
-    private mutating func finish(_ id: String, freePack: Bool) {
+    /// Whether `id` was in flight (a second end of one delivery changes nothing).
+    @discardableResult
+    private mutating func finish(_ id: String, freePack: Bool) -> Bool {
         // A finished delivery leaves only what repeat-click checks need (its context and pack),
         // so the state stays as small as the deliveries in flight.
-        guard let delivery = deliveries.removeValue(forKey: id) else { return }
+        guard let delivery = deliveries.removeValue(forKey: id) else { return false }
         if freePack { packsByContact.remove(delivery.started.contact + "|" + delivery.started.pack) }
         for step in delivery.steps {
             for callback in step.callbacks {
@@ -201,6 +211,7 @@ public struct SagaState: Sendable {
             if case .sent(let wamid, _) = step.phase { byWamid.removeValue(forKey: wamid) }
         }
         active.remove(id)
+        return true
     }
 
     /// Whether a click was decided (a delivery started, or skipped with a reason).

@@ -118,6 +118,9 @@ public final class EventLog: Sendable {
     /// The position of the last durable event (0 when the log is empty).
     public var lastPosition: UInt64 { catalog.lastPosition }
 
+    /// Segments, bytes and last position as the log stands, from memory (no file is read).
+    public var footprint: LogFootprint { catalog.footprint }
+
     /// Appends `events` atomically: after a crash all of them or none are in the log.
     ///
     /// Returns once they are durable (per `configuration.durability`) with their positions.

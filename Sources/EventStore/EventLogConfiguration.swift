@@ -38,6 +38,9 @@ public struct EventLogConfiguration: Sendable {
     public var preallocationBytes: Int64 = 1 << 20
     /// Failure injection for tests; `nil` in production.
     public var faults: IOFaults?
+    /// Told the latency of each append and the duration of each sync (for metrics); `nil`: no
+    /// timing is taken.
+    public var observer: (any EventLogObserver)?
 
     /// The defaults: 64 MiB segments, durable appends, LZ4 HC level 3, 1 MiB preallocation.
     public init() {}

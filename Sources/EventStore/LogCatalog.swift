@@ -33,6 +33,17 @@ final class LogCatalog: Sendable {
         segments.withLock { $0.last.map { $0.index.lastPosition } ?? 0 }
     }
 
+    /// Segments, committed bytes and last position, under one lock.
+    var footprint: LogFootprint {
+        segments.withLock { all in
+            var footprint = LogFootprint()
+            footprint.segments = all.count
+            for segment in all { footprint.bytes += segment.committedLength }
+            footprint.lastPosition = all.last.map { $0.index.lastPosition } ?? 0
+            return footprint
+        }
+    }
+
     var lastTimestamp: Int64 {
         segments.withLock { all in all.last(where: { $0.index.batchCount > 0 })?.index.lastTimestamp ?? 0 }
     }

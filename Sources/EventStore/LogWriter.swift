@@ -12,12 +12,15 @@ final class LogWriter: @unchecked Sendable {
         var events: [NewEvent]
         var bytes: Int
         var continuation: Continuation
+        /// When it was queued; read only for an ``EventLogObserver``.
+        var submittedAt: ContinuousClock.Instant?
     }
 
     let catalog: LogCatalog
     let notifier: CommitNotifier
     let statistics = Mutex(WriterStatistics())
     private let configuration: EventLogConfiguration
+    private let observer: (any EventLogObserver)?
 
     // Shared with submitters, guarded by `condition`.
     private let condition = ConditionLock()
@@ -45,6 +48,7 @@ final class LogWriter: @unchecked Sendable {
         let segments = catalog.snapshot()
         self.catalog = catalog
         self.configuration = configuration
+        self.observer = configuration.observer
         self.active = active
         self.segment = segments[segments.count - 1]
         self.nextPosition = segment.index.lastPosition + 1
@@ -66,13 +70,14 @@ final class LogWriter: @unchecked Sendable {
 
     /// Queues `events`; `continuation` is resumed once they are durable (or failed).
     func submit(_ events: [NewEvent], bytes: Int, continuation: Continuation) {
+        let submittedAt = observer == nil ? nil : ContinuousClock.now
         condition.lock()
         if stopping {
             condition.unlock()
             continuation.resume(throwing: EventLogError(.closed, "the event log is closed; the append was not stored"))
             return
         }
-        queue.append(Request(events: events, bytes: bytes, continuation: continuation))
+        queue.append(Request(events: events, bytes: bytes, continuation: continuation, submittedAt: submittedAt))
         if queue.count == 1 { condition.signal() }
         condition.unlock()
     }
@@ -116,7 +121,7 @@ final class LogWriter: @unchecked Sendable {
             if exit { break }
         }
         try? cutZerosAhead()
-        if unsyncedSince != nil { try? active.sync() }
+        if unsyncedSince != nil { try? syncReporting() }
         saveIndex()
         notifier.close()
         condition.lock()
@@ -169,11 +174,12 @@ final class LogWriter: @unchecked Sendable {
         flushFrame()
 
         let writeOffset = segment.committedLength
+        var syncDuration: Duration?
         do {
             try active.write(buffer, at: writeOffset)
             switch configuration.durability {
             case .always:
-                try active.sync()
+                syncDuration = try timedSync()
             case .unsafeInterval:
                 if unsyncedSince == nil { unsyncedSince = LogFS.now() }
             case .unsafeNone:
@@ -201,8 +207,16 @@ final class LogWriter: @unchecked Sendable {
         lastTimestamp = timestamp
         let published = segment.index
         catalog.update { $0[$0.count - 1].index = published }
+        let acknowledgedAt = observer == nil ? nil : ContinuousClock.now
         for (request, range) in zip(requests, ranges) { request.continuation.resume(returning: range) }
         notifier.advance(to: position - 1)
+        if let observer, let acknowledgedAt {
+            if let syncDuration { observer.syncDidComplete(duration: syncDuration) }
+            for (request, range) in zip(requests, ranges) {
+                guard let submittedAt = request.submittedAt else { continue }
+                observer.appendDidComplete(events: range.count, latency: acknowledgedAt - submittedAt)
+            }
+        }
         if segment.committedLength - indexSavedAt >= configuration.indexSaveInterval { saveIndex() }
         preallocateIfDue()
     }
@@ -238,7 +252,7 @@ final class LogWriter: @unchecked Sendable {
         guard needsRollback else { return }
         try active.truncate(to: segment.committedLength)
         allocatedEnd = segment.committedLength
-        try active.sync()
+        try syncReporting()
         needsRollback = false
     }
 
@@ -246,7 +260,23 @@ final class LogWriter: @unchecked Sendable {
         guard let since = unsyncedSince, case .unsafeInterval(let interval) = configuration.durability,
             LogFS.now() - since >= Int64(interval)
         else { return }
-        if (try? active.sync()) != nil { unsyncedSince = nil }
+        if (try? syncReporting()) != nil { unsyncedSince = nil }
+    }
+
+    /// Syncs the active segment; its duration when there is an observer to tell it to.
+    private func timedSync() throws(EventLogError) -> Duration? {
+        guard observer != nil else {
+            try active.sync()
+            return nil
+        }
+        let start = ContinuousClock.now
+        try active.sync()
+        return ContinuousClock.now - start
+    }
+
+    /// Syncs the active segment and tells the observer at once (no acknowledgement waits on it).
+    private func syncReporting() throws(EventLogError) {
+        if let duration = try timedSync() { observer?.syncDidComplete(duration: duration) }
     }
 
     private func saveIndex() {
@@ -263,7 +293,7 @@ final class LogWriter: @unchecked Sendable {
     private func roll() throws(EventLogError) {
         try cutZerosAhead()
         if unsyncedSince != nil {
-            try active.sync()
+            try syncReporting()
             unsyncedSince = nil
         }
         saveIndex()

@@ -5,14 +5,15 @@ import EventStore
 /// status (`sent` < `delivered` < `read`, `failed` terminal; `read` implies delivered).
 public struct ConversationsProjection: Projection {
     public let name = "conversations"
-    public let version = 2
+    public let version = 3
     public var schema: [TableSchema] { [Self.contacts, Self.messages, Self.deliveries] }
 
     /// The customer service window opened by an inbound message.
     static let windowMilliseconds: Int64 = 24 * 3600 * 1000
 
+    /// Listed by last activity, newest first (`conversations_by_activity`).
     static let contacts = TableSchema(
-        "conversations",
+        "conversations", indexes: [("conversations_by_activity", "last_seen, contact")],
         [
             .init("contact", "TEXT"), .init("user_id", "TEXT"), .init("profile_name", "TEXT"),
             .init("first_seen", "INTEGER NOT NULL"), .init("last_seen", "INTEGER NOT NULL"),

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Calendar days and minutes of log times, computed without allocating (they run per event).
@@ -6,16 +7,7 @@ enum DayKey {
     static func day(milliseconds: Int64, offsetSeconds: Int) -> String {
         let seconds = milliseconds / 1000 + Int64(offsetSeconds)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = LogTime.civil(days: days)
         return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
     }
 
@@ -27,5 +19,26 @@ enum DayKey {
     /// The UTC offset of `zone` at `milliseconds` (0 for UTC or an unknown zone).
     static func offset(zone: TimeZone?, milliseconds: Int64) -> Int {
         zone?.secondsFromGMT(for: Date(timeIntervalSince1970: Double(milliseconds) / 1000)) ?? 0
+    }
+}
+
+/// The days a projection counts a time on: its UTC day, and its day in the reporting time zone
+/// when that is another zone (metrics, the template funnel).
+struct ReportingDays: Sendable {
+    let reportingTimeZone: String
+    private let zone: TimeZone?
+
+    init(_ reportingTimeZone: String) {
+        self.reportingTimeZone = reportingTimeZone
+        zone = reportingTimeZone == "UTC" ? nil : TimeZone(identifier: reportingTimeZone)
+    }
+
+    func days(_ time: Int64) -> [(day: String, zone: String)] {
+        var days = [(DayKey.day(milliseconds: time, offsetSeconds: 0), "UTC")]
+        if let zone {
+            let offset = DayKey.offset(zone: zone, milliseconds: time)
+            days.append((DayKey.day(milliseconds: time, offsetSeconds: offset), reportingTimeZone))
+        }
+        return days
     }
 }

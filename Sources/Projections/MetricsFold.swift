@@ -6,7 +6,7 @@ extension MetricsProjection {
         let daily: RowTable<DayKey4, Int64>
         /// Who clicked on a day (for unique clickers).
         let clickers: RowTable<DayKey4, Present>
-        let latency: RowTable<DayKey4, Int64>
+        let latency: RowTable<LatencyKey, Int64>
         /// Click times by wamid: each click counted once.
         let clicks: RowTable<String, Int64>
         /// Each message's kind and highest status: each step up counted once.
@@ -52,8 +52,9 @@ extension MetricsProjection {
             case .deliveryStarted(let started):
                 if deliveries[started.deliveryId] == nil {
                     deliveries[started.deliveryId] = Delivery(
-                        pack: started.pack, clickTime: clicks[started.clickWamid], finished: false)
+                        pack: started.pack, clickTime: clicks[started.clickWamid], finished: false, started: time)
                     bump(time, "deliveries_started", started.pack)
+                    bump(time, "deliveries_in_flight", started.pack)
                 }
             case .deliveryStepSent(let sent):
                 if messages[sent.wamid] == nil {
@@ -103,19 +104,23 @@ extension MetricsProjection {
             delivery.finished = true
             deliveries[id] = delivery
             bump(time, metric, delivery.pack)
+            bump(delivery.started, "deliveries_in_flight", delivery.pack, by: -1)
             guard let completedAt = latencyAt, let clickTime = delivery.clickTime else { return }
+            let levels = LatencyHistogram.levels(completedAt - clickTime)
             for (day, zone) in days(time) {
                 for dimension in ["", delivery.pack] {
-                    latency[DayKey4(day, zone, dimension, id)] = completedAt - clickTime
+                    for (level, value) in levels {
+                        latency.update(LatencyKey(day, zone, dimension, level, value), default: 0) { $0 += 1 }
+                    }
                 }
             }
         }
 
-        /// Adds 1 to `metric` on `time`'s days, for all (`""`) and for `dimension` when given.
-        private func bump(_ time: Int64, _ metric: String, _ dimension: String = "") {
+        /// Adds `amount` to `metric` on `time`'s days, for all (`""`) and for `dimension` when given.
+        private func bump(_ time: Int64, _ metric: String, _ dimension: String = "", by amount: Int64 = 1) {
             for (day, zone) in days(time) {
-                add(DayKey4(day, zone, "", metric))
-                if !dimension.isEmpty { add(DayKey4(day, zone, dimension, metric)) }
+                add(DayKey4(day, zone, "", metric), amount)
+                if !dimension.isEmpty { add(DayKey4(day, zone, dimension, metric), amount) }
             }
         }
 
@@ -129,8 +134,8 @@ extension MetricsProjection {
             return days
         }
 
-        private func add(_ key: DayKey4) {
-            daily.update(key, default: 0) { $0 += 1 }
+        private func add(_ key: DayKey4, _ amount: Int64 = 1) {
+            daily.update(key, default: 0) { $0 += amount }
         }
     }
 }

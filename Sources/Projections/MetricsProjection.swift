@@ -4,21 +4,22 @@ import Foundation
 
 /// Counters per day (UTC, and a reporting time zone) and per dimension (`""` for all; else the
 /// button payload, template name or content pack): templates, clicks, unique clickers,
-/// deliveries, content messages by status, errors by Meta code, and click-to-completed latencies.
+/// deliveries (and those of a day's starts still in flight), content messages by status, errors
+/// by Meta code, and click-to-completed latencies as an exact histogram (see `LatencyHistogram`).
 public struct MetricsProjection: Projection {
     public let name = "metrics"
-    public let version = 1
+    public let version = 2
     public let reportingTimeZone: String
     public var settings: String { "zone=\(reportingTimeZone)" }
     public var schema: [TableSchema] {
         [Self.daily, Self.clickers, Self.latency, Self.clicks, Self.messages, Self.deliveries]
     }
 
-    private let zone: TimeZone?
+    private let reporting: ReportingDays
 
     public init(reportingTimeZone: String) {
         self.reportingTimeZone = reportingTimeZone
-        zone = reportingTimeZone == "UTC" ? nil : TimeZone(identifier: reportingTimeZone)
+        reporting = ReportingDays(reportingTimeZone)
     }
 
     /// A day's table, keyed by day, zone, dimension and `last` (the metric, contact or delivery).
@@ -29,7 +30,14 @@ public struct MetricsProjection: Projection {
 
     static let daily = perDay("metrics_daily", "metric", value: .init("value", "INTEGER NOT NULL"))
     static let clickers = perDay("metrics_clickers", "contact")
-    static let latency = perDay("metrics_latency", "delivery_id", value: .init("latency_ms", "INTEGER NOT NULL"))
+    /// Latency samples counted three ways (`level`): by octave, by 64th of an octave, by exact ms.
+    static let latency = TableSchema(
+        "metrics_latency", key: 5,
+        ["day", "zone", "dimension"].map { TableSchema.Column($0, "TEXT NOT NULL") }
+            + [
+                .init("level", "INTEGER NOT NULL"), .init("value", "INTEGER NOT NULL"),
+                .init("count", "INTEGER NOT NULL"),
+            ])
     static let clicks = TableSchema("metrics_clicks", [.init("wamid", "TEXT"), .init("time", "INTEGER NOT NULL")])
     static let messages = TableSchema(
         "metrics_messages",
@@ -38,20 +46,13 @@ public struct MetricsProjection: Projection {
         "metrics_deliveries",
         [
             .init("delivery_id", "TEXT"), .init("pack", "TEXT NOT NULL"), .init("click_time", "INTEGER"),
-            .init("finished", "INTEGER NOT NULL DEFAULT 0"),
+            .init("finished", "INTEGER NOT NULL DEFAULT 0"), .init("started", "INTEGER NOT NULL"),
         ])
 
     public func fold(_ store: RowStore) -> any ProjectionFold { Fold(store, self) }
 
     /// The days `time` falls on: in UTC, and in the reporting zone when it is another.
-    func days(_ time: Int64) -> [(day: String, zone: String)] {
-        var days = [(DayKey.day(milliseconds: time, offsetSeconds: 0), "UTC")]
-        if let zone {
-            let offset = DayKey.offset(zone: zone, milliseconds: time)
-            days.append((DayKey.day(milliseconds: time, offsetSeconds: offset), reportingTimeZone))
-        }
-        return days
-    }
+    func days(_ time: Int64) -> [(day: String, zone: String)] { reporting.days(time) }
 
     /// The key of the per-day tables.
     struct DayKey4: Columns, Hashable, Comparable {
@@ -96,23 +97,54 @@ public struct MetricsProjection: Projection {
         }
     }
 
-    struct Delivery: Columns {
-        var pack: String, clickTime: Int64?, finished: Bool
+    /// The key of the latency histogram.
+    struct LatencyKey: Columns, Hashable, Comparable {
+        var day: String, zone: String, dimension: String, level: Int64, value: Int64
 
-        init(pack: String, clickTime: Int64?, finished: Bool) {
-            (self.pack, self.clickTime, self.finished) = (pack, clickTime, finished)
+        init(_ day: String, _ zone: String, _ dimension: String, _ level: Int64, _ value: Int64) {
+            (self.day, self.zone, self.dimension, self.level, self.value) = (day, zone, dimension, level, value)
+        }
+
+        init(_ r: inout ColumnReader) {
+            day = String(&r)
+            zone = String(&r)
+            dimension = String(&r)
+            level = Int64(&r)
+            value = Int64(&r)
+        }
+
+        func bind(_ b: inout ColumnBinder) {
+            b.text(day)
+            b.text(zone)
+            b.text(dimension)
+            b.int(level)
+            b.int(value)
+        }
+
+        static func < (a: Self, b: Self) -> Bool {
+            (a.day, a.zone, a.dimension, a.level, a.value) < (b.day, b.zone, b.dimension, b.level, b.value)
+        }
+    }
+
+    struct Delivery: Columns {
+        var pack: String, clickTime: Int64?, finished: Bool, started: Int64
+
+        init(pack: String, clickTime: Int64?, finished: Bool, started: Int64) {
+            (self.pack, self.clickTime, self.finished, self.started) = (pack, clickTime, finished, started)
         }
 
         init(_ r: inout ColumnReader) {
             pack = String(&r)
             clickTime = r.int()
             finished = Int64(&r) != 0
+            started = Int64(&r)
         }
 
         func bind(_ b: inout ColumnBinder) {
             b.text(pack)
             b.int(clickTime)
             b.int(finished ? 1 : 0)
+            b.int(started)
         }
     }
 }

@@ -65,6 +65,7 @@ public struct ProjectionSettings: Sendable, Equatable {
             RealtimeProjection(retentionHours: realtimeRetentionHours),
             RecentEventsProjection(limit: recentEventsLimit),
             DeliveriesProjection(),
+            TemplateFunnelProjection(reportingTimeZone: reportingTimeZone),
         ]
     }
 }

@@ -29,6 +29,9 @@ public struct ProjectionSkip: Sendable, Equatable {
                     PRIMARY KEY (projection, position)
                 ) WITHOUT ROWID
                 """)
+        // The latest skips, for health, without sorting them all.
+        try db.execute(
+            sql: "CREATE INDEX IF NOT EXISTS projection_skips_by_position ON projection_skips (position, projection)")
     }
 
     func insert(_ db: Database) throws {
@@ -45,7 +48,8 @@ public struct ProjectionSkip: Sendable, Equatable {
     public static func recent(_ db: Database, limit: Int = 100) throws -> [ProjectionSkip] {
         guard try db.tableExists(table) else { return [] }
         return try Row.fetchAll(
-            db, sql: "SELECT * FROM projection_skips ORDER BY position DESC, projection LIMIT ?", arguments: [limit]
+            db, sql: "SELECT * FROM projection_skips ORDER BY position DESC, projection DESC LIMIT ?",
+            arguments: [limit]
         ).map { row in
             ProjectionSkip(
                 projection: row["projection"], position: UInt64(max(0, row["position"] as Int64)), type: row["type"],

@@ -49,7 +49,9 @@ func runProjector(
         if !process.isRunning { break }
         if let milliseconds, Date().timeIntervalSince(started) * 1000 >= Double(milliseconds) { break }
         let current = checkpoints(data)
-        if let position, current.count == 5, current.values.allSatisfy({ $0 >= position }) {
+        if let position, current.count == ProjectionSettings().projections().count,
+            current.values.allSatisfy({ $0 >= position })
+        {
             reached = true
             break
         }
@@ -134,7 +136,7 @@ func runProjector(
         #expect(missing.stderr.contains("no event log"))
         let name = try CLI.run(["rebuild", "--data-dir", data.path, "--projection", "nope"])
         #expect(name.status == 64)
-        #expect(name.stderr.contains("metrics, conversations, realtime, recent_events, deliveries"))
+        #expect(name.stderr.contains("metrics, conversations, realtime, recent_events, deliveries, templates"))
         let noOutput = try CLI.run(["rebuild", "--data-dir", data.path, "--until-position", "5"])
         #expect(noOutput.status == 64)
         #expect(noOutput.stderr.contains("--output"))

@@ -67,6 +67,7 @@ import Testing
         try Rebuilder(logDirectory: data.log, engine: engine).build(into: rebuilt)
         let found = try differences(live, rebuilt)
         #expect(found.isEmpty, "\(found.prefix(3))")
+        try expectSameAnswers(live, rebuilt)
         let states = try read(live) { try ProjectionState.all($0) }
         #expect(states.values.allSatisfy { $0.checkpoint == log.lastPosition })
         #expect(try read(live) { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deliveries") } ?? 0 > 100)
@@ -102,6 +103,7 @@ import Testing
             #expect(last == stop)
             let found = try differences(live, pointInTime)
             #expect(found.isEmpty, "at \(stop): \(found.prefix(2))")
+            try expectSameAnswers(live, pointInTime)
         }
     }
 
@@ -126,7 +128,7 @@ import Testing
             try db.execute(sql: "DELETE FROM deliveries")
         }
         let second = try Projector(log: log, database: live, engine: engine)
-        #expect(second.resets == ["deliveries: schema version 0 → 1"])
+        #expect(second.resets == ["deliveries: schema version 0 → 2"])
         let again = Following(second)
         func deliveriesCheckpoint() throws -> UInt64? {
             try read(live) { try ProjectionState.all($0)["deliveries"]?.checkpoint }
@@ -167,5 +169,15 @@ import Testing
         #expect(projector.status().lag == 0)
         await following.stop()
         await log.close()
+    }
+
+    /// Every dashboard answer of the two databases is the same (at the latest event's time and day).
+    private func expectSameAnswers(_ first: some DatabaseReader, _ second: some DatabaseReader) throws {
+        let now = try read(second) { try Int64.fetchOne($0, sql: "SELECT MAX(time) FROM recent_events") } ?? 0
+        let day = String(LogTime.rfc3339(milliseconds: now).prefix(10))
+        let left = try read(first) { try dashboardAnswers($0, now: now, day: day) }
+        let right = try read(second) { try dashboardAnswers($0, now: now, day: day) }
+        #expect(left.count >= 8)
+        for (key, value) in left { #expect(right[key] == value, "\(key)") }
     }
 }

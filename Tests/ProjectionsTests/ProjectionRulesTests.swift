@@ -187,7 +187,9 @@ import Testing
         #expect(try metric(db, "messages_sent") == 2)
         #expect(
             try read(db) {
-                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM metrics_latency WHERE zone = 'UTC' AND dimension = ''")
+                try Int.fetchOne(
+                    $0,
+                    sql: "SELECT SUM(count) FROM metrics_latency WHERE zone = 'UTC' AND dimension = '' AND level = 2")
             } == 1)
         let conversation = try #require(
             try read(db) {

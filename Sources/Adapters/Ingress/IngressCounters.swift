@@ -17,6 +17,9 @@ public struct IngressCounters: Sendable, Equatable {
     /// Signed bodies whose facts the log can never take (a field past a log limit): stored raw,
     /// unparsed, and acknowledged (also counted in `accepted` and `unparsed`).
     public var unstorableFacts = 0
+    /// When the last accepted webhook was received (ms since the epoch, the time stamped on its
+    /// `webhook.received`); `nil` before the first.
+    public var lastWebhookAt: Int64?
 
     public init() {}
 }

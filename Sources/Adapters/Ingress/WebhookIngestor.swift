@@ -138,6 +138,7 @@ public final class WebhookIngestor: Sendable {
             dedupe.commit(reservedKeys, at: now)
             counters.withLock {
                 $0.accepted += 1
+                $0.lastWebhookAt = now
                 if !parsed.understood { $0.unparsed += 1 }
                 $0.duplicateItems += duplicates
                 $0.unknownItems += parsed.unknownItems
@@ -173,6 +174,7 @@ public final class WebhookIngestor: Sendable {
             let positions = try await log.append(hit.newEvent(attachment: body))
             counters.withLock {
                 $0.accepted += 1
+                $0.lastWebhookAt = hit.receivedAt
                 $0.unparsed += 1
                 $0.unstorableFacts += 1
             }

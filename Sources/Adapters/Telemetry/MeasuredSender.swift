@@ -1,0 +1,14 @@
+import Delivery
+
+/// A `MessageSender` that tells `ServiceTelemetry` the outcome of every call it passes on (the
+/// saga's and the template sender's calls to the Graph API go through one).
+struct MeasuredSender: MessageSender {
+    let sender: any MessageSender
+    let telemetry: ServiceTelemetry
+
+    func send(_ message: OutgoingMessage) async -> SendOutcome {
+        let outcome = await sender.send(message)
+        telemetry.recordGraphCall(GraphCallOutcome(outcome))
+        return outcome
+    }
+}
