@@ -137,6 +137,8 @@ struct ServiceAssembly {
             onServerRunning: { channel in onReady(channel.localAddress?.port ?? -1) })
         // Shut down in reverse: the listener stops first, then the saga finishes its calls in
         // flight, then the projector, and the log closes last.
+        // Health says "failing" once the projector has stopped.
+        let projectorStopped = StopFlag()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: EventLogService(log: log)),
             // Their end (or failure) must not stop ingestion: projections and deliveries are
@@ -145,7 +147,11 @@ struct ServiceAssembly {
                 name: "projector",
                 afterFailure: "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` "
                     + "to bring projections up to date",
-                logger: logger, work: { try await projector.run() }
+                logger: logger,
+                work: {
+                    defer { projectorStopped.stop() }
+                    try await projector.run()
+                }
             ).configuration,
         ]
         if let saga {
@@ -170,7 +176,8 @@ struct ServiceAssembly {
             let startHead = log.lastPosition
             let parts = DashboardAPI.Parts(
                 reader: ProjectionReader(pool: readers, projector: projector, log: log, wall: wall),
-                ready: { projector.progress.position >= startHead }, templates: templates)
+                ready: { projector.progress.position >= startHead }, templates: templates, telemetry: telemetry,
+                projectorRunning: { !projectorStopped.isStopped })
             let router = try DashboardAPI.router(configuration: dashboard, parts: parts, logger: logger)
             services.append(
                 .init(

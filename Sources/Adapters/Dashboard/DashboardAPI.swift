@@ -58,11 +58,20 @@ public enum DashboardAPI {
         public var ready: @Sendable () -> Bool
         /// The template sender (`nil`: delivery is off).
         public var templates: TemplateSender?
+        /// `/metrics` and the process's part of health (`nil`: they answer 503).
+        public var telemetry: ServiceTelemetry?
+        /// Health: whether the projector still runs (it stops alone after a failure).
+        public var projectorRunning: @Sendable () -> Bool = { true }
 
-        public init(reader: ProjectionReader, ready: @escaping @Sendable () -> Bool, templates: TemplateSender?) {
+        public init(
+            reader: ProjectionReader, ready: @escaping @Sendable () -> Bool, templates: TemplateSender?,
+            telemetry: ServiceTelemetry? = nil, projectorRunning: @escaping @Sendable () -> Bool = { true }
+        ) {
             self.reader = reader
             self.ready = ready
             self.templates = templates
+            self.telemetry = telemetry
+            self.projectorRunning = projectorRunning
         }
     }
 
@@ -71,9 +80,14 @@ public enum DashboardAPI {
         configuration: Configuration, parts: Parts, logger: Logger
     ) throws -> Router<DashboardRequestContext> {
         let answers = DataAnswers(reader: parts.reader, cache: AnswerCache(), logger: logger)
+        let zone = configuration.reportingTimeZone
+        let health = HealthRoute(
+            answers: answers, telemetry: parts.telemetry, projectorRunning: parts.projectorRunning,
+            sagaEnabled: parts.templates != nil)
         let routes =
             ProbeRoutes.routes(ready: parts.ready) + [TemplateSendRoute.route(templates: parts.templates)]
-            + InterimWebhookRoutes.routes(answers)
+            + SummaryRoutes.routes(answers, reportingZone: zone) + ListRoutes.routes(answers, reportingZone: zone)
+            + [health.route, ServiceRoutes.prometheus(parts.telemetry)]
         return try router(configuration: configuration, routes: routes, logger: logger)
     }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Projections
 
 /// What every answer of the dashboard port goes through, the first middleware of its router:
 ///
@@ -34,6 +35,8 @@ struct DashboardFrame: RouterMiddleware {
             response = try await answer(request, context: context, origin: origin, next: next)
         } catch let error as DashboardError {
             response = Self.response(error)
+        } catch let error as DashboardQueryError {
+            response = Self.response(.badParameter(error.parameter, error.message))
         } catch let error as HTTPError {
             response = Self.response(translate(error, request))
         } catch {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Projections
 
 /// How the data routes answer: JSON through the freshness envelope, `ETag` and 304, and the
 /// answer cache; CSV streamed page by page.
@@ -61,7 +62,7 @@ struct DataAnswers: Sendable {
     /// One page of a list as CSV rows, and the cursor of the next page (`nil`: the last one).
     typealias CSVPage = (rows: [[String?]], next: String?)
 
-    /// A list as CSV (RFC 4180, `CSVText`), streamed: the first page is read before answering (a bad
+    /// A list as CSV (RFC 4180, the projections' `CSV`), streamed: the first page is read before answering (a bad
     /// cursor is still a 400), the others while the body is written, each page in its own read
     /// transaction, following the list's keyset cursors. At most `limit` rows when given.
     func csv(
@@ -78,11 +79,11 @@ struct DataAnswers: Sendable {
             .cacheControl: "no-store",
         ]
         let body = ResponseBody { writer in
-            var buffer = ByteBuffer(string: CSVText.row(header))
+            var buffer = ByteBuffer(string: CSV.line(header))
             var written = 0
             var current = first
             while true {
-                for row in current.rows { buffer.writeString(CSVText.row(row)) }
+                for row in current.rows { buffer.writeString(CSV.line(row)) }
                 written += current.rows.count
                 try await writer.write(buffer)
                 buffer.clear()

@@ -66,10 +66,13 @@ final class DashboardFixture: @unchecked Sendable {
     /// The service's dashboard API over this fixture.
     func application(
         _ configuration: DashboardAPI.Configuration = .withToken, ready: @escaping @Sendable () -> Bool = { true },
-        logger: Logger = Logger(label: "dashboard-test")
+        projectorRunning: @escaping @Sendable () -> Bool = { true }, logger: Logger = Logger(label: "dashboard-test")
     ) throws -> some ApplicationProtocol {
-        let router = try DashboardAPI.router(
-            configuration: configuration, parts: .init(reader: reader, ready: ready, templates: nil), logger: logger)
+        let telemetry = ServiceTelemetry(dataDirectory: temp.path)
+        telemetry.watch(log: log)
+        let parts = DashboardAPI.Parts(
+            reader: reader, ready: ready, templates: nil, telemetry: telemetry, projectorRunning: projectorRunning)
+        let router = try DashboardAPI.router(configuration: configuration, parts: parts, logger: logger)
         return DashboardAPI.application(router: router, configuration: configuration, logger: logger)
     }
 
