@@ -75,7 +75,7 @@ struct ServiceAssembly {
             clock: clock, wall: wall)
         telemetry.watch(ingress: ingestor)
         let projector: Projector
-        let readers: DatabasePool
+        var readers: DatabasePool?
         let projectionsPath = configuration.dataDirectory + "/projections.sqlite"
         do {
             let database = try ProjectionDatabase.openPool(path: projectionsPath)
@@ -89,7 +89,8 @@ struct ServiceAssembly {
             projector = try Projector(
                 log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()),
                 configuration: projectorConfiguration)
-            readers = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath)
+            // The dashboard API's own read-only connections, only when it listens.
+            if dashboard.listens { readers = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath) }
         } catch {
             await log.close()
             printError("cannot open the projections: \(error)")
@@ -164,7 +165,7 @@ struct ServiceAssembly {
                 ).configuration)
         }
         services.append(.init(service: app))
-        if dashboard.listens {
+        if dashboard.listens, let readers {
             if dashboard.open {
                 let warning =
                     "dashboard API OPEN on \(dashboard.host):\(dashboard.port) (--dashboard-open): its reads need no "
