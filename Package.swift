@@ -74,11 +74,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The edges: HTTP, WebSocket, Graph API.
+        // The edges: HTTP (the webhook port, the dashboard API over the projections), WebSocket, Graph API.
         .target(
             name: "Adapters",
             dependencies: [
-                "Domain", "EventStore", "Delivery", "MetaWebhook",
+                "Domain", "EventStore", "Delivery", "MetaWebhook", "Projections",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

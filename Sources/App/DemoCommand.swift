@@ -30,6 +30,13 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until interrupted).") var duration: Double?
     @Option(name: .customLong("webhook-port"), help: "Webhook port (default 0: a free one).") var webhookPort = 0
     @Option(name: .customLong("sim-port"), help: "Simulator port (default 0: a free one).") var simPort = 0
+    @Option(
+        name: .customLong("api-port"),
+        help: """
+            Dashboard API port on 127.0.0.1 (default 0: a free one); open, or behind CLICKUNLOCK_DASHBOARD_TOKEN \
+            when that is set.
+            """)
+    var apiPort = 0
     @Flag(help: "Keep the data directory's earlier events instead of starting afresh.") var keep = false
     @Option(name: .customLong("tap-after-ms"), help: "How long a virtual advisor takes to tap.") var tapAfterMs: Int64 =
         400
@@ -47,7 +54,8 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         try prepareDirectory()
         guard let simPort = simPort == 0 ? freeLocalPort() : simPort,
-            let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort
+            let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort,
+            let apiPort = apiPort == 0 ? freeLocalPort() : apiPort
         else {
             printError("no free local port for the demo")
             throw ExitCodes.ioError
@@ -57,8 +65,12 @@ struct DemoCommand: AsyncParsableCommand {
         let token = Self.randomToken()
         let number = "100000000000001"
         // The service's configuration, as `serve` reads it, with the demo's own values on top; of
-        // the environment only LOG_LEVEL counts (warnings by default).
-        var reader = SettingsReader(environment: ProcessInfo.processInfo.environment.filter { $0.key == "LOG_LEVEL" })
+        // the environment only LOG_LEVEL (warnings by default) and the dashboard token count.
+        let environment = ProcessInfo.processInfo.environment.filter {
+            $0.key == "LOG_LEVEL" || $0.key == "CLICKUNLOCK_DASHBOARD_TOKEN"
+        }
+        let dashboardOpen = environment["CLICKUNLOCK_DASHBOARD_TOKEN"] == nil
+        var reader = SettingsReader(environment: environment)
         reader.command = (
             "demo",
             [
@@ -67,6 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
                 "access_token": .string(token),
                 "phone_number_ids": .stringArray([number]), "graph_base_url": .string("http://127.0.0.1:\(simPort)"),
                 "confirmation_wait_ms": .int(10_000),
+                "api_host": .string("127.0.0.1"), "api_port": .int(apiPort), "dashboard_open": .bool(dashboardOpen),
             ]
         )
         var settings: ServiceConfiguration
@@ -106,6 +119,7 @@ struct DemoCommand: AsyncParsableCommand {
         print(
             "  Graph API sim     http://127.0.0.1:\(simPort)   "
                 + "(virtual advisors tap the template's button after \(tapAfterMs) ms)")
+        Self.printDashboard(port: apiPort, open: dashboardOpen)
         print(
             "sending daily_content_ready_v1 to \(contacts) virtual advisors; "
                 + "every tap unlocks the 6-message pack. Ctrl-C stops.")
@@ -149,6 +163,19 @@ struct DemoCommand: AsyncParsableCommand {
             "\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) "
                 + "--format text --type delivery. | less")
         print("         sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM deliveries'")
+    }
+
+    /// Where the dashboard API is, and how to ask it.
+    private static func printDashboard(port: Int, open: Bool) {
+        let base = "http://127.0.0.1:\(port)"
+        let auth = open ? "" : " -H \"Authorization: Bearer $CLICKUNLOCK_DASHBOARD_TOKEN\""
+        print(
+            "  dashboard API     \(base)/api/webhook/...   "
+                + (open ? "(open on loopback: no token)" : "(behind CLICKUNLOCK_DASHBOARD_TOKEN)"))
+        print("    curl\(auth) \(base)/api/webhook/metrics")
+        print("    curl\(auth) '\(base)/api/webhook/events/recent?limit=20&type=delivery.'")
+        print("    curl\(auth) '\(base)/api/webhook/deliveries?format=csv'")
+        print("    curl \(base)/readyz")
     }
 
     /// One summary line a second (rewritten in place on a terminal) until the duration ends.

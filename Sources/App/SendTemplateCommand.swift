@@ -21,8 +21,8 @@ struct SendTemplateCommand: AsyncParsableCommand {
             (recipient, template, day) is sent once: a rerun skips those already sent unless --force. The access token \
             and phone number id come from --config, WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID. It writes to \
             the log, so it runs while `serve` is stopped (exit 75 while serve holds the log); with --server it asks a \
-            running serve's operator API to send instead. Exit 0 when every recipient was sent or skipped, 2 when some \
-            failed.
+            running serve's dashboard API to send instead. Exit 0 when every recipient was sent or skipped, 2 when \
+            some failed.
             """)
 
     @Argument(help: "Recipients (wa_ids).") var recipients: [String] = []
@@ -41,7 +41,7 @@ struct SendTemplateCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            A running `serve`'s operator API (e.g. http://127.0.0.1:3002): send through it instead of writing the \
+            A running `serve`'s dashboard API (e.g. http://127.0.0.1:3002): send through it instead of writing the \
             log here; the token comes from CLICKUNLOCK_DASHBOARD_TOKEN.
             """)
     var server: String?
@@ -79,7 +79,7 @@ struct SendTemplateCommand: AsyncParsableCommand {
         )
         let summary: TemplateSender.Summary
         if let server {
-            summary = try await Self.sendThrough(server, request, token: try await configuration().operatorAPI.token)
+            summary = try await Self.sendThrough(server, request, token: try await configuration().dashboardAPI.token)
         } else {
             summary = try await sendHere(request)
         }
@@ -173,8 +173,13 @@ struct SendTemplateCommand: AsyncParsableCommand {
         guard response.status == .ok,
             let summary = try? JSONDecoder().decode(TemplateSender.Summary.self, from: Data(buffer: body))
         else {
+            // The dashboard API's error shape: {"error": {"code", "message", "parameter"}}.
+            struct Refusal: Decodable {
+                struct Detail: Decodable { let message: String }
+                let error: Detail
+            }
             let reason =
-                (try? JSONDecoder().decode([String: String].self, from: Data(buffer: body)))?["error"]
+                (try? JSONDecoder().decode(Refusal.self, from: Data(buffer: body)))?.error.message
                 ?? "HTTP \(response.status.code)"
             printError("the service refused: \(reason)")
             throw response.status == .unauthorized || response.status == .serviceUnavailable

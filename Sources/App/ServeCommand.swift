@@ -58,6 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: settingFlag("strict_order"), help: settingHelp("strict_order")) var strictOrder = false
     @Option(name: settingFlag("api_port"), help: settingHelp("api_port")) var apiPort: Int?
     @Option(name: settingFlag("api_host"), help: settingHelp("api_host")) var apiHost: String?
+    @Flag(name: settingFlag("dashboard_open"), help: settingHelp("dashboard_open")) var dashboardOpen = false
+    @Option(name: settingFlag("cors_origins"), help: settingHelp("cors_origins")) var corsOrigins: [String] = []
     @Flag(name: settingFlag("once_per_contact_and_pack"), help: settingHelp("once_per_contact_and_pack"))
     var allowRepeatDelivery = false
     @Option(name: settingFlag("reconcile_wait_ms"), help: settingHelp("reconcile_wait_ms")) var reconcileWaitMs: Int?
@@ -88,6 +90,8 @@ struct ServeCommand: AsyncParsableCommand {
         values["strict_order"] = strictOrder ? .bool(true) : nil
         values["api_port"] = apiPort.map(ConfigContent.int)
         values["api_host"] = apiHost.map(ConfigContent.string)
+        values["dashboard_open"] = dashboardOpen ? .bool(true) : nil
+        values["cors_origins"] = corsOrigins.isEmpty ? nil : .stringArray(corsOrigins)
         values["once_per_contact_and_pack"] = allowRepeatDelivery ? .bool(false) : nil
         values["reconcile_wait_ms"] = reconcileWaitMs.map(ConfigContent.int)
         values["confirmation_wait_ms"] = confirmationWaitMs.map(ConfigContent.int)

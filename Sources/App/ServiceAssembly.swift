@@ -4,13 +4,15 @@ import AsyncHTTPClient
 import Delivery
 import EventStore
 import Foundation
+import GRDB
 import Hummingbird
 import Logging
 import Projections
 import ServiceLifecycle
 
 /// The parts of the running service, opened and wired from settings: the log, the ingress, the
-/// projector and (when delivery is configured) the saga with its Graph API client.
+/// projector, (when delivery is configured) the saga with its Graph API client, and (with a token
+/// or open) the dashboard API.
 struct ServiceAssembly {
     let log: EventLog
     let projector: Projector
@@ -29,6 +31,11 @@ struct ServiceAssembly {
     ) async throws -> ServiceAssembly {
         let ingress = configuration.ingress
         let delivery = configuration.delivery
+        var dashboard = configuration.dashboardAPI
+        if dashboard.listens, let problem = dashboard.problem {
+            printError(problem)
+            throw ExitCode(78)
+        }
         // The one place the service's time comes from: everything that waits or stamps takes these.
         let clock = ContinuousClock()
         let wall = WallClock.system
@@ -68,8 +75,10 @@ struct ServiceAssembly {
             clock: clock, wall: wall)
         telemetry.watch(ingress: ingestor)
         let projector: Projector
+        var readers: DatabasePool?
+        let projectionsPath = configuration.dataDirectory + "/projections.sqlite"
         do {
-            let database = try ProjectionDatabase.openPool(path: configuration.dataDirectory + "/projections.sqlite")
+            let database = try ProjectionDatabase.openPool(path: projectionsPath)
             // Projections yield the CPU to webhook acknowledgements under load, and catch up after.
             var projectorConfiguration = Projector.Configuration()
             projectorConfiguration.executor = BackgroundExecutor(name: "projector")
@@ -80,6 +89,8 @@ struct ServiceAssembly {
             projector = try Projector(
                 log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()),
                 configuration: projectorConfiguration)
+            // The dashboard API's own read-only connections, only when it listens.
+            if dashboard.listens { readers = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath) }
         } catch {
             await log.close()
             printError("cannot open the projections: \(error)")
@@ -127,6 +138,8 @@ struct ServiceAssembly {
             onServerRunning: { channel in onReady(channel.localAddress?.port ?? -1) })
         // Shut down in reverse: the listener stops first, then the saga finishes its calls in
         // flight, then the projector, and the log closes last.
+        // Health says "failing" once the projector has stopped.
+        let projectorStopped = StopFlag()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: EventLogService(log: log)),
             // Their end (or failure) must not stop ingestion: projections and deliveries are
@@ -135,7 +148,11 @@ struct ServiceAssembly {
                 name: "projector",
                 afterFailure: "webhooks are still stored in the log; restart the service or run `clickunlock rebuild` "
                     + "to bring projections up to date",
-                logger: logger, work: { try await projector.run() }
+                logger: logger,
+                work: {
+                    defer { projectorStopped.stop() }
+                    try await projector.run()
+                }
             ).configuration,
         ]
         if let saga {
@@ -148,19 +165,30 @@ struct ServiceAssembly {
                 ).configuration)
         }
         services.append(.init(service: app))
-        if let token = configuration.operatorAPI.token {
+        if dashboard.listens, let readers {
+            if dashboard.open {
+                let warning =
+                    "dashboard API OPEN on \(dashboard.host):\(dashboard.port) (--dashboard-open): its reads need no "
+                    + "token; anyone who can reach this loopback address can read them"
+                logger.warning("\(warning)")
+            }
+            dashboard.reportingTimeZone = ProjectionSettings().reportingTimeZone
+            // Ready once the projections have applied what the log held at start.
+            let startHead = log.lastPosition
+            let parts = DashboardAPI.Parts(
+                reader: ProjectionReader(pool: readers, projector: projector, log: log, wall: wall),
+                ready: { projector.progress.position >= startHead }, templates: templates, telemetry: telemetry,
+                projectorRunning: { !projectorStopped.isStopped })
+            let router = try DashboardAPI.router(configuration: dashboard, parts: parts, logger: logger)
             services.append(
                 .init(
-                    service: Application(
-                        router: OperatorRoutes.router(token: token, templates: templates),
-                        configuration: .init(
-                            address: .hostname(configuration.operatorAPI.host, port: configuration.operatorAPI.port),
-                            serverName: "clickunlock-api"),
-                        onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) },
-                        logger: logger)))
+                    service: DashboardAPI.application(
+                        router: router, configuration: dashboard, logger: logger,
+                        onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) })))
         } else {
-            logger.notice(
-                "operator API off: set CLICKUNLOCK_DASHBOARD_TOKEN to send templates through the running service")
+            let notice =
+                "dashboard API off: set CLICKUNLOCK_DASHBOARD_TOKEN (or --dashboard-open) to serve it"
+            logger.notice("\(notice)")
         }
         return ServiceAssembly(
             log: log, projector: projector, telemetry: telemetry, saga: saga, http: http, templates: templates,

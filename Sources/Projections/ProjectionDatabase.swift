@@ -26,6 +26,18 @@ public enum ProjectionDatabase {
         return pool
     }
 
+    /// The dashboard API's readers: a read-only pool over the live file (which the projector
+    /// keeps in WAL mode), so that each answer reads one snapshot while the projector writes.
+    /// Nothing read through it can change the file.
+    public static func openReadOnlyPool(path: String, maximumReaders: Int = 4) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = maximumReaders
+        configuration.label = "projections-read"
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
     /// A fresh file for a rebuild: no journal and no syncs while it is built (it is thrown away
     /// if the rebuild does not finish); switched to WAL before it is swapped in.
     public static func openScratch(path: String) throws -> DatabaseQueue {

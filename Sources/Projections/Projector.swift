@@ -47,6 +47,9 @@ public final class Projector: Service, Sendable {
     private let configuration: Configuration
     private let clock: ProjectorClock
     private let applied: Mutex<(position: UInt64, batches: UInt64)>
+    /// What `progress` reports beside the position: when the projections last had the whole log
+    /// applied, and whether the projector is waiting for the log to grow.
+    private let caughtUp: Mutex<(at: Int64, waiting: Bool)>
     private let yielding = Atomic(false)
 
     /// Prepares the database (creating projections, rebuilding those whose version or settings
@@ -65,6 +68,7 @@ public final class Projector: Service, Sendable {
         let (resets, resume) = try database.write { db in (try engine.prepare(db), try engine.resumePosition(db)) }
         self.resets = resets
         applied = Mutex((resume, 0))
+        caughtUp = Mutex((wallClock.now(), false))
     }
 
     /// Projections that were reset at start because their schema version or settings changed.
@@ -86,20 +90,34 @@ public final class Projector: Service, Sendable {
         let lagLimit = Int64(configuration.maxBackgroundLag / .milliseconds(1))
         let executor = configuration.executor
         while true {
-            let applied: RecordedEvent? = try await withTaskExecutorPreference(executor) {
-                guard let first = try await tail.iterator.nextBatch() else { return nil }
+            let applied: (last: RecordedEvent, head: UInt64, seen: Int64)? = try await withTaskExecutorPreference(
+                executor
+            ) {
+                guard let first = try await nextBatch(tail) else { return nil }
+                // Everything in the log at `seen` is applied once this batch reaches `head`.
+                let (head, seen) = (log.lastPosition, clock.wall.now())
                 try await yieldWhileBusy(oldest: first[0], tail)
                 if executor != nil {
                     // On the background thread (at its priority), the SQLite work included.
-                    return try applyBlocking(first, then: tail)
+                    return (try applyBlocking(first, then: tail), head, seen)
                 }
-                return try await database.write { db in try self.apply(first, then: tail, db) }
+                return (try await database.write { db in try self.apply(first, then: tail, db) }, head, seen)
             }
-            guard let last = applied else { return }
+            guard let (last, head, seen) = applied else { return }
             self.applied.withLock { $0 = (last.position, $0.batches + 1) }
+            if last.position >= head { caughtUp.withLock { $0.at = max($0.at, seen) } }
             onBatch(last.position)
             executor?.runsIdle = clock.wall.now() - last.timestamp <= lagLimit
         }
+    }
+
+    /// The next events; while it waits with everything applied, `progress` says so, and the
+    /// wait's end (new events) counts as the last time it was caught up.
+    private func nextBatch(_ tail: Tail) async throws -> [RecordedEvent]? {
+        let idle = log.lastPosition <= applied.withLock { $0.position }
+        if idle { caughtUp.withLock { $0.waiting = true } }
+        defer { if idle { caughtUp.withLock { $0 = (max($0.at, clock.wall.now()), false) } } }
+        return try await tail.iterator.nextBatch()
     }
 
     /// The same, blocking the calling thread (the background executor's).
@@ -152,6 +170,13 @@ public final class Projector: Service, Sendable {
         }
     }
 
+    /// What is applied, from memory (no log read, no SQL): cheap enough for every HTTP request.
+    public var progress: Progress {
+        let position = applied.withLock { $0.position }
+        let (at, waiting) = caughtUp.withLock { $0 }
+        return Progress(position: position, caughtUpAt: at, waiting: waiting)
+    }
+
     /// How far behind the log the projections are.
     public func status() -> ProjectorStatus {
         let (position, batches) = applied.withLock { $0 }
@@ -179,4 +204,28 @@ public struct ProjectorStatus: Sendable, Equatable {
     public var yielding: Bool
 
     public var lag: UInt64 { logPosition > appliedPosition ? logPosition - appliedPosition : 0 }
+}
+
+/// The projector's progress as it keeps it in memory.
+extension Projector {
+    public struct Progress: Sendable, Equatable {
+        /// The last log position applied and committed (every projection's checkpoint is at least this).
+        public var position: UInt64
+        /// Wall time (ms) at which the projections last had every event of the log applied; a
+        /// projector behind the log has been behind since then.
+        public var caughtUpAt: Int64
+        /// Waiting for the log to grow with everything applied: events that arrive now are being picked up.
+        public var waiting: Bool
+
+        public init(position: UInt64, caughtUpAt: Int64, waiting: Bool) {
+            (self.position, self.caughtUpAt, self.waiting) = (position, caughtUpAt, waiting)
+        }
+
+        /// How long projections at `answered` (this position, or an earlier one read before its
+        /// commit) have been behind a log whose last position is `head`, at `now` (ms): 0 when caught
+        /// up (or just woken by new events), else the time since they last were.
+        public func lagMilliseconds(at answered: UInt64, head: UInt64, now: Int64) -> Int64 {
+            head <= answered || waiting ? 0 : max(0, now - caughtUpAt)
+        }
+    }
 }

@@ -46,7 +46,7 @@ enum SecretSetting: String, CaseIterable, Sendable {
         case .appSecret: return "the app secret (it keys every webhook signature check)"
         case .verifyToken: return "the verify token (Meta presents it in the webhook handshake)"
         case .accessToken: return "the access token (the Graph API bearer token)"
-        case .dashboardToken: return "the dashboard token (the bearer token of the operator API)"
+        case .dashboardToken: return "the dashboard token (the bearer token of the dashboard API)"
         }
     }
 

@@ -12,7 +12,7 @@ struct ServiceConfiguration {
     var ingress = IngressConfiguration()
     var delivery = DeliveryConfiguration()
     var projections = ProjectionsConfiguration()
-    var operatorAPI = OperatorAPIConfiguration()
+    var dashboardAPI = DashboardAPI.Configuration()
     /// The token `graph-sim` expects (else the access token).
     var simulatorAccessToken: String?
     /// Where each setting that was set came from, by key (for messages; never a value).
@@ -26,13 +26,4 @@ struct ServiceConfiguration {
         logger.logLevel = logLevel
         return logger
     }
-}
-
-/// The operator API (template sends now; the dashboard API later), on loopback by default.
-struct OperatorAPIConfiguration {
-    var host = "127.0.0.1"
-    /// 0 picks a free port.
-    var port = 3002
-    /// Its bearer token; without one the API does not listen.
-    var token: String?
 }

@@ -84,12 +84,12 @@ extension Setting {
     /// a repeated flag.
     static func list(
         _ key: String, environment: String?, flag: String?, _ title: String, _ meaning: String, unset: String,
-        example: String, _ path: Path<[String]>
+        example: String, _ path: Path<[String]>, check: @escaping ([String]) -> String? = { _ in nil }
     ) -> Setting {
         make(
             key, environment: environment, flag: flag, title: title, meaning: meaning, type: .stringArray,
             example: example, path, parse: { $0.texts.map { $0.flatMap(Self.split) } },
-            show: { $0.isEmpty ? unset : $0.joined(separator: ",") })
+            check: { value, _ in check(value) }, show: { $0.isEmpty ? unset : $0.joined(separator: ",") })
     }
 
     static func logLevel(_ path: Path<Logger.Level>) -> Setting {

@@ -6,7 +6,7 @@ import EventStore
 /// the check. The README's settings table is this list (`clickunlock settings` prints it, and a
 /// test compares the two); the defaults are the configuration structs' own.
 enum Settings {
-    static var all: [Setting] { general + ingress + delivery + projections + operatorAPI + simulator }
+    static var all: [Setting] { general + ingress + delivery + projections + dashboardAPI + simulator }
 
     static func named(_ key: String) -> Setting {
         guard let setting = all.first(where: { $0.key == key }) else { fatalError("no setting \(key)") }
@@ -121,18 +121,35 @@ enum Settings {
         ]
     }
 
-    static var operatorAPI: [Setting] {
+    static var dashboardAPI: [Setting] {
         [
             .text(
-                "api_host", flag: "--api-host", "the operator API address", "Operator API address",
-                example: "127.0.0.2", \.operatorAPI.host),
+                "api_host", flag: "--api-host", "the dashboard API address", "Dashboard API address",
+                example: "127.0.0.2", \.dashboardAPI.host),
             .integer(
-                "api_port", flag: "--api-port", "the operator API port",
-                "Operator API port (0 picks a free one); it listens only with a dashboard token",
-                range: 0...65535, example: 3003, \.operatorAPI.port),
+                "api_port", flag: "--api-port", "the dashboard API port",
+                "Dashboard API port (0 picks a free one); it listens only with a dashboard token or `--dashboard-open`",
+                range: 0...65535, example: 3003, \.dashboardAPI.port),
             .secret(
-                .dashboardToken, "Bearer token of the operator API (and of `send-template --server`)",
-                example: "example-dashboard-token", \.operatorAPI.token),
+                .dashboardToken, "Bearer token of the dashboard API (and of `send-template --server`)",
+                example: "example-dashboard-token", \.dashboardAPI.token),
+            .boolean(
+                "dashboard_open", flag: "--dashboard-open", "the open dashboard API",
+                "Serve the dashboard API's reads without a token: loopback `api_host` only, logged as a warning "
+                    + "(the flag sets true)",
+                example: true, \.dashboardAPI.open),
+            .list(
+                "cors_origins", environment: "CLICKUNLOCK_CORS_ORIGINS", flag: "--cors-origin", "the CORS origins",
+                "Origins (`scheme://host[:port]`) whose web pages may read the dashboard API (a repeatable flag)",
+                unset: "— (none)", example: "https://dashboard.example.com", \.dashboardAPI.corsOrigins,
+                check: { origins in
+                    do {
+                        _ = try CORSPolicy(origins: origins)
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
+                }),
         ]
     }
 

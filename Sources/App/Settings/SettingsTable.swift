@@ -36,7 +36,10 @@ enum SettingsTable {
 extension ServiceConfiguration {
     /// The start-up line: what runs where, each secret only as set or not.
     var summary: String {
-        let api = operatorAPI.token == nil ? "off (no dashboard token)" : "\(operatorAPI.host):\(operatorAPI.port)"
+        let api =
+            !dashboardAPI.listens
+            ? "off (no dashboard token)"
+            : "\(dashboardAPI.host):\(dashboardAPI.port)\(dashboardAPI.token == nil ? " OPEN (no token)" : "")"
         let phones = delivery.phoneNumberIds.isEmpty ? "none" : delivery.phoneNumberIds.joined(separator: ",")
         let contacts = ingress.authorizedContacts.isEmpty ? "everyone" : "\(ingress.authorizedContacts.count)"
         let limits = ingress.limits
@@ -51,7 +54,7 @@ extension ServiceConfiguration {
             ? "through \(delivery.graphBaseURL)/\(delivery.graphAPIVersion), manifest \(resolvedManifestPath), "
                 + "\(saga.messagesPerSecond) msg/s\(saga.strictOrder ? ", strict order" : "")"
             : "disabled (needs an access token and a phone number id)"
-        return "data directory \(dataDirectory); webhook port \(ingress.host):\(ingress.port); operator API \(api); "
+        return "data directory \(dataDirectory); webhook port \(ingress.host):\(ingress.port); dashboard API \(api); "
             + "app secret \(ingress.appSecret == nil ? "NOT set" : "set"); "
             + "verify token \(ingress.routes.verifyToken == nil ? "not set" : "set"); "
             + "access token \(delivery.accessToken == nil ? "not set" : "set"); phone number ids \(phones); "

@@ -1,0 +1,17 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `GET /metrics`: Prometheus's text format, behind the token.
+enum ServiceRoutes {
+    static func prometheus(_ telemetry: ServiceTelemetry?) -> DashboardRoute {
+        .get("/metrics") { request, _ in
+            _ = try QueryParameters(query: request.uri.query, allowed: [])
+            guard let telemetry else { throw DashboardError.unavailable("this process collects no metrics") }
+            return Response(
+                status: .ok,
+                headers: [.contentType: ServiceTelemetry.prometheusContentType, .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: telemetry.prometheusText())))
+        }
+    }
+}
