@@ -73,7 +73,8 @@ extension MetricsProjection {
             }
             // Errors by code, each once where it is first reported (a status's when its message
             // first fails, in `status`).
-            if case .statusUpdated = fact {} else {
+            if case .statusUpdated = fact {
+            } else {
                 for error in fact.reportedErrors { bump(time, "error_code:\(error.code)") }
             }
             return true

@@ -3,8 +3,9 @@ import EventStore
 import Foundation
 import GRDB
 import MetaWebhook
-@testable import Projections
 import Testing
+
+@testable import Projections
 
 /// A signed body can carry any value; a stored event can be anything the files hold. None of it
 /// may stop a projection: out-of-range values are kept raw and never scaled, and an event a fold
