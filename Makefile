@@ -13,11 +13,18 @@ demo: build
 	.build/debug/clickunlock demo
 
 # The fuzz suites (CPU-heavy for ~10 s each) run after the rest, so that the tests that time
-# child processes and bursts do not share the two cores with them.
+# child processes and bursts do not share the two cores with them. Then the dashboard API's black-box
+# suite (Tests/api: pytest and schemathesis in .build/venv) against the built binary.
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip Fuzz
 	$(SWIFT) test --skip-build --filter Fuzz
+	bash scripts/api-tests.sh
+
+# The dashboard API's black-box suite alone (after a build); PYTEST_ARGS="-k figures" narrows it.
+.PHONY: api-test
+api-test: setup
+	bash scripts/api-tests.sh $(PYTEST_ARGS)
 
 # Style: swift-format lint --strict with .swift-format, and no Swift line over 120 columns (CI runs it).
 .PHONY: lint docs

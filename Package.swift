@@ -95,6 +95,8 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The dashboard API's OpenAPI document, compiled in (served at GET /openapi.json).
+            resources: [.embedInCode("Dashboard/openapi.json")],
             swiftSettings: strict
         ),
         // The `clickunlock` executable.

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs (liblz4-dev, libsqlite3-dev, pkg-config) when missing.
+# Installs the system packages the build needs (liblz4-dev, libsqlite3-dev, pkg-config) and the API
+# suite's Python (python3, python3-venv, python3-pip) when missing.
 set -euo pipefail
 
 missing=()
 pkg-config --exists liblz4 2>/dev/null || missing+=(liblz4-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+  python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+else
+  missing+=(python3 python3-venv python3-pip)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

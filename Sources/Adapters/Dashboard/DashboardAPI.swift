@@ -87,7 +87,7 @@ public enum DashboardAPI {
         let routes =
             ProbeRoutes.routes(ready: parts.ready) + [TemplateSendRoute.route(templates: parts.templates)]
             + SummaryRoutes.routes(answers, reportingZone: zone) + ListRoutes.routes(answers, reportingZone: zone)
-            + [health.route, ServiceRoutes.prometheus(parts.telemetry)]
+            + [health.route, ServiceRoutes.prometheus(parts.telemetry), ServiceRoutes.openAPI()]
         return try router(configuration: configuration, routes: routes, logger: logger)
     }
 
