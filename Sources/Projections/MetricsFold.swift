@@ -48,7 +48,6 @@ extension MetricsProjection {
                 if messages[sent.wamid] == nil { messages[sent.wamid] = Message(kind: "templates", rank: 0) }
             case .templateFailed(let failed):
                 bump(time, "templates_failed", failed.template)
-                bump(time, "error_code:\(failed.error.code)")
             case .deliveryStarted(let started):
                 if deliveries[started.deliveryId] == nil {
                     deliveries[started.deliveryId] = Delivery(
@@ -61,21 +60,22 @@ extension MetricsProjection {
                     messages[sent.wamid] = Message(kind: "messages", rank: 0)
                     bump(time, "messages_sent")
                 }
-            case .deliveryStepFailed(let failed):
-                bump(time, "error_code:\(failed.error.code)")
             case .deliveryCompleted(let completed):
                 finish(completed.deliveryId, "deliveries_completed", latencyAt: time, time)
             case .deliveryFailed(let failed):
                 finish(failed.deliveryId, "deliveries_failed", latencyAt: nil, time)
-                if let code = failed.error?.code { bump(time, "error_code:\(code)") }
             case .statusUpdated(let status):
                 self.status(status, time)
-            case .webhookError(let item):
-                bump(time, "error_code:\(item.error.code)")
             case .unknownType, .undecodable:
                 return false
             default:
                 break
+            }
+            // Errors by code, each once where it is first reported (a status's when its message
+            // first fails, in `status`).
+            if case .statusUpdated = fact {
+            } else {
+                for error in fact.reportedErrors { bump(time, "error_code:\(error.code)") }
             }
             return true
         }

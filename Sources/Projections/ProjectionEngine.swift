@@ -136,7 +136,14 @@ public struct ProjectionEngine: Sendable {
         return skip
     }
 
-    static func failed(_ error: any Error) -> String { "could not be applied: \(error)" }
+    /// The reason recorded for an event a fold could not apply. It is shown by health and tools,
+    /// so a database error gives its code and message, never its SQL or arguments.
+    static func failed(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return "could not be applied: SQLite error \(error.resultCode.rawValue) (\(error.message ?? "no message"))"
+        }
+        return "could not be applied: \(error)"
+    }
 
     private func record(_ reason: String, _ event: RecordedEvent, _ projection: any Projection, _ db: Database) throws
         -> ProjectionSkip

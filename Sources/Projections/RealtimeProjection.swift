@@ -5,7 +5,7 @@ import EventStore
 /// same rows): events, clicks, deliveries completed and failed, messages sent, errors, latency.
 public struct RealtimeProjection: Projection {
     public let name = "realtime"
-    public let version = 1
+    public let version = 2
     public let retentionHours: Int
     public var settings: String { "hours=\(retentionHours)" }
     public var schema: [TableSchema] { [Self.minutes, Self.clicks, Self.deliveries] }
@@ -124,15 +124,12 @@ public struct RealtimeProjection: Projection {
                 if finish(failed.deliveryId, time) != nil { bucket.failed = 1 }
             case .deliveryStepSent, .templateSent:
                 bucket.sent = 1
-            case .deliveryStepFailed, .templateFailed, .webhookError:
-                bucket.errors = 1
-            case .statusUpdated(let status):
-                if status.status == "failed" { bucket.errors = 1 }
             case .unknownType, .undecodable:
                 understood = false
             default:
                 break
             }
+            bucket.errors = Int64(fact.reportedErrors.count)
             minutes.update(DayKey.minute(milliseconds: time), default: Bucket()) { total in
                 total.events += bucket.events
                 total.clicks += bucket.clicks

@@ -3,8 +3,9 @@ import EventStore
 import Foundation
 import GRDB
 import MetaWebhook
-import Projections
 import Testing
+
+@testable import Projections
 
 /// A signed body can carry any value; a stored event can be anything the files hold. None of it
 /// may stop a projection: out-of-range values are kept raw and never scaled, and an event a fold
@@ -201,4 +202,14 @@ func liveProjection(of log: String, chunk: Int) throws -> DatabaseQueue {
         try write(queue) { db in try engine.apply(Array(events[start..<min(start + chunk, events.count)]), db) }
     }
     return queue
+}
+
+/// A skip's reason is shown by health: a database error gives its code and message, not its SQL.
+@Test func aDatabaseErrorsSkipReasonHoldsNoSQL() {
+    let error = DatabaseError(
+        resultCode: .SQLITE_CONSTRAINT, message: "UNIQUE constraint failed: t.k",
+        sql: "INSERT INTO secret_table (k) VALUES (?)", arguments: ["value-from-the-event"])
+    let reason = ProjectionEngine.failed(error)
+    #expect(reason == "could not be applied: SQLite error 19 (UNIQUE constraint failed: t.k)")
+    #expect(!reason.contains("INSERT") && !reason.contains("value-from-the-event"))
 }

@@ -495,10 +495,6 @@ def test_realtime_stats(stack, run):
     check_realtime(stack.api, run)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug (issue 15 report): the metrics projection counts a Meta error once per event that carries it "
-    "(the failed status, delivery.step_failed, delivery.failed: 131047 x3) and realtime twice (status + step); "
-    "strict: once fixed this passes, and the marker must go"))
 def test_errors_are_counted_once(stack, run):
     """Each Meta error once: a `failed` status the saga turns into a step failure and a delivery failure is
     one error, not three."""
