@@ -21,11 +21,16 @@ enum ParameterRules {
         return value
     }
 
-    /// `?contact=` (and a contact in a path): a WhatsApp id, digits only.
+    /// `?contact=` (and a contact in a path): a WhatsApp id (digits) or, for users Meta knows only
+    /// by a business-scoped user id, that id (e.g. `US.13491208655302741918`).
     static func contact(_ text: String?, name: String = "contact") throws(DashboardError) -> String? {
         guard let text else { return nil }
-        guard (1...32).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }) else {
-            throw .badParameter(name, "\(name) must be a WhatsApp id: 1 to 32 digits, no + or spaces")
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+        guard (1...64).contains(text.count), text.allSatisfy({ allowed.contains($0) }) else {
+            throw .badParameter(
+                name,
+                "\(name) must be a WhatsApp id (digits, no + or spaces) or a business-scoped user id "
+                    + "(letters, digits, . _ -), at most 64 characters")
         }
         return text
     }

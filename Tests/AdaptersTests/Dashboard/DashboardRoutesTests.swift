@@ -66,7 +66,7 @@ import Testing
             for (path, parameter) in [
                 ("/api/webhook/conversations?cursor=Zm9yZ2VkLWN1cnNvcg", "cursor"),
                 ("/api/webhook/deliveries?cursor=eyJwIjoxfQ", "cursor"),
-                ("/api/webhook/conversations/abc", "contact"), ("/api/webhook/metrics?day=2026-02-30", "day"),
+                ("/api/webhook/conversations/a~b", "contact"), ("/api/webhook/metrics?day=2026-02-30", "day"),
                 ("/api/webhook/metrics?tz=Asia/Kathmandu", "tz"), ("/api/webhook/templates?from=2026-01-01", "to"),
                 ("/api/webhook/deliveries?state=exploded", "state"), ("/api/webhook/conversations?limit=201", "limit"),
                 ("/api/webhook/conversations/15550000000?limit=1001", "limit"),
