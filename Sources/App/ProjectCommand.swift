@@ -16,8 +16,10 @@ struct ProjectCommand: AsyncParsableCommand {
         do {
             let log = try EventLog.open(directory: data.logDirectory)
             let database = try ProjectionDatabase.openPool(path: data.dataDirectory + "/projections.sqlite")
+            // The settings the projections were built with (as `rebuild` keeps them).
+            let settings = try await database.read { try ProjectionSettings.stored($0) }
             let projector = try Projector(
-                log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()))
+                log: log, database: database, engine: ProjectionEngine(projections: settings.projections()))
             for reset in projector.resets { printError("rebuilding projection \(reset)") }
             let status = projector.status()
             writeAll(to: 1, Array("resumed \(status.appliedPosition) of \(status.logPosition)\n".utf8))

@@ -62,7 +62,17 @@ struct RebuildCommand: AsyncParsableCommand {
             printError("no event log at \(data.logDirectory)")
             throw ExitCodes.noInput
         }
-        let engine = ProjectionEngine(projections: ProjectionSettings().projections())
+        // The settings the live projections were built with (`serve --reporting-time-zone`, say).
+        let settings: ProjectionSettings
+        do {
+            settings = try ProjectionSettings.stored(atPath: livePath)
+        } catch {
+            printError(
+                "cannot read the projections' settings from \(livePath): \(error); rebuild with the defaults "
+                    + "by moving that file away")
+            throw ExitCodes.ioError
+        }
+        let engine = ProjectionEngine(projections: settings.projections())
         let rebuilder = Rebuilder(logDirectory: data.logDirectory, engine: engine)
         do {
             if check {

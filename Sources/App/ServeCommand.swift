@@ -69,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
     var projectionsYieldAbove: Int?
     @Option(name: settingFlag("projections_max_yield_seconds"), help: settingHelp("projections_max_yield_seconds"))
     var projectionsMaxYieldSeconds: Int?
+    @Option(name: settingFlag("reporting_time_zone"), help: settingHelp("reporting_time_zone"))
+    var reportingTimeZone: String?
 
     /// The flags that were given, by setting key: the highest-precedence provider.
     var flagValues: [String: ConfigContent] {
@@ -97,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         values["confirmation_wait_ms"] = confirmationWaitMs.map(ConfigContent.int)
         values["projections_yield_above"] = projectionsYieldAbove.map(ConfigContent.int)
         values["projections_max_yield_seconds"] = projectionsMaxYieldSeconds.map(ConfigContent.int)
+        values["reporting_time_zone"] = reportingTimeZone.map(ConfigContent.string)
         return values
     }
 

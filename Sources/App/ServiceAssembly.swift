@@ -87,7 +87,8 @@ struct ServiceAssembly {
                 projections.yieldAboveEventsPerSecond > 0 ? projections.yieldAboveEventsPerSecond : nil
             projectorConfiguration.maxYield = projections.maxYield
             projector = try Projector(
-                log: log, database: database, engine: ProjectionEngine(projections: ProjectionSettings().projections()),
+                log: log, database: database,
+                engine: ProjectionEngine(projections: configuration.projections.projectionSettings.projections()),
                 configuration: projectorConfiguration)
             // The dashboard API's own read-only connections, only when it listens.
             if dashboard.listens { readers = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath) }
@@ -172,7 +173,7 @@ struct ServiceAssembly {
                     + "token; anyone who can reach this loopback address can read them"
                 logger.warning("\(warning)")
             }
-            dashboard.reportingTimeZone = ProjectionSettings().reportingTimeZone
+            dashboard.reportingTimeZone = configuration.projections.reportingTimeZone
             // Ready once the projections have applied what the log held at start.
             let startHead = log.lastPosition
             let parts = DashboardAPI.Parts(

@@ -27,4 +27,14 @@ import Testing
             #expect(result.stderr.contains("scheme://host[:port]"), "\(result.stderr)")
         }
     }
+
+    @Test func aReportingTimeZoneMustExist() throws {
+        let data = TempDataDirectory()
+        let result = try CLI.run(
+            ["serve", "--data-dir", data.path, "--webhook-port", "0", "--reporting-time-zone", "Mars/Olympus"],
+            environment: Self.environment)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("--reporting-time-zone"), "\(result.stderr)")
+        #expect(result.stderr.contains("'Mars/Olympus' is not a time zone"), "\(result.stderr)")
+    }
 }

@@ -213,3 +213,20 @@ func liveProjection(of log: String, chunk: Int) throws -> DatabaseQueue {
     #expect(reason == "could not be applied: SQLite error 19 (UNIQUE constraint failed: t.k)")
     #expect(!reason.contains("INSERT") && !reason.contains("value-from-the-event"))
 }
+
+/// `rebuild` and `project` keep the settings the projections were built with (serve's reporting
+/// zone), and fall back to the defaults for a file with none or a value that is not valid.
+@Test func storedSettingsAreTheOnesTheProjectionsWereBuiltWith() throws {
+    let data = TempData()
+    var chosen = ProjectionSettings()
+    chosen.reportingTimeZone = "America/Sao_Paulo"
+    chosen.realtimeRetentionHours = 3
+    let queue = try ProjectionDatabase.openScratch(path: data.file("p.sqlite"))
+    try queue.write { db in _ = try ProjectionEngine(projections: chosen.projections()).prepare(db) }
+    #expect(try queue.read { try ProjectionSettings.stored($0) } == chosen)
+    try queue.write { db in
+        try db.execute(sql: "UPDATE projection_state SET settings = 'zone=Mars/Olympus' WHERE name = 'metrics'")
+    }
+    #expect(try queue.read { try ProjectionSettings.stored($0) }.reportingTimeZone == "UTC")
+    #expect(try ProjectionSettings.stored(atPath: data.file("none.sqlite")) == ProjectionSettings())
+}

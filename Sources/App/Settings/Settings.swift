@@ -1,6 +1,7 @@
 import Adapters
 import Configuration
 import EventStore
+import Foundation
 
 /// Every setting, once: the config-file key, the environment variable, the flag, the meaning and
 /// the check. The README's settings table is this list (`clickunlock settings` prints it, and a
@@ -118,6 +119,15 @@ enum Settings {
                 "projections_max_yield_seconds", flag: "--projections-max-yield", "the projections' longest wait",
                 "The longest projections wait out a burst, in seconds behind the log", unit: .seconds(1),
                 unitName: "s", range: 1...3600, example: 7, \.projections.maxYield),
+            .text(
+                "reporting_time_zone", flag: "--reporting-time-zone", "the reporting time zone",
+                "Time zone (IANA name) of the metrics' and template funnel's days beside UTC (`?tz=` of the "
+                    + "dashboard API); `rebuild` keeps the one the projections were built with",
+                example: "America/Sao_Paulo", \.projections.reportingTimeZone,
+                check: { zone in
+                    TimeZone(identifier: zone) == nil
+                        ? "'\(zone)' is not a time zone: give an IANA name such as America/Sao_Paulo or UTC" : nil
+                }),
         ]
     }
 
