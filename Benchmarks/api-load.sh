@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # The dashboard read API under load (issue 15): the projections hold $EVENTS events (default
 # 1,000,000, from signed webhooks sent at full speed first), then signed webhooks keep arriving in
-# the background at about $RATE/s (default 1,000) while wrk -t2 -c64 runs $SECONDS s (default 10) on
+# the background at about $RATE/s (default 1,000) while wrk -t2 -c64 runs $RUN_SECONDS s (default 10) on
 # each route in turn, /healthz first and last as the same run's baseline. Reports requests/s,
 # p50/p99/p99.9, the share of 304s on the If-None-Match path, the background rate actually reached,
 # and the server's RSS. Needs wrk, sqlite3, curl and python3.
 # Usage: Benchmarks/api-load.sh   (BIN=dir: use that dir's clickunlock and IngressCorpus binaries,
-# e.g. another checkout's .build/release; EVENTS=, RATE=, SECONDS=)
+# e.g. another checkout's .build/release; EVENTS=, RATE=, RUN_SECONDS=)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Benchmarks/wrk-cells.sh
 EVENTS=${EVENTS:-1000000}
 RATE=${RATE:-1000}
-SECONDS_EACH=${SECONDS:-10}
+SECONDS_EACH=${RUN_SECONDS:-10}
 for tool in wrk sqlite3 curl python3; do
   command -v $tool >/dev/null || { echo "needs $tool: apt-get install -y $tool" >&2; exit 1; }
 done
