@@ -60,6 +60,18 @@ public struct RealtimeProjection: Projection {
             b.int(latencySum)
             b.int(latencyCount)
         }
+
+        /// Adds `other`'s figures to these (a minute's events, or minutes into a window).
+        mutating func add(_ other: Bucket) {
+            events += other.events
+            clicks += other.clicks
+            completed += other.completed
+            failed += other.failed
+            sent += other.sent
+            errors += other.errors
+            latencySum += other.latencySum
+            latencyCount += other.latencyCount
+        }
     }
 
     struct Delivery: Columns {
@@ -130,16 +142,7 @@ public struct RealtimeProjection: Projection {
                 break
             }
             bucket.errors = Int64(fact.reportedErrors.count)
-            minutes.update(DayKey.minute(milliseconds: time), default: Bucket()) { total in
-                total.events += bucket.events
-                total.clicks += bucket.clicks
-                total.completed += bucket.completed
-                total.failed += bucket.failed
-                total.sent += bucket.sent
-                total.errors += bucket.errors
-                total.latencySum += bucket.latencySum
-                total.latencyCount += bucket.latencyCount
-            }
+            minutes.update(DayKey.minute(milliseconds: time), default: Bucket()) { $0.add(bucket) }
             return understood
         }
 

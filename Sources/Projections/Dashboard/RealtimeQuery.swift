@@ -30,14 +30,7 @@ extension Dashboard {
             var total = RealtimeProjection.Bucket()
             for minute in (last - minutes + 1)...last {
                 guard let bucket = buckets[minute] else { continue }
-                total.events += bucket.events
-                total.clicks += bucket.clicks
-                total.completed += bucket.completed
-                total.failed += bucket.failed
-                total.sent += bucket.sent
-                total.errors += bucket.errors
-                total.latencySum += bucket.latencySum
-                total.latencyCount += bucket.latencyCount
+                total.add(bucket)
             }
             let window = Double(minutes)
             return Rates(
