@@ -44,6 +44,7 @@ DELIVERED, OTHER, THIRD = "15550160001", "15550160002", "15550160003"
 HELLO_KEYS = {"type", "position", "oldest", "heartbeat_seconds", "from"}
 FEED_KEYS = {"clients", "websocket_clients", "sse_clients", "slow_consumer_closes", "frames_sent", "refused",
              "position", "oldest"}
+WINDOW = 20  # the small server's --recent-events
 _numbers = itertools.count(1)
 
 
@@ -180,7 +181,7 @@ class Ws:
 
     def __init__(self, url: str, headers: dict | None = None, subprotocols: list[str] | None = None):
         self.conn = connect(url, additional_headers=AUTH if headers is None else headers, subprotocols=subprotocols,
-                            proxy=None, open_timeout=5, close_timeout=2, max_size=2 ** 22)
+                            proxy=None, open_timeout=5, close_timeout=2, max_size=2 ** 22, legacy=True)
         self.frames: list[tuple[float, dict]] = []
         self.closed: tuple[int | None, str | None] | None = None
         self._changed = threading.Condition()
@@ -463,7 +464,7 @@ def small(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("feed-small")
     (workdir / "data").mkdir()
     serve = Serve(workdir, workdir / "data", free_port(), None,
-                  ["--recent-events", "20", "--feed-max-clients", "2", "--feed-heartbeat", "1"], name="serve-small")
+                  ["--recent-events", str(WINDOW), "--feed-max-clients", "2", "--feed-heartbeat", "1"], name="serve-small")
     yield serve
     serve.stop()
 
@@ -739,6 +740,9 @@ def test_bad_parameters_are_400_before_the_upgrade_and_a_plain_get_is_426(stack)
 
 def test_health_and_metrics_show_the_feed(stack):
     serve = stack.serve
+    # A frame to every client first: an SSE client that went away is only noticed when written to
+    # (test_a_closed_sse_client_is_gone_at_once checks that it is noticed without).
+    post_statuses(serve, OTHER, 1)
     wait_clients(serve, 0)
     before = feed_health(serve)
     clients = [Ws(feed_url(serve)), Ws(feed_url(serve, on_api_port=True))]
@@ -766,7 +770,6 @@ def test_health_and_metrics_show_the_feed(stack):
         for client in clients:
             client.close()
         sse.close()
-    wait_feed(serve, clients=0, websocket_clients=0, sse_clients=0)
 
 
 # --- The small server: heartbeat, reset, capacity, 429, shutdown --------------------------------------------
@@ -793,42 +796,60 @@ def first_after_hello(client: Ws) -> dict:
     return found()[0]
 
 
+def check_reset(serve: Serve, client: Ws, start: int, head: int) -> list[dict]:
+    """`reset` right after hello, then exactly the events after its position (REST's), up to `head`:
+    those events."""
+    reset = first_after_hello(client)
+    assert reset.get("type") == "reset", f"from={start}, window {client.hello['oldest']}-{head}: " \
+                                         f"the frame after hello is {reset}"
+    assert set(reset) == {"type", "oldest", "position", "reason"} and reset["reason"], reset
+    assert reset["oldest"] == client.hello["oldest"], (reset, client.hello)
+    # It continues with the events after its position: those must all still be there (no gap).
+    assert reset["oldest"] - 1 <= reset["position"] <= head, reset
+    expected = recent(serve, reset["position"], head)
+    client.wait(lambda: len(client.events()) >= len(expected), 3)
+    time.sleep(0.2)
+    check_events(client.events(), expected, f"after the reset of from={start}")
+    return expected
+
+
 def test_reset_when_from_is_outside_the_window(small):
-    for _ in range(3):
+    for _ in range(WINDOW // 11 + 2):
         post_statuses(small, OTHER, 10)
     head = settle(small)
-    assert head >= 33
+    assert head >= WINDOW + 11
     old = Ws(feed_url(small, **{"from": 0}))
     try:
         hello = old.hello
-        assert (hello["from"], hello["position"], hello["oldest"]) == (0, head, head - 19), hello
-        reset = first_after_hello(old)
-        assert reset.get("type") == "reset", f"from=0 with a 20-event window: the second frame is {reset}"
-        assert set(reset) == {"type", "oldest", "position", "reason"} and reset["reason"], reset
-        assert (reset["oldest"], reset["position"]) == (head - 19, head), reset
+        kept = recent(small, 0, head)[0]["position"]
+        assert kept == head - WINDOW + 1, f"/events/recent keeps {kept}-{head} with --recent-events {WINDOW}"
+        assert (hello["from"], hello["position"]) == (0, head), hello
+        assert hello["oldest"] == kept, f"hello's oldest is {hello['oldest']}, /events/recent keeps {kept}-{head} " \
+                                        f"(--recent-events {WINDOW})"
+        window = check_reset(small, old, 0, head)
         webhook = post_statuses(small, OTHER, 3)
         assert old.arrival(webhook) < ARRIVAL
-        check_events(old.events(), recent(small, head, head + 4), "after reset")
+        check_events(old.events(), window + recent(small, head, head + 4), "after the reset, live")
     finally:
         old.close()
     wait_clients(small, 0)
     head += 4
-    oldest = head - 19
+    oldest = head - WINDOW + 1
     # from = oldest - 1 is the oldest gap-free resume: no reset, the whole window.
     edge = Ws(feed_url(small, **{"from": oldest - 1}))
     try:
-        assert edge.wait(lambda: len(edge.events()) >= 20, 3), f"frames: {[f for _, f in edge.frames][:3]}"
+        assert edge.hello["oldest"] == oldest, edge.hello
+        assert edge.wait(lambda: len(edge.events()) >= WINDOW, 3), f"frames: {[f for _, f in edge.frames][:3]}"
         assert not edge.of_type("reset"), edge.of_type("reset")
         check_events(edge.events(), recent(small, oldest - 1, head), "from=oldest-1")
     finally:
         edge.close()
     wait_clients(small, 0)
+    # One older than that, and one newer than the feed has: reset.
     for start in (oldest - 2, head + 100):
         client = Ws(feed_url(small, **{"from": start}))
         try:
-            frame = first_after_hello(client)
-            assert frame.get("type") == "reset" and frame["position"] == head, f"from={start}: {frame}"
-            assert not client.events(), client.events()[:2]
+            check_reset(small, client, start, head)
         finally:
             client.close()
         wait_clients(small, 0)
@@ -850,12 +871,12 @@ def test_capacity_refuses_with_503_before_the_upgrade(small):
         feed = feed_health(small)
         assert feed["refused"] == refused + 2 and feed["clients"] == 2, feed
         assert metrics(small).get('clickunlock_feed_refused_total{reason="capacity"}') == refused + 2
+        clients.pop().close()
+        wait_clients(small, 1)
+        clients.append(Ws(feed_url(small)))  # room again
     finally:
-        clients[0].close()
-    wait_clients(small, 1)
-    again = Ws(feed_url(small))  # room again
-    again.close()
-    clients[1].close()
+        for client in clients:
+            client.close()
     wait_clients(small, 0)
 
 
@@ -937,3 +958,17 @@ def test_a_slow_consumer_is_closed_with_4008_and_resumes_without_a_gap(slow):
     finally:
         fast.close()
         stalled.sock.close()
+
+
+# --- Last, as it fails with -x while the server notices a closed SSE client only when it writes to it ----------
+
+
+def test_a_closed_sse_client_is_gone_at_once(stack):
+    serve = stack.serve
+    post_statuses(serve, OTHER, 1)  # a frame to every client: any closed one is noticed
+    wait_clients(serve, 0)
+    sse = Sse(serve)
+    sse.hello()
+    wait_feed(serve, clients=1, sse_clients=1)
+    sse.close()
+    wait_feed(serve, timeout=2, clients=0, sse_clients=0)  # before the next frame (heartbeat: 15 s)
