@@ -334,7 +334,10 @@ def read_frames(sock: socket.socket, buffered: bytes, timeout: float = 10):
 
     def need(count: int) -> bool:
         while len(data) < count:
-            chunk = sock.recv(1 << 20)
+            try:
+                chunk = sock.recv(1 << 20)
+            except ConnectionResetError:
+                return False
             if not chunk:
                 return False
             data.extend(chunk)
@@ -366,6 +369,60 @@ def read_frames(sock: socket.socket, buffered: bytes, timeout: float = 10):
         message.extend(payload)
         if fin:
             yield message_opcode, bytes(message)
+
+
+def stalled_stream(serve: Serve) -> socket.socket:
+    """An SSE request over a socket with small buffers that then reads nothing."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1000)
+    sock.connect(("127.0.0.1", int(serve.api_url.rsplit(":", 1)[1])))
+    sock.sendall(f"GET /api/webhook/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 f"Authorization: Bearer {DASHBOARD_TOKEN}\r\n\r\n".encode())
+    return sock
+
+
+def read_stream(sock: socket.socket, timeout: float = 10) -> list[dict]:
+    """The messages of an SSE answer read from `sock` until its end (chunked or not): each
+    {'event','data' (parsed),'id'} as present."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(1 << 20)
+        assert chunk, "the event stream ended before its head"
+        data += chunk
+    head, data = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200"), head[:100]
+    body = b""
+    if b"transfer-encoding: chunked" in head.lower():
+        while True:
+            while b"\r\n" not in data:
+                chunk = sock.recv(1 << 20)
+                assert chunk, "the event stream ended inside a chunk"
+                data += chunk
+            size_line, data = data.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            while len(data) < size + 2:
+                chunk = sock.recv(1 << 20)
+                assert chunk, "the event stream ended inside a chunk"
+                data += chunk
+            if size == 0:
+                break
+            body, data = body + data[:size], data[size + 2:]
+    else:
+        body = data
+        while chunk := sock.recv(1 << 20):
+            body += chunk
+    messages = []
+    for block in body.decode().split("\n\n"):
+        fields = {}
+        for line in block.split("\n"):
+            name, _, value = line.partition(": ")
+            if name and not name.startswith(":"):
+                fields[name] = json.loads(value) if name == "data" else value
+        if fields:
+            messages.append(fields)
+    return messages
 
 
 class Sse:
@@ -464,7 +521,8 @@ def small(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("feed-small")
     (workdir / "data").mkdir()
     serve = Serve(workdir, workdir / "data", free_port(), None,
-                  ["--recent-events", str(WINDOW), "--feed-max-clients", "2", "--feed-heartbeat", "1"], name="serve-small")
+                  ["--recent-events", str(WINDOW), "--feed-max-clients", "2", "--feed-heartbeat", "1",
+                   "--feed-ping-timeout", "2"], name="serve-small")
     yield serve
     serve.stop()
 
@@ -890,6 +948,24 @@ def test_repeated_wrong_tokens_get_429(small):
     assert right.status == 101, f"the right token after wrong ones: {right.status}"
 
 
+def test_a_client_that_answers_no_ping_is_closed(small):
+    """--feed-ping-timeout 2: pings every second; a client that reads them but never answers is closed."""
+    wait_clients(small, 0)
+    silent = upgrade(small.ws_port, "/", AUTH)
+    assert silent.status == 101, silent.status
+    try:
+        started = time.monotonic()
+        opcodes = [opcode for opcode, _ in read_frames(silent.sock, silent.rest, timeout=6)]
+        took = time.monotonic() - started
+        assert 9 in opcodes, f"no ping in {took:.1f} s: {opcodes}"
+        assert took < 5, f"a client answering no ping was closed after {took:.1f} s (--feed-ping-timeout 2)"
+    except TimeoutError:
+        pytest.fail("a client answering no ping was still open after 6 s (--feed-ping-timeout 2)")
+    finally:
+        silent.sock.close()
+    wait_clients(small, 0)
+
+
 def test_shutdown_closes_clients_with_1001(small):
     wait_clients(small, 0)
     client = Ws(feed_url(small))
@@ -960,15 +1036,59 @@ def test_a_slow_consumer_is_closed_with_4008_and_resumes_without_a_gap(slow):
         stalled.sock.close()
 
 
+def test_a_slow_sse_client_gets_a_final_close_and_resumes_with_last_event_id(slow):
+    start = settle(slow)
+    closes = feed_health(slow)["slow_consumer_closes"]
+    fast = Ws(feed_url(slow))
+    stalled = stalled_stream(slow)
+    try:
+        wait_feed(slow, sse_clients=1)
+        for _ in range(60):
+            assert fast.arrival(post_statuses(slow, OTHER, 25)) < ARRIVAL
+            if feed_health(slow)["slow_consumer_closes"] > closes:
+                break
+        wait_feed(slow, slow_consumer_closes=closes + 1, sse_clients=0)
+        messages = read_stream(stalled)
+        assert messages[0] == {"retry": "2000"} and messages[1]["event"] == "hello", messages[:2]
+        written = [m for m in messages if m.get("event") == "event"]
+        assert all(m["id"] == str(m["data"]["position"]) for m in written)
+        last = int(written[-1]["id"]) if written else messages[1]["data"]["position"]
+        check_events([m["data"] for m in written], recent(slow, start, last), "the slow SSE client")
+        final = messages[-1]
+        if final.get("event") == "close":  # "if it can"
+            assert final["data"] == {"code": 4008, "reason": f"slow consumer, resume from {last}"}, final
+        head = settle(slow)
+        resumed = Sse(slow, headers={**AUTH, "Last-Event-ID": str(last)})
+        try:
+            assert resumed.hello()["from"] == last
+            resumed.until(lambda: resumed.events() and resumed.events()[-1]["position"] >= head)
+            check_events([m["data"] for m in written] + resumed.events(), recent(slow, start, head),
+                         "the slow SSE client, resumed")
+        finally:
+            resumed.close()
+    finally:
+        fast.close()
+        stalled.close()
+
+
 # --- Last, as it fails with -x while the server notices a closed SSE client only when it writes to it ----------
 
 
-def test_a_closed_sse_client_is_gone_at_once(stack):
-    serve = stack.serve
-    post_statuses(serve, OTHER, 1)  # a frame to every client: any closed one is noticed
-    wait_clients(serve, 0)
-    sse = Sse(serve)
+@pytest.fixture(scope="module")
+def quiet(tmp_path_factory):
+    """A server with no traffic: nothing is written to its clients but the heartbeat (every 15 s)."""
+    workdir = tmp_path_factory.mktemp("feed-quiet")
+    (workdir / "data").mkdir()
+    serve = Serve(workdir, workdir / "data", free_port(), None, name="serve-quiet")
+    yield serve
+    serve.stop()
+
+
+def test_a_closed_sse_client_is_gone_at_once(quiet):
+    sse = Sse(quiet)
     sse.hello()
-    wait_feed(serve, clients=1, sse_clients=1)
+    wait_feed(quiet, clients=1, sse_clients=1)
     sse.close()
-    wait_feed(serve, timeout=2, clients=0, sse_clients=0)  # before the next frame (heartbeat: 15 s)
+    # Not only at the next frame written to it (the heartbeat, 15 s later): it holds a place
+    # (--feed-max-clients) and is counted as connected until then.
+    wait_feed(quiet, timeout=2, clients=0, sse_clients=0)
