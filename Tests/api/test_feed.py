@@ -4,9 +4,11 @@ stream at `/api/webhook/events/stream`. Every `event` frame is compared with the
 `GET /api/webhook/events/recent` at the same position, so "in order, no gap, no duplicate" is checked
 against the server's own answer, not against a count.
 
-Three servers: `stack` (graph-sim + serve, deliveries on: the delivery.* events the filters need),
-`small` (no simulator; a 20-event window, 2 clients at most, a 1 s heartbeat; ends with SIGTERM) and
-`slow` (no simulator; a small per-client queue, for the slow consumer)."""
+Four servers: `stack` (graph-sim + serve, deliveries on: the delivery.* events the filters need),
+`small` (no simulator; a 20-event window, 2 clients at most, a 1 s heartbeat, a 2 s ping timeout;
+ends with SIGTERM), `slow` (no simulator; a 100-frame queue per client, for slow consumers) and
+`quiet` (no traffic at all). Slow consumers are plain sockets with small TCP buffers (and a small MSS,
+which keeps the server's send buffer small too), so that a client that stops reading really blocks."""
 
 from __future__ import annotations
 
