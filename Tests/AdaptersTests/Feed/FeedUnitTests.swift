@@ -133,7 +133,8 @@ import Testing
             buffer: EventStream.encode(FeedFrame.hello(position: 1, oldest: 1, heartbeatSeconds: 15, from: nil)))
         #expect(
             hello
-                == "event: hello\ndata: {\"type\":\"hello\",\"position\":1,\"oldest\":1,\"heartbeat_seconds\":15,\"from\":null}\n\n"
+                == "event: hello\ndata: {\"type\":\"hello\",\"position\":1,\"oldest\":1,"
+                + "\"heartbeat_seconds\":15,\"from\":null}\n\n"
         )
     }
 }
