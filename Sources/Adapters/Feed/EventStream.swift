@@ -37,7 +37,7 @@ enum EventStream {
         let progress = FeedDelivery.Progress(subscription.start)
         let output = Output(writer)
         var peerGone: (@Sendable () async -> Void)?
-        if let watch { peerGone = { _ = try? await watch.peerGone.get() } }
+        if let watch { peerGone = { await watch.waitUntilGone() } }
         let ended = await FeedDelivery.run(
             subscription, hub: hub, progress: progress, write: { frame in try await output.write(encode(frame)) },
             peerGone: peerGone)
