@@ -23,7 +23,8 @@ final class ServeProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         // A free feed port: tests run side by side, and the default (3001) would be shared.
         let base = [
-            "serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1", "--ws-port", "0",
+            "serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1",
+            "--ws-port", "0",
         ]
         process.arguments = base + arguments
         process.environment = [
