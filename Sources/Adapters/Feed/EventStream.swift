@@ -39,7 +39,14 @@ enum EventStream {
         var peerGone: (@Sendable () async -> Void)?
         if let watch { peerGone = { await watch.waitUntilGone() } }
         let ended = await FeedDelivery.run(
-            subscription, hub: hub, progress: progress, write: { frame in try await output.write(encode(frame)) },
+            subscription, hub: hub, progress: progress,
+            write: { frames, progress in
+                // One at a time: a write cut short by the client's end must not count frames not sent.
+                for frame in frames {
+                    try await output.write(encode(frame))
+                    progress.wrote(frame)
+                }
+            },
             peerGone: peerGone)
         switch ended {
         case .slowConsumer:

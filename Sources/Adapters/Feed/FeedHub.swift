@@ -275,6 +275,8 @@ public final class FeedHub: Service, Sendable {
         for await _ in signals {
             do {
                 try await publish()
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error(
                     "live feed: reading the new events failed (\(type(of: error))); retrying at the next commit")
@@ -293,6 +295,8 @@ public final class FeedHub: Service, Sendable {
                     nextHeartbeat = clock.now + configuration.heartbeat
                     try publishHeartbeat()
                 }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error("live feed: reading the realtime figures failed (\(type(of: error)))")
             }
