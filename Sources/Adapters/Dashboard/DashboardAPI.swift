@@ -5,7 +5,7 @@ public import Logging
 public import NIOCore
 
 /// The dashboard port (`--api-host`, default 127.0.0.1; `--api-port`, default 3002): the read API
-/// over the projections, the probes and the operator's actions, behind the frame
+/// over the projections, the probes, the operator's actions and the web dashboard (`/`), behind the frame
 /// (`DashboardFrame`: errors, bounds, CORS, the token, security headers).
 public enum DashboardAPI {
     public struct Configuration: Sendable {
@@ -88,6 +88,7 @@ public enum DashboardAPI {
             ProbeRoutes.routes(ready: parts.ready) + [TemplateSendRoute.route(templates: parts.templates)]
             + SummaryRoutes.routes(answers, reportingZone: zone) + ListRoutes.routes(answers, reportingZone: zone)
             + [health.route, ServiceRoutes.prometheus(parts.telemetry), ServiceRoutes.openAPI()]
+            + WebRoutes.routes(page: WebPage(open: configuration.open, reportingTimeZone: zone))
         return try router(configuration: configuration, routes: routes, logger: logger)
     }
 
