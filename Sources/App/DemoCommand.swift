@@ -38,6 +38,8 @@ struct DemoCommand: AsyncParsableCommand {
             up for this run (or CLICKUNLOCK_DASHBOARD_TOKEN when that is set).
             """)
     var apiPort = 0
+    @Option(name: .customLong("ws-port"), help: "The live feed's own WebSocket port (default 0: a free one).")
+    var wsPort = 0
     @Flag(name: .customLong("dashboard-open"), help: "Serve the dashboard without a token (loopback only).")
     var dashboardOpen = false
     @Flag(help: "Print only the dashboard's address (for scripts); no banner, no summary line.") var quiet = false
@@ -63,7 +65,8 @@ struct DemoCommand: AsyncParsableCommand {
         try prepareDirectory()
         guard let simPort = simPort == 0 ? freeLocalPort() : simPort,
             let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort,
-            let apiPort = apiPort == 0 ? freeLocalPort() : apiPort
+            let apiPort = apiPort == 0 ? freeLocalPort() : apiPort,
+            let wsPort = wsPort == 0 ? freeLocalPort() : wsPort
         else {
             printError("no free local port for the demo")
             throw ExitCodes.ioError
@@ -94,6 +97,7 @@ struct DemoCommand: AsyncParsableCommand {
                 "phone_number_ids": .stringArray([number]), "graph_base_url": .string("http://127.0.0.1:\(simPort)"),
                 "confirmation_wait_ms": .int(10_000), "authorized_contacts": .stringArray(crowd.authorized),
                 "api_host": .string("127.0.0.1"), "api_port": .int(apiPort), "dashboard_open": .bool(dashboardOpen),
+                "ws_port": .int(wsPort),
             ].merging(dashboardToken.map { ["dashboard_token": .string($0)] } ?? [:]) { _, demo in demo }
         )
         var settings: ServiceConfiguration
@@ -131,7 +135,8 @@ struct DemoCommand: AsyncParsableCommand {
                 logger: logger))
 
         let dashboard = DemoDashboard(
-            port: apiPort, token: dashboardToken, tokenFromEnvironment: givenToken != nil && !dashboardOpen)
+            port: apiPort, feedPort: wsPort, token: dashboardToken,
+            tokenFromEnvironment: givenToken != nil && !dashboardOpen)
         let quiet = self.quiet
         let dataDirectory = self.dataDirectory
         let contacts = self.contacts

@@ -3,6 +3,8 @@
 /// API calls to try with `curl`.
 struct DemoDashboard {
     let port: Int
+    /// The live feed's own port (the dashboard port serves it too, at `/api/webhook/ws`).
+    let feedPort: Int
     /// The dashboard token (`nil`: the dashboard is open).
     let token: String?
     /// The token came from CLICKUNLOCK_DASHBOARD_TOKEN: the operator has it; it is not printed.
@@ -35,5 +37,7 @@ struct DemoDashboard {
         printNow("    curl\(auth) '\(base)/api/webhook/events/recent?limit=20&type=delivery.'")
         printNow("    curl\(auth) '\(base)/api/webhook/deliveries?format=csv'")
         printNow("    curl \(base)/readyz")
+        printNow(
+            "  live feed         ws://127.0.0.1:\(feedPort)/ and ws://127.0.0.1:\(port)/api/webhook/ws (same token)")
     }
 }

@@ -135,6 +135,8 @@ class Browser:
     def screenshot(self, name: str, width: int, height: int = 900) -> Path:
         OUTPUT.mkdir(parents=True, exist_ok=True)
         self.driver.set_window_size(width, height)
+        self.js("document.activeElement?.blur(); window.scrollTo(0, 0);"
+                "for (const list of document.querySelectorAll('.events')) list.scrollTop = 0")
         time.sleep(0.4)  # the chart redraws for the new width
         full = self.js("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
         self.driver.set_window_size(width, min(max(height, full + 120), 4000))

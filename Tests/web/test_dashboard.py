@@ -1,7 +1,7 @@
 """The web dashboard in a real browser (headless Chromium), against a real service after the API suite's
 known sequence: sign-in, the figures against the API's at the same position, a tap live within 2 s, the
-page's console and every request it made, screenshots, and a restart it recovers from by itself. The tests
-run in this order on one page."""
+page's console and every request it made, screenshots, a restart it recovers from by itself, and an open
+dashboard (no token). The tests run in this order on one page."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from selenium.webdriver.common.keys import Keys
 
 import scenario
 from conftest import OUTPUT, Stack
-from harness import ACCESS_TOKEN, APP_SECRET, BINARY, DASHBOARD_TOKEN, PHONE_NUMBER_ID, tap_body
+from harness import ACCESS_TOKEN, APP_SECRET, BINARY, DASHBOARD_TOKEN, PHONE_NUMBER_ID, Child, tap_body
 from scenario import A, B, D, TEMPLATE
 
 # The dashboard's live feed (WebSocket) on a free port of its own too, not the default 3001.
-SERVE_ARGS = scenario.SERVE_ARGS  # TEMP: + ["--ws-port", "0"] once the feed is merged
+SERVE_ARGS = scenario.SERVE_ARGS + ["--ws-port", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +68,17 @@ def test_a_wrong_token_is_refused_and_the_right_one_signs_in(stack, browser):
     assert browser.js("return sessionStorage.getItem('clickunlock.dashboard-token')") == DASHBOARD_TOKEN
     browser.wait(lambda d: feed_state(browser) == "live", 10, "the live feed did not connect")
 
-    # The one-click link of the demo: the token in the fragment, which the browser never sends.
-    browser.js("sessionStorage.clear()")
-    browser.driver.get(stack.base_url + "/#token=" + DASHBOARD_TOKEN)
-    browser.wait(lambda d: d.find_element(By.ID, "app").is_displayed())
-    assert DASHBOARD_TOKEN not in browser.driver.current_url
-    browser.wait(lambda d: feed_state(browser) == "live", 10)
+    # The one-click link of the demo: the token in the fragment, which the browser never sends; opened
+    # afresh, and followed from the open page (the same document: no reload).
+    for load in ("about:blank", None):
+        browser.js("sessionStorage.clear()")
+        if load:
+            browser.driver.get(load)
+        browser.driver.get(stack.base_url + "/#token=" + DASHBOARD_TOKEN)
+        browser.wait(lambda d: d.find_element(By.ID, "app").is_displayed())
+        browser.wait(lambda d: DASHBOARD_TOKEN not in d.current_url, 5, "the token stayed in the address bar")
+        assert browser.js("return sessionStorage.getItem('clickunlock.dashboard-token')") == DASHBOARD_TOKEN
+        browser.wait(lambda d: feed_state(browser) == "live", 10)
     browser.collect()
     for record in browser.requests.values():
         assert DASHBOARD_TOKEN not in record.get("url", ""), f"the token is in a URL: {record}"
@@ -206,6 +211,7 @@ def test_after_a_restart_the_page_reconnects_and_shows_what_it_missed_once(stack
     browser.wait(lambda d: len(shown(browser)) > 0)
     before = shown(browser)
     newest = max(before)
+    browser.forget()
 
     assert stack.stop_serve() == 0
     browser.wait(lambda d: feed_state(browser) in ("reconnecting", "connecting"), 10, "the page did not notice")
@@ -229,7 +235,34 @@ def test_after_a_restart_the_page_reconnects_and_shows_what_it_missed_once(stack
     after = shown(browser)
     assert len(after) == len(set(after)), "an event is shown twice after the reconnection"
     assert set(before) <= set(after)
+    # It resumed from the last position it showed (`?from=`), not by reloading through the API.
+    browser.collect()
+    sockets = [r["url"] for r in browser.requests.values() if r.get("url", "").startswith("ws://")]
+    assert sockets and all(url.endswith(f"/api/webhook/ws?from={newest}") for url in sockets), sockets
+    assert not [r for r in browser.requests.values() if "/events/recent" in r.get("url", "")]
     types = browser.js("return [...document.querySelectorAll('#events-list li[data-position]')]"
                        ".filter((li) => Number(li.dataset.position) > arguments[0]).map((li) => li.dataset.type)",
                        newest)
     assert types.count("template.sent") == 2
+
+
+def test_an_open_dashboard_needs_no_sign_in(stack, browser):
+    """`serve --dashboard-open` (loopback, no token set): the page opens on the data, the feed goes live."""
+    assert stack.stop_serve() == 0
+    open_serve = Child("serve-open", ["serve", "--data-dir", str(stack.data_dir), "--host", "127.0.0.1",
+                                      "--webhook-port", str(stack.webhook_port), "--api-port", str(stack.api_port),
+                                      "--ws-port", "0", "--dashboard-open"],
+                       {"WHATSAPP_APP_SECRET": APP_SECRET, "LOG_LEVEL": "warning"}, stack.workdir)
+    try:
+        open_serve.wait_for_line("ready api-port=")
+        browser.driver.get("about:blank")
+        browser.driver.get(stack.base_url + "/#/")
+        browser.js("sessionStorage.clear()")
+        browser.driver.refresh()
+        browser.wait(lambda d: d.find_element(By.ID, "app").is_displayed(), 10, "the open dashboard asked for a token")
+        assert not browser.driver.find_element(By.ID, "signin").is_displayed()
+        assert not browser.driver.find_element(By.ID, "signout").is_displayed()
+        browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#funnel li[data-step]"), 10)
+        browser.wait(lambda d: feed_state(browser) == "live", 10, "the feed did not go live without a token")
+    finally:
+        assert open_serve.stop() == 0

@@ -214,6 +214,7 @@ class Session {
   }
 
   route() {
+    if (window.location.hash.startsWith('#token=')) return;  // onFragment signs in again
     const parts = (window.location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
     const main = document.getElementById('main');
     this.view?.unmount?.();
@@ -243,7 +244,16 @@ class Session {
   }
 }
 
+/** The one-click link followed while this page is open (the same document: no reload). */
+function onFragment() {
+  const token = takeTokenFromFragment();
+  if (!token) return;
+  storeToken(token);
+  start(token);
+}
+
 function boot() {
+  window.addEventListener('hashchange', onFragment);
   document.getElementById('signin-form').addEventListener('submit', signIn);
   document.getElementById('signout').addEventListener('click', () => signOut());
   const fromFragment = takeTokenFromFragment();

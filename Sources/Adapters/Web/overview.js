@@ -46,11 +46,11 @@ export function overviewView(context, main) {
     h('div', {class: 'grid'},
       card('The day', {id: 'day-card', wide: true}, figures),
       funnelCard,
-      deliveriesCard,
       card('Last hour, per minute', {id: 'chart', sub: 'taps and deliveries'}, chart,
         h('div', {class: 'legend'}, h('span', {}, h('span', {class: 'key clicks'}), 'taps'),
           h('span', {}, h('span', {class: 'key delivered'}), 'deliveries completed'),
           h('span', {}, h('span', {class: 'key failed'}), 'deliveries failed'))),
+      deliveriesCard,
       events.element));
 
   let series = null;
