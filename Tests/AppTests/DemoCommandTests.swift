@@ -49,7 +49,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = [
-            "demo", "--data-dir", data.path, "--contacts", "2", "--duration", "3", "--quiet", "--no-faults",
+            "demo", "--data-dir", data.path, "--contacts", "2", "--duration", "60", "--quiet", "--no-faults",
         ]
         process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "CLICKUNLOCK_DASHBOARD_TOKEN" }
         let out = Pipe()
@@ -87,6 +87,7 @@ import Testing
         try await http.shutdown()
 
         let rest = CLI.Collector(out.fileHandleForReading)
+        kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(String(decoding: rest.wait(), as: UTF8.self).isEmpty, "--quiet prints the address only")
