@@ -1,7 +1,7 @@
 """The web dashboard in a real browser (headless Chromium), against a real service after the API suite's
 known sequence: sign-in, the figures against the API's at the same position, a tap live within 2 s, the
-page's console and every request it made, screenshots, a restart it recovers from by itself, and an open
-dashboard (no token). The tests run in this order on one page."""
+page's console and every request it made, screenshots, a restart it recovers from by itself (resuming, or
+reloading after a `reset`), and an open dashboard (no token). The tests run in this order on one page."""
 
 from __future__ import annotations
 
@@ -216,15 +216,7 @@ def test_after_a_restart_the_page_reconnects_and_shows_what_it_missed_once(stack
     assert stack.stop_serve() == 0
     browser.wait(lambda d: feed_state(browser) in ("reconnecting", "connecting"), 10, "the page did not notice")
     # While the service is down, the template goes out again to A and B: events the page has not seen.
-    recipients = stack.workdir / "recipients.txt"
-    recipients.write_text(f"{A}\n{B}\n")
-    sent = subprocess.run(
-        [str(BINARY), "send-template", "--data-dir", str(stack.data_dir), "--recipients-file", str(recipients),
-         "--force", "--graph-base-url", stack.sim.base_url],
-        env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "error", "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
-             "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_APP_SECRET": APP_SECRET},
-        capture_output=True, text=True, timeout=60)
-    assert sent.returncode == 0, sent.stderr
+    send_template_while_down(stack, [A, B])
     stack.start()
     browser.wait(lambda d: feed_state(browser) == "live", 15, "the page did not reconnect by itself")
 
@@ -244,6 +236,45 @@ def test_after_a_restart_the_page_reconnects_and_shows_what_it_missed_once(stack
                        ".filter((li) => Number(li.dataset.position) > arguments[0]).map((li) => li.dataset.type)",
                        newest)
     assert types.count("template.sent") == 2
+
+
+def send_template_while_down(stack, recipients: list[str]) -> None:
+    """`send-template` writing the log itself (the service stopped): events the page has not seen."""
+    listed = stack.workdir / "recipients.txt"
+    listed.write_text("".join(f"{contact}\n" for contact in recipients))
+    sent = subprocess.run(
+        [str(BINARY), "send-template", "--data-dir", str(stack.data_dir), "--recipients-file", str(listed),
+         "--force", "--graph-base-url", stack.sim.base_url],
+        env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "error", "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
+             "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_APP_SECRET": APP_SECRET},
+        capture_output=True, text=True, timeout=60)
+    assert sent.returncode == 0, sent.stderr
+
+
+def test_a_reset_past_the_feeds_window_reloads_through_the_api(stack, browser):
+    """Back with a window of 2 events, the feed cannot resume from the page's position: it says `reset`,
+    and the page reloads the latest events through the API, each shown once."""
+    browser.wait(lambda d: feed_state(browser) == "live", 10)
+    newest = max(shown(browser))
+    assert stack.stop_serve() == 0
+    send_template_while_down(stack, [A, B, D])
+    browser.forget()
+    normal = stack.serve_args
+    stack.serve_args = normal + ["--recent-events", "2"]
+    try:
+        stack.start()
+    finally:
+        stack.serve_args = normal
+    browser.wait(lambda d: feed_state(browser) == "live", 15, "the page did not reconnect by itself")
+    latest = stack.api.json("/api/webhook/events/recent", {"limit": 2})["events"]
+    assert len(latest) == 2 and min(event["position"] for event in latest) > newest + 1
+    browser.wait(lambda d: {event["position"] for event in latest} <= set(shown(browser)), 5,
+                 "the page did not reload the latest events after the reset")
+    after = shown(browser)
+    assert len(after) == len(set(after)), "an event is shown twice after the reset"
+    browser.collect()
+    reloads = [r for r in browser.requests.values() if "/api/webhook/events/recent" in r.get("url", "")]
+    assert reloads and all(r.get("status") in (200, 304) for r in reloads), reloads
 
 
 def test_an_open_dashboard_needs_no_sign_in(stack, browser):

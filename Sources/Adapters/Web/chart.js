@@ -34,7 +34,8 @@ export function minuteChart(series, width = 720) {
     svg('line', {class: 'grid-line', x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(value), y2: y(value)}),
     svg('text', {class: 'axis-label', x: MARGIN.left - 6, y: y(value) + 4, 'text-anchor': 'end'}, int(value)),
   ]);
-  const ticks = series.map((minute, index) => (index % 15 === 0 || index === series.length - 1)
+  const every = WIDTH < 520 ? 30 : 15;  // fewer time labels when narrow, so that they never overlap
+  const ticks = series.map((minute, index) => (index % every === 0 || index === series.length - 1)
     ? svg('text', {class: 'axis-label', x: x(index) + step / 2, y: HEIGHT - 8,
       'text-anchor': index === 0 ? 'start' : index === series.length - 1 ? 'end' : 'middle'}, hourMinute(minute.minute))
     : null);

@@ -177,11 +177,11 @@ function renderDeliveries(element, answer, failed) {
     h('h3', {class: 'template-name'}, 'Meta errors by code'),
     errors.length
       ? h('div', {class: 'table-wrap'}, h('table', {id: 'errors-table'},
-        h('thead', {}, h('tr', {}, h('th', {}, 'code'), h('th', {class: 'num'}, 'count'), h('th', {}, 'meaning'),
-          h('th', {}, 'what to do'))),
+        h('thead', {}, h('tr', {}, h('th', {}, 'code'), h('th', {class: 'num'}, 'count'),
+          h('th', {}, 'meaning, and what to do'))),
         h('tbody', {}, errors.map((error) => h('tr', {'data-code': error.code},
           h('td', {class: 'mono'}, String(error.code)), h('td', {class: 'num', 'data-value': error.count}, int(error.count)),
-          h('td', {}, error.meaning), h('td', {}, adviceFor(error.code)))))))
+          h('td', {}, h('div', {}, error.meaning), h('div', {class: 'advice'}, adviceFor(error.code))))))))
       : h('p', {class: 'empty'}, 'No Meta error on this day.'),
     failed && failed.deliveries.length
       ? [h('h3', {class: 'template-name'}, 'Latest failed deliveries'),
