@@ -34,12 +34,12 @@ struct DemoCrowd: Sendable {
         guard faults else { return simulator }
         // About one message in a hundred fails later with 131047, one in a hundred and fifty times
         // out after being accepted (the service reconciles it from its statuses), and every minute,
-        // from 20 s on, the number's throughput limit answers 130429 for 5 s (a round always falls
-        // in it; the service backs off and retries).
+        // from 20 s on, the number's throughput limit answers 130429 for 8 s: the templates of the
+        // rounds in it fail, and the content of the taps just before is retried after it.
         simulator.faults.asyncWindowClosedRate = 0.01
         simulator.faults.timeoutAfterAcceptRate = 0.007
         simulator.faults.hangMs = 16_000
-        simulator.faults.schedules = [.init(code: 130429, periodMs: 60_000, activeMs: 5_000, offsetMs: 20_000)]
+        simulator.faults.schedules = [.init(code: 130429, periodMs: 60_000, activeMs: 8_000, offsetMs: 20_000)]
         return simulator
     }
 
