@@ -38,6 +38,8 @@ struct DemoDashboard {
         printNow("    curl\(auth) '\(base)/api/webhook/deliveries?format=csv'")
         printNow("    curl \(base)/readyz")
         printNow(
-            "  live feed         ws://127.0.0.1:\(feedPort)/ and ws://127.0.0.1:\(port)/api/webhook/ws (same token)")
+            "  live feed         ws://127.0.0.1:\(feedPort)/ and ws://127.0.0.1:\(port)/api/webhook/ws (same token); "
+                + "the same as events:")
+        printNow("    curl -N\(auth) \(base)/api/webhook/events/stream")
     }
 }

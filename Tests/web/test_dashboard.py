@@ -18,8 +18,7 @@ from conftest import OUTPUT, Stack
 from harness import ACCESS_TOKEN, APP_SECRET, BINARY, DASHBOARD_TOKEN, PHONE_NUMBER_ID, Child, tap_body
 from scenario import A, B, D, TEMPLATE
 
-# The dashboard's live feed (WebSocket) on a free port of its own too, not the default 3001.
-SERVE_ARGS = scenario.SERVE_ARGS + ["--ws-port", "0"]
+SERVE_ARGS = scenario.SERVE_ARGS  # (the harness gives the feed a free port of its own)
 
 
 @pytest.fixture(scope="module")
