@@ -113,7 +113,7 @@ import Testing
         let running = try await Running({ $0.windowSize = 3 })
         var last: UInt64 = 0
         for n in 1...4 { last = try await running.fixture.append(tap("wamid.W\(n)")) }
-        try await Task.sleep(for: .milliseconds(200))  // the hub read the last commit
+        #expect(await eventually { running.hub.figures.position == last })  // the hub read the last commit
         let old = try running.hub.subscribe(FeedRequest(query: "from=0"), transport: .websocket)
         let reset = try Self.object(try #require(old.first.first { $0.kind == .reset }))
         #expect(reset["oldest"] as? Int == Int(last) - 2)

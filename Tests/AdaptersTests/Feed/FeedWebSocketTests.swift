@@ -107,9 +107,12 @@ import Testing
         await ports.stop()
     }
 
-    @Test func liveEventsArriveWithinASecondOfTheirCommit() async throws {
+    /// Live events come as they are committed, in order. (That they come within a second of their
+    /// webhook's 200 is measured by Tests/api/test_feed.py against `serve`, and under load by
+    /// Benchmarks/feed-load.sh: here the whole suite shares two cores.)
+    @Test func liveEventsArriveInOrderAsTheyAreCommitted() async throws {
         let ports = try await Ports()
-        let arrived = Mutex<[Int: ContinuousClock.Instant]>([:])
+        let arrived = Mutex<[Int]>([])
         let listening = Task {
             try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(ports.feedPort)/", configuration: .init(additionalHeaders: bearer()),
@@ -120,21 +123,15 @@ import Testing
                         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                         object["type"] as? String == "event", let position = object["position"] as? Int
                     else { continue }
-                    arrived.withLock { $0[position] = .now }
+                    arrived.withLock { $0.append(position) }
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
-        var committed: [(UInt64, ContinuousClock.Instant)] = []
-        for n in 1...5 {
-            let position = try await ports.running.fixture.append(tap("wamid.LIVE\(n)"))
-            committed.append((position, .now))
-        }
-        #expect(await eventually { arrived.withLock { $0[Int(committed.last!.0)] != nil } })
-        for (position, at) in committed {
-            let when = try #require(arrived.withLock { $0[Int(position)] })
-            #expect(when - at < .seconds(1), "event \(position) took \(when - at)")
-        }
+        #expect(await eventually { ports.running.hub.figures.websocketClients == 1 })
+        var last: UInt64 = 0
+        for n in 1...5 { last = try await ports.running.fixture.append(tap("wamid.LIVE\(n)")) }
+        #expect(await eventually { arrived.withLock { $0.last } == Int(last) })
+        #expect(arrived.withLock { $0 } == Array(1...Int(last)))
         listening.cancel()
         await ports.stop()
     }
