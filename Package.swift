@@ -6,6 +6,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The web dashboard (Sources/Adapters/Web), each file compiled into the binary (`WebAssets` lists them too).
+let webDashboardFiles = [
+    "index.html", "style.css", "icon.svg", "app.js", "api.js", "feed.js", "dom.js", "format.js", "meta-errors.js",
+    "health.js", "overview.js", "chart.js", "events.js", "deliveries.js", "conversations.js",
+]
+
 let package = Package(
     name: "clickunlock",
     platforms: [.macOS(.v15)],
@@ -103,8 +109,9 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The dashboard API's OpenAPI document, compiled in (served at GET /openapi.json).
-            resources: [.embedInCode("Dashboard/openapi.json")],
+            // The dashboard API's OpenAPI document (served at GET /openapi.json) and the web dashboard's
+            // files (served at / and /assets/NAME), compiled in: a binary copied anywhere serves them.
+            resources: [.embedInCode("Dashboard/openapi.json")] + webDashboardFiles.map { .embedInCode("Web/" + $0) },
             swiftSettings: strict
         ),
         // The `clickunlock` executable.
