@@ -32,7 +32,9 @@ def stack(workdir):
 
 
 def text(browser, selector: str) -> str:
-    return browser.driver.find_element(By.CSS_SELECTOR, selector).text
+    """The element's rendered text, read in one script: the live page may replace the element
+    between a WebDriver lookup and a read of it (a stale element)."""
+    return browser.js("const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : null", selector)
 
 
 def shown(browser) -> list[int]:
@@ -152,8 +154,7 @@ def test_a_signed_tap_appears_live_within_two_seconds_and_moves_the_counters(sta
         2.5, "the tap did not appear in the live events")
     elapsed = time.monotonic() - started
     assert elapsed <= 2.0, f"the tap took {elapsed:.2f} s to appear"
-    newest = browser.driver.find_element(By.CSS_SELECTOR, '#events-list li[data-type="button.clicked"]')
-    assert D in newest.text
+    assert D in text(browser, '#events-list li[data-type="button.clicked"]')
     browser.wait(lambda d: int(browser.js("return document.querySelector('#fig-clicks').dataset.value")) == clicks + 1,
                  3, "the day's taps did not move")
     shown_positions = shown(browser)
