@@ -47,9 +47,10 @@ echo "# feed-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores — $BIN
 for count in $CLIENTS; do
   for run in $(seq "$RUNS"); do
     rm -rf "$WORK/data"
-    WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error "$BIN/clickunlock" serve --data-dir "$WORK/data" \
+    # exec: $! is the server itself (FeedBench reads its /proc), not a shell around it.
+    (exec env WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error "$BIN/clickunlock" serve --data-dir "$WORK/data" \
       --host 127.0.0.1 --webhook-port 0 --api-host 127.0.0.1 --api-port 0 --ws-port 0 --dashboard-open \
-      --feed-max-clients $(( count + 1000 )) > "$WORK/serve.out" 2> "$WORK/serve.err" &
+      --feed-max-clients $(( count + 1000 )) > "$WORK/serve.out" 2> "$WORK/serve.err") &
     SERVER=$!
     for _ in $(seq 150); do grep -q "ws-port=" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
     PORT=$(grep -o "webhook-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)

@@ -15,7 +15,7 @@ struct Options {
     var settle = 2.0
     var drain = 15.0
     var threads = 2
-    var senders = 32
+    var senders = 128
     /// The dashboard token, from the environment (never on a command line).
     var token = ProcessInfo.processInfo.environment["FEEDBENCH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 

@@ -37,6 +37,18 @@ enum ProcessStats {
         return result
     }
 
+    /// CPU seconds the whole machine spent busy (all cores, everything but idle and iowait).
+    static func machineBusySeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return 0 }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 5 else { return 0 }
+        // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+        let busy = ticks.enumerated().filter { $0.offset != 3 && $0.offset != 4 && $0.offset < 8 }.map(\.element)
+        return busy.reduce(0, +) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// The tool's own CPU seconds.
     static func ownCPUSeconds() -> Double {
         var usage = rusage()

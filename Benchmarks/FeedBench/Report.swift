@@ -47,6 +47,8 @@ struct Report {
     var rssNone: Int?, rssConnected: Int?, rssEnd: Int?, rssPeak: Int?
     /// CPU cores used during the window: the server, per server thread name, the tool.
     var serverCores: Double, serverThreads: [(String, Double)], toolCores: Double
+    /// Cores the whole machine kept busy: what is not the server's or the tool's is someone else's.
+    var machineCores: Double
 
     private var clients: [ClientSummary] { loops.flatMap(\.clients) }
 
@@ -90,7 +92,10 @@ struct Report {
                     " → \($0, digits: 1) KiB per client (\(perClient(rssConnected) ?? 0, digits: 1) KiB once connected)"
                 } ?? ""))
         let threads = serverThreads.map { "\($0.0) \($0.1, digits: 2)" }.joined(separator: ", ")
-        Swift.print("CPU: server \(serverCores, digits: 2) cores (\(threads)); FeedBench \(toolCores, digits: 2) cores")
+        Swift.print(
+            "CPU: server \(serverCores, digits: 2) cores (\(threads)); FeedBench \(toolCores, digits: 2) cores;"
+                + " the machine \(machineCores, digits: 2) of \(ProcessInfo.processInfo.activeProcessorCount)"
+                + " (others \(max(0, machineCores - serverCores - toolCores), digits: 2))")
         Swift.print(summaryLine)
     }
 
@@ -144,5 +149,6 @@ struct Report {
             + " rss0=\(mib(rssNone)) rssN=\(mib(rssEnd))"
             + " KiB/client=\(perClient(rssEnd).map { "\($0, digits: 1)" } ?? "-")"
             + " server-cores=\(serverCores, digits: 2) tool-cores=\(toolCores, digits: 2)"
+            + " others-cores=\(max(0, machineCores - serverCores - toolCores), digits: 2)"
     }
 }

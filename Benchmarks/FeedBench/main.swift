@@ -85,12 +85,14 @@ window.open(at: firstMeasured)
 let windowStart = monotonicNow()
 let (serverCPU0, threads0, ownCPU0, counters0) =
     (ProcessStats.cpuSeconds(pid) ?? 0, ProcessStats.threadCPU(pid), ProcessStats.ownCPUSeconds(), counters())
+let machineBusy0 = ProcessStats.machineBusySeconds()
 sleep(seconds: options.seconds)
 let endMeasured = try! senderLoop.submit { sender.stop() }.wait()
 window.close(at: endMeasured)
 let windowSeconds = Double(monotonicNow() - windowStart) / 1e9
 let (serverCPU1, threads1, ownCPU1, counters1) =
     (ProcessStats.cpuSeconds(pid) ?? 0, ProcessStats.threadCPU(pid), ProcessStats.ownCPUSeconds(), counters())
+let machineBusy1 = ProcessStats.machineBusySeconds()
 let (rssEnd, rssPeak) = (ProcessStats.status(pid), ProcessStats.status(pid, "VmHWM"))
 
 // 4. The drain: the last answers, then every client up to the same last position (stable for 1 s).
@@ -147,7 +149,7 @@ let report = Report(
     serverCores: (serverCPU1 - serverCPU0) / windowSeconds,
     serverThreads: threads1.map { ($0.key, ($0.value - (threads0[$0.key] ?? 0)) / windowSeconds) }
         .filter { $0.1 >= 0.01 }.sorted { $0.1 > $1.1 }.prefix(8).map { $0 },
-    toolCores: (ownCPU1 - ownCPU0) / windowSeconds)
+    toolCores: (ownCPU1 - ownCPU0) / windowSeconds, machineCores: (machineBusy1 - machineBusy0) / windowSeconds)
 report.print()
 usleep(200_000)
 exit(0)
