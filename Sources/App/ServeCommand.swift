@@ -69,6 +69,15 @@ struct ServeCommand: AsyncParsableCommand {
     var projectionsYieldAbove: Int?
     @Option(name: settingFlag("projections_max_yield_seconds"), help: settingHelp("projections_max_yield_seconds"))
     var projectionsMaxYieldSeconds: Int?
+    @Option(name: settingFlag("recent_events"), help: settingHelp("recent_events")) var recentEvents: Int?
+    @Option(name: settingFlag("ws_port"), help: settingHelp("ws_port")) var wsPort: Int?
+    @Option(name: settingFlag("feed_max_clients"), help: settingHelp("feed_max_clients")) var feedMaxClients: Int?
+    @Option(name: settingFlag("feed_queue_frames"), help: settingHelp("feed_queue_frames")) var feedQueueFrames: Int?
+    @Option(name: settingFlag("feed_queue_bytes"), help: settingHelp("feed_queue_bytes")) var feedQueueBytes: Int?
+    @Option(name: settingFlag("feed_heartbeat_seconds"), help: settingHelp("feed_heartbeat_seconds"))
+    var feedHeartbeatSeconds: Int?
+    @Option(name: settingFlag("feed_ping_timeout_seconds"), help: settingHelp("feed_ping_timeout_seconds"))
+    var feedPingTimeoutSeconds: Int?
     @Option(name: settingFlag("reporting_time_zone"), help: settingHelp("reporting_time_zone"))
     var reportingTimeZone: String?
 
@@ -100,6 +109,13 @@ struct ServeCommand: AsyncParsableCommand {
         values["projections_yield_above"] = projectionsYieldAbove.map(ConfigContent.int)
         values["projections_max_yield_seconds"] = projectionsMaxYieldSeconds.map(ConfigContent.int)
         values["reporting_time_zone"] = reportingTimeZone.map(ConfigContent.string)
+        values["recent_events"] = recentEvents.map(ConfigContent.int)
+        values["ws_port"] = wsPort.map(ConfigContent.int)
+        values["feed_max_clients"] = feedMaxClients.map(ConfigContent.int)
+        values["feed_queue_frames"] = feedQueueFrames.map(ConfigContent.int)
+        values["feed_queue_bytes"] = feedQueueBytes.map(ConfigContent.int)
+        values["feed_heartbeat_seconds"] = feedHeartbeatSeconds.map(ConfigContent.int)
+        values["feed_ping_timeout_seconds"] = feedPingTimeoutSeconds.map(ConfigContent.int)
         return values
     }
 
@@ -140,7 +156,8 @@ struct ServeCommand: AsyncParsableCommand {
         let assembly = try await ServiceAssembly.open(
             configuration: configuration, benchmarkRoutes: benchmarkRoutes, logger: logger,
             onReady: { port in writeAll(to: 1, Array("ready webhook-port=\(port)\n".utf8)) },
-            onAPIReady: { port in writeAll(to: 1, Array("ready api-port=\(port)\n".utf8)) })
+            onAPIReady: { port in writeAll(to: 1, Array("ready api-port=\(port)\n".utf8)) },
+            onFeedReady: { port in writeAll(to: 1, Array("ready ws-port=\(port)\n".utf8)) })
         let log = assembly.log
         let group = ServiceGroup(
             configuration: .init(

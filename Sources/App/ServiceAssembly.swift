@@ -9,6 +9,17 @@ import Hummingbird
 import Logging
 import Projections
 import ServiceLifecycle
+import Synchronization
+
+/// Lets the projector (made first) tell the live feed (made from the projections it prepared)
+/// about its commits.
+final class FeedLink: Sendable {
+    private let value = Mutex<FeedHub?>(nil)
+    var hub: FeedHub? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
 
 /// The parts of the running service, opened and wired from settings: the log, the ingress, the
 /// projector, (when delivery is configured) the saga with its Graph API client, and (with a token
@@ -27,13 +38,20 @@ struct ServiceAssembly {
     /// Opens everything or explains (on stderr) why not, throwing the exit code to use.
     static func open(
         configuration: ServiceConfiguration, benchmarkRoutes: Bool = false, logger: Logger,
-        onReady: @escaping @Sendable (Int) -> Void, onAPIReady: @escaping @Sendable (Int) -> Void = { _ in }
+        onReady: @escaping @Sendable (Int) -> Void, onAPIReady: @escaping @Sendable (Int) -> Void = { _ in },
+        onFeedReady: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> ServiceAssembly {
         let ingress = configuration.ingress
         let delivery = configuration.delivery
         var dashboard = configuration.dashboardAPI
         if dashboard.listens, let problem = dashboard.problem {
             printError(problem)
+            throw ExitCode(78)
+        }
+        if dashboard.listens, configuration.feed.port != 0, configuration.feed.port == dashboard.port {
+            printError(
+                "--ws-port and --api-port are both \(dashboard.port): give the live feed its own port (the dashboard "
+                    + "port serves the feed at /api/webhook/ws already)")
             throw ExitCode(78)
         }
         // The one place the service's time comes from: everything that waits or stamps takes these.
@@ -76,6 +94,8 @@ struct ServiceAssembly {
         telemetry.watch(ingress: ingestor)
         let projector: Projector
         var readers: DatabasePool?
+        // The live feed reads after each commit; it is made once the projections are ready.
+        let feedLink = FeedLink()
         let projectionsPath = configuration.dataDirectory + "/projections.sqlite"
         do {
             let database = try ProjectionDatabase.openPool(path: projectionsPath)
@@ -86,12 +106,18 @@ struct ServiceAssembly {
             projectorConfiguration.yieldAboveEventsPerSecond =
                 projections.yieldAboveEventsPerSecond > 0 ? projections.yieldAboveEventsPerSecond : nil
             projectorConfiguration.maxYield = projections.maxYield
+            projectorConfiguration.onCommit = { position in feedLink.hub?.committed(position) }
             projector = try Projector(
                 log: log, database: database,
                 engine: ProjectionEngine(projections: configuration.projections.projectionSettings.projections()),
                 configuration: projectorConfiguration)
             // The dashboard API's own read-only connections, only when it listens.
-            if dashboard.listens { readers = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath) }
+            if dashboard.listens {
+                let pool = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath)
+                readers = pool
+                feedLink.hub = try FeedHub(
+                    pool: pool, configuration: configuration.feed.hub, wall: wall, logger: logger)
+            }
         } catch {
             await log.close()
             printError("cannot open the projections: \(error)")
@@ -176,16 +202,28 @@ struct ServiceAssembly {
             dashboard.reportingTimeZone = configuration.projections.reportingTimeZone
             // Ready once the projections have applied what the log held at start.
             let startHead = log.lastPosition
+            let feed = feedLink.hub
             let parts = DashboardAPI.Parts(
                 reader: ProjectionReader(pool: readers, projector: projector, log: log, wall: wall),
                 ready: { projector.progress.position >= startHead }, templates: templates, telemetry: telemetry,
-                projectorRunning: { !projectorStopped.isStopped })
+                projectorRunning: { !projectorStopped.isStopped }, feed: feed)
             let router = try DashboardAPI.router(configuration: dashboard, parts: parts, logger: logger)
             services.append(
                 .init(
                     service: DashboardAPI.application(
-                        router: router, configuration: dashboard, logger: logger,
+                        router: router, configuration: dashboard, feed: feed, logger: logger,
                         onServerRunning: { channel in onAPIReady(channel.localAddress?.port ?? -1) })))
+            if let feed {
+                telemetry.watch(feed: feed)
+                services.append(
+                    .init(
+                        service: FeedPort.application(
+                            hub: feed, host: dashboard.host, port: configuration.feed.port, token: dashboard.token,
+                            open: dashboard.open, logger: logger,
+                            onServerRunning: { channel in onFeedReady(channel.localAddress?.port ?? -1) })))
+                // Last, so that it stops first: its clients are closed (1001) before the ports stop.
+                services.append(.init(service: feed))
+            }
         } else {
             let notice =
                 "dashboard API off: set CLICKUNLOCK_DASHBOARD_TOKEN (or --dashboard-open) to serve it"

@@ -38,6 +38,9 @@ public final class Projector: Service, Sendable {
         /// full-speed webhooks left 30 s of waiting ~800,000 events behind, 62 s to catch up; 10 s
         /// left ~360,000, 26 s (BENCHMARKS.md, issue 14).
         public var maxYield: Duration = .seconds(10)
+        /// Called after every committed transaction with the last position applied (the live
+        /// feed reads the new rows then). It must return at once: the projector waits for it.
+        public var onCommit: (@Sendable (UInt64) -> Void)?
         public init() {}
     }
 
@@ -107,6 +110,7 @@ public final class Projector: Service, Sendable {
             self.applied.withLock { $0 = (last.position, $0.batches + 1) }
             if last.position >= head { caughtUp.withLock { $0.at = max($0.at, seen) } }
             onBatch(last.position)
+            configuration.onCommit?(last.position)
             executor?.runsIdle = clock.wall.now() - last.timestamp <= lagLimit
         }
     }

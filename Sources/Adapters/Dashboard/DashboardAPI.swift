@@ -62,16 +62,20 @@ public enum DashboardAPI {
         public var telemetry: ServiceTelemetry?
         /// Health: whether the projector still runs (it stops alone after a failure).
         public var projectorRunning: @Sendable () -> Bool = { true }
+        /// The live feed (`nil`: its routes answer 503).
+        public var feed: FeedHub?
 
         public init(
             reader: ProjectionReader, ready: @escaping @Sendable () -> Bool, templates: TemplateSender?,
-            telemetry: ServiceTelemetry? = nil, projectorRunning: @escaping @Sendable () -> Bool = { true }
+            telemetry: ServiceTelemetry? = nil, projectorRunning: @escaping @Sendable () -> Bool = { true },
+            feed: FeedHub? = nil
         ) {
             self.reader = reader
             self.ready = ready
             self.templates = templates
             self.telemetry = telemetry
             self.projectorRunning = projectorRunning
+            self.feed = feed
         }
     }
 
@@ -83,11 +87,12 @@ public enum DashboardAPI {
         let zone = configuration.reportingTimeZone
         let health = HealthRoute(
             answers: answers, telemetry: parts.telemetry, projectorRunning: parts.projectorRunning,
-            sagaEnabled: parts.templates != nil)
+            sagaEnabled: parts.templates != nil, feed: parts.feed)
         let routes =
             ProbeRoutes.routes(ready: parts.ready) + [TemplateSendRoute.route(templates: parts.templates)]
             + SummaryRoutes.routes(answers, reportingZone: zone) + ListRoutes.routes(answers, reportingZone: zone)
             + [health.route, ServiceRoutes.prometheus(parts.telemetry), ServiceRoutes.openAPI()]
+            + FeedRoutes.routes(parts.feed)
         return try router(configuration: configuration, routes: routes, logger: logger)
     }
 
@@ -111,15 +116,20 @@ public enum DashboardAPI {
     }
 
     /// The port's application, ready to run as a service: no `Server` header, the webhook port's
-    /// limits on slow and greedy clients.
+    /// limits on slow and greedy clients, and the live feed's WebSocket at `/api/webhook/ws`
+    /// (its clients beside the 256 other connections).
     public static func application(
-        router: Router<DashboardRequestContext>, configuration: Configuration, logger: Logger,
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        router: Router<DashboardRequestContext>, configuration: Configuration, feed: FeedHub? = nil,
+        logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         var limits = WebhookServer.Limits()
-        limits.maxConnections = 256
+        limits.maxConnections = 256 + (feed?.configuration.maxClients ?? 0)
+        let access = DashboardAccess(token: configuration.token, open: configuration.open, logger: logger)
         return Application(
-            router: router, server: WebhookServer.server(limits: limits),
+            router: router,
+            server: FeedPort.server(
+                limits: limits,
+                feed: feed.map { WebSocketFeed(hub: $0, access: access, paths: [FeedRoutes.webSocketPath]) }),
             configuration: WebhookServer.configuration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil, limits: limits,
                 logger: logger),

@@ -47,11 +47,7 @@ public struct DashboardAccess: Sendable {
         let requirement = Self.requirement(for: path)
         if requirement == .none || (requirement == .read && open) { return }
         guard let authorization else { throw .unauthorized }
-        if let tokenDigest, let presented = Self.bearer(authorization),
-            WebhookRoutes.constantTimeEqual(Array(SHA256.hash(data: Array(presented.utf8))), tokenDigest)
-        {
-            return
-        }
+        if presentsToken(authorization) { return }
         if let retryAfter = throttle.failure(from: peer) {
             failures.log(
                 "dashboard API: wrong bearer token from \(peer), slowed down (429 for \(retryAfter) s)",
@@ -60,6 +56,11 @@ public struct DashboardAccess: Sendable {
         }
         failures.log("dashboard API: wrong bearer token from \(peer)", reason: "wrong token", metadata: [:])
         throw .unauthorized
+    }
+
+    private func presentsToken(_ authorization: String) -> Bool {
+        guard let tokenDigest, let presented = Self.bearer(authorization) else { return false }
+        return WebhookRoutes.constantTimeEqual(Array(SHA256.hash(data: Array(presented.utf8))), tokenDigest)
     }
 
     /// The token of `Bearer <token>` (the scheme in any case, RFC 6750).

@@ -62,7 +62,10 @@ struct DashboardFrame: RouterMiddleware {
             if origin != nil { cors.preflight(&headers, methods: methods) }
             return Response(status: .noContent, headers: headers)
         }
-        try access.check(path: path, authorization: request.headers[.authorization], peer: context.peer)
+        // The live feed's token may also come as a WebSocket subprotocol or `?token=`.
+        let authorization =
+            FeedRoutes.paths.contains(path) ? FeedRequest.credential(request.head) : request.headers[.authorization]
+        try access.check(path: path, authorization: authorization, peer: context.peer)
         return try await next(request, context)
     }
 

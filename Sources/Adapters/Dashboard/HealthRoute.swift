@@ -8,19 +8,21 @@ import Synchronization
 
 /// `GET /api/webhook/health`: the projections' part (projector, saga; read in one transaction, kept
 /// for the second at an unchanged position), the process's own part (log, ingress, disk, Graph API,
-/// build; from `ServiceTelemetry`, fresh every time), and the status with its reasons
+/// build; from `ServiceTelemetry`, fresh every time), the live feed's clients, and the status with its reasons
 /// (`HealthRules`). No `ETag` (it changes with the time), never cached by clients.
 final class HealthRoute: Sendable {
     let answers: DataAnswers
     let telemetry: ServiceTelemetry?
     let projectorRunning: @Sendable () -> Bool
     let sagaEnabled: Bool
+    let feed: FeedHub?
     private let kept = Mutex<(position: UInt64, second: Int64, health: ProjectionsHealth)?>(nil)
 
     init(
         answers: DataAnswers, telemetry: ServiceTelemetry?, projectorRunning: @escaping @Sendable () -> Bool,
-        sagaEnabled: Bool
+        sagaEnabled: Bool, feed: FeedHub? = nil
     ) {
+        self.feed = feed
         self.answers = answers
         self.telemetry = telemetry
         self.projectorRunning = projectorRunning
@@ -61,6 +63,7 @@ final class HealthRoute: Sendable {
         members += Array(",".utf8) + JSONObject.bytes(health).dropFirst().dropLast()
         let processJSON = try JSONAnswer.encode(process)
         if processJSON.count > 2 { members += Array(",".utf8) + processJSON.dropFirst().dropLast() }
+        if let feed { members += Array(#","feed":"#.utf8) + (try JSONAnswer.encode(feed.figures)) }
         let body = envelope.wrap([UInt8(ascii: "{")] + members + [UInt8(ascii: "}")])
         return JSONAnswer.response(
             body, headers: [.projectionPosition: String(position), .cacheControl: "no-store"])

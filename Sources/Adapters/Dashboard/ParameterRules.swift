@@ -14,10 +14,14 @@ enum ParameterRules {
     }
 
     /// `?before=POSITION`: a log position, 1 or more.
-    static func position(_ text: String?, name: String = "before") throws(DashboardError) -> UInt64? {
+    static func position(_ text: String?, name: String = "before", allowZero: Bool = false) throws(DashboardError)
+        -> UInt64?
+    {
         guard let text else { return nil }
-        guard text.count <= 19, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt64(text), value > 0
-        else { throw .badParameter(name, "\(name) must be a log position: a whole number, 1 or more") }
+        let least: UInt64 = allowZero ? 0 : 1
+        guard text.count <= 19, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt64(text),
+            value >= least
+        else { throw .badParameter(name, "\(name) must be a log position: a whole number, \(least) or more") }
         return value
     }
 
@@ -36,12 +40,13 @@ enum ParameterRules {
     }
 
     /// `?type=PREFIX` (repeatable): event type prefixes such as `delivery.` or `button.clicked`.
-    static func typePrefixes(_ values: [String]) throws(DashboardError) -> [String] {
-        guard values.count <= 20 else { throw .badParameter("type", "at most 20 type prefixes") }
+    static func typePrefixes(_ values: [String], name: String = "type") throws(DashboardError) -> [String] {
+        guard values.count <= 20 else { throw .badParameter(name, "at most 20 type prefixes") }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
         for value in values where value.count > 64 || !value.allSatisfy({ allowed.contains($0) }) {
             throw .badParameter(
-                "type", "type must be an event type or its prefix (lowercase letters, digits, . _ -), e.g. delivery.")
+                name,
+                "\(name) must be an event type or its prefix (lowercase letters, digits, . _ -), e.g. delivery.")
         }
         return Array(Set(values)).sorted()
     }

@@ -8,10 +8,6 @@ import Prometheus
 ///
 /// Names follow Prometheus conventions: the `clickunlock_` prefix, base units (seconds, bytes) in
 /// the name, `_total` for counters, and labels with a small, fixed set of values.
-///
-/// Not here yet: `clickunlock_websocket_clients` (a gauge of connected WebSocket feed clients)
-/// belongs to the WebSocket feed of a later issue; add it as a `meter` below, set by the feed as
-/// clients connect and leave.
 struct PrometheusMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let maker: MetricMaker
@@ -52,6 +48,11 @@ struct PrometheusMetrics: Sendable {
     let deliveriesFailed: CoreMetrics.Counter
     let deliveriesInFlight: Meter
     // The disk and the build.
+    let feedClients: (websocket: Meter, sse: Meter)
+    let feedFramesSent: CoreMetrics.Counter
+    let feedSlowConsumerCloses: CoreMetrics.Counter
+    let feedRefused: CoreMetrics.Counter
+
     let diskFree: Meter
     let diskTotal: Meter
     let startTime: Meter
@@ -115,6 +116,20 @@ struct PrometheusMetrics: Sendable {
         deliveriesFailed = make.counter("clickunlock_deliveries_finished_total", finished, ["outcome": "failed"])
         deliveriesInFlight = make.meter(
             "clickunlock_deliveries_in_flight", "Deliveries started and not yet completed or failed")
+
+        let clients = "Clients of the live feed connected now, by transport"
+        feedClients = (
+            make.meter("clickunlock_feed_clients", clients, ["transport": "websocket"]),
+            make.meter("clickunlock_feed_clients", clients, ["transport": "sse"])
+        )
+        feedFramesSent = make.counter(
+            "clickunlock_feed_frames_sent_total", "Frames the live feed wrote to its clients (events, stats, ...)")
+        feedSlowConsumerCloses = make.counter(
+            "clickunlock_feed_slow_consumer_closes_total",
+            "Live feed clients closed because their queue overflowed (4008; they resume)")
+        feedRefused = make.counter(
+            "clickunlock_feed_refused_total", "Live feed connections refused at the client limit",
+            ["reason": "capacity"])
 
         diskFree = make.meter(
             "clickunlock_disk_free_bytes", "Bytes the service can still write on the data directory's file system")

@@ -46,6 +46,7 @@ public final class ServiceTelemetry: Sendable {
         var ingress: WebhookIngestor?
         var projector: (@Sendable () -> ProjectorProgress)?
         var deliveries: (@Sendable () -> DeliveryCounts)?
+        var feed: FeedHub?
     }
 
     private struct GraphCalls: Sendable {
@@ -87,6 +88,9 @@ public final class ServiceTelemetry: Sendable {
     public func watch(deliveries saga: DeliverySaga) {
         sources.withLock { $0.deliveries = { saga.counts } }
     }
+
+    /// The live feed whose clients and frames are reported.
+    public func watch(feed: FeedHub) { sources.withLock { $0.feed = feed } }
 
     // MARK: What it records
 
@@ -141,6 +145,15 @@ public final class ServiceTelemetry: Sendable {
             metrics.projectorLagEvents.set(Int64(clamping: progress.lagEvents))
             let age = progress.oldestUnappliedTimestamp.map { max(0, wall.now() - $0) } ?? 0
             metrics.projectorLagSeconds.set(Double(age) / 1000)
+        }
+        if let feed = sources.feed?.figures {
+            metrics.feedClients.websocket.set(feed.websocketClients)
+            metrics.feedClients.sse.set(feed.sseClients)
+            mirror.withLock { mirror in
+                mirror.raise(metrics.feedFramesSent, to: feed.framesSent)
+                mirror.raise(metrics.feedSlowConsumerCloses, to: feed.slowConsumerCloses)
+                mirror.raise(metrics.feedRefused, to: feed.refused)
+            }
         }
         if let disk = DiskSpace.of(dataDirectory) {
             metrics.diskFree.set(disk.freeBytes)

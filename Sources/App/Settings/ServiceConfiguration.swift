@@ -13,6 +13,7 @@ struct ServiceConfiguration {
     var delivery = DeliveryConfiguration()
     var projections = ProjectionsConfiguration()
     var dashboardAPI = DashboardAPI.Configuration()
+    var feed = FeedConfiguration()
     /// The token `graph-sim` expects (else the access token).
     var simulatorAccessToken: String?
     /// Where each setting that was set came from, by key (for messages; never a value).

@@ -7,7 +7,7 @@ import Foundation
 /// the check. The README's settings table is this list (`clickunlock settings` prints it, and a
 /// test compares the two); the defaults are the configuration structs' own.
 enum Settings {
-    static var all: [Setting] { general + ingress + delivery + projections + dashboardAPI + simulator }
+    static var all: [Setting] { general + ingress + delivery + projections + dashboardAPI + feed + simulator }
 
     static func named(_ key: String) -> Setting {
         guard let setting = all.first(where: { $0.key == key }) else { fatalError("no setting \(key)") }
@@ -119,6 +119,10 @@ enum Settings {
                 "projections_max_yield_seconds", flag: "--projections-max-yield", "the projections' longest wait",
                 "The longest projections wait out a burst, in seconds behind the log", unit: .seconds(1),
                 unitName: "s", range: 1...3600, example: 7, \.projections.maxYield),
+            .integer(
+                "recent_events", flag: "--recent-events", "the recent events kept",
+                "How many events `/api/webhook/events/recent` keeps, and so how far back the live feed resumes",
+                range: 1...1_000_000, example: 5000, \.projections.recentEvents),
             .text(
                 "reporting_time_zone", flag: "--reporting-time-zone", "the reporting time zone",
                 "Time zone (IANA name) of the metrics' and template funnel's days beside UTC (`?tz=` of the "
@@ -160,6 +164,36 @@ enum Settings {
                         return "\(error)"
                     }
                 }),
+        ]
+    }
+
+    static var feed: [Setting] {
+        [
+            .integer(
+                "ws_port", flag: "--ws-port", "the live feed port",
+                "The live feed's WebSocket port, on `api_host` (0 picks a free one); also at `/api/webhook/ws` "
+                    + "on the dashboard port",
+                range: 0...65535, example: 3005, \.feed.port),
+            .integer(
+                "feed_max_clients", flag: "--feed-max-clients", "the live feed's client limit",
+                "Live feed clients at once (WebSocket and event stream); past it new ones get 503",
+                range: 1...1_000_000, example: 2000, \.feed.hub.maxClients),
+            .integer(
+                "feed_queue_frames", flag: "--feed-queue-frames", "a feed client's queue in frames",
+                "Frames waiting for one feed client; past it the client is closed (4008) and resumes",
+                range: 1...1_000_000, example: 4096, \.feed.hub.queueFrames),
+            .integer(
+                "feed_queue_bytes", flag: "--feed-queue-bytes", "a feed client's queue in bytes",
+                "Bytes waiting for one feed client; past it the client is closed (4008) and resumes",
+                range: 1024...1_073_741_824, unit: " bytes", example: 4_194_304, \.feed.hub.queueBytes),
+            .duration(
+                "feed_heartbeat_seconds", flag: "--feed-heartbeat", "the feed's heartbeat",
+                "Seconds between the feed's `heartbeat` frames", unit: .seconds(1), unitName: "s", range: 1...3600,
+                example: 30, \.feed.hub.heartbeat),
+            .duration(
+                "feed_ping_timeout_seconds", flag: "--feed-ping-timeout", "the feed's ping timeout",
+                "Seconds a WebSocket client may leave pings unanswered before it is closed (pings go at half that)",
+                unit: .seconds(1), unitName: "s", range: 2...3600, example: 60, \.feed.hub.pingTimeout),
         ]
     }
 

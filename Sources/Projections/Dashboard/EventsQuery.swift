@@ -38,12 +38,29 @@ extension Dashboard {
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
             + " ORDER BY position DESC LIMIT ?"
         let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-        let events = rows.prefix(page).map { row in
-            RecentEvent(
-                position: UInt64(row["position"] as Int64), type: row["type"], version: row["version"],
-                time: LogTime.rfc3339(row["time"]), stream: row["stream"], data: EventData(json: row["data"]),
-                contact: row["contact"], skipped: row["skipped"])
-        }
+        let events = rows.prefix(page).map(RecentEvent.init(row:))
         return RecentEventsPage(events: events, nextBefore: rows.count > page ? events.last?.position : nil)
+    }
+}
+
+extension Dashboard {
+    /// The live feed's read: every event the recent-events projection keeps after `position`,
+    /// oldest first (at most the projection's size).
+    public static func eventsAfter(_ db: Database, position: UInt64) throws -> [RecentEvent] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT position, type, version, time, stream, data, contact, skipped FROM recent_events"
+                    + " WHERE position > ? ORDER BY position"),
+            arguments: [Int64(clamping: position)])
+        return rows.map(RecentEvent.init(row:))
+    }
+}
+
+extension RecentEvent {
+    init(row: Row) {
+        self.init(
+            position: UInt64(row["position"] as Int64), type: row["type"], version: row["version"],
+            time: LogTime.rfc3339(row["time"]), stream: row["stream"], data: EventData(json: row["data"]),
+            contact: row["contact"], skipped: row["skipped"])
     }
 }
