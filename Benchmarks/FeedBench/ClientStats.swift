@@ -15,6 +15,8 @@ final class ClientState: @unchecked Sendable {  // touched only on its event loo
     var missing: UInt64 = 0
     var duplicates = 0
     var resets = 0
+    /// Positions a `reset` skipped over (events this client never got).
+    var skippedByResets: UInt64 = 0
     var slowConsumerCloses = 0
     var reconnects = 0
     var connected = false

@@ -4,12 +4,14 @@ import Histogram
 
 /// One client's figures, copied off its event loop at the end.
 struct ClientSummary: Sendable {
-    var events: Int, gaps: Int, missing: UInt64, duplicates: Int, resets: Int, slowCloses: Int, reconnects: Int
+    var events: Int, gaps: Int, missing: UInt64, duplicates: Int, resets: Int, skippedByResets: UInt64
+    var slowCloses: Int, reconnects: Int
     var maxLatency: Int64, lastPosition: UInt64, connected: Bool, refusal: String?, closeCodes: [Int: Int]
 
     init(_ client: ClientState) {
         (events, gaps, missing, duplicates) = (client.events, client.gaps, client.missing, client.duplicates)
-        (resets, slowCloses, reconnects) = (client.resets, client.slowConsumerCloses, client.reconnects)
+        (resets, skippedByResets) = (client.resets, client.skippedByResets)
+        (slowCloses, reconnects) = (client.slowConsumerCloses, client.reconnects)
         (maxLatency, lastPosition, connected) = (client.maxLatency, client.lastPosition, client.connected)
         (refusal, closeCodes) = (client.refusal, client.closeCodes)
     }
@@ -128,7 +130,8 @@ struct Report {
         let withDuplicates = clients.filter { $0.duplicates > 0 }.count
         Swift.print(
             "order: \(withGaps) clients with gaps (\(sum(\.gaps)) gaps, \(sum(\.missing)) positions missing);"
-                + " \(withDuplicates) clients with duplicates (\(sum(\.duplicates))); resets \(sum(\.resets));"
+                + " \(withDuplicates) clients with duplicates (\(sum(\.duplicates)));"
+                + " resets \(sum(\.resets)) (skipping \(sum(\.skippedByResets)) positions);"
                 + " 4008 closes \(sum(\.slowCloses)); reconnections \(sum(\.reconnects));"
                 + " close codes \(closeCodes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" });"
                 + " \(behind) clients short of the last position \(highest) after the drain")
@@ -145,7 +148,8 @@ struct Report {
             + " frames/s=\(Int((Double(eventFrames) / windowSeconds).rounded()))"
             + " p50=\(ms(latencies.valueAtPercentile(50))) p90=\(ms(latencies.valueAtPercentile(90)))"
             + " p99=\(ms(latencies.valueAtPercentile(99))) max=\(ms(latencies.max))"
-            + " gaps=\(sum(\.gaps)) dups=\(sum(\.duplicates)) slow-closes=\(sum(\.slowCloses)) behind=\(behind)"
+            + " gaps=\(sum(\.gaps)) dups=\(sum(\.duplicates)) resets=\(sum(\.resets))"
+            + " reset-skipped=\(sum(\.skippedByResets)) slow-closes=\(sum(\.slowCloses)) behind=\(behind)"
             + " rss0=\(mib(rssNone)) rssN=\(mib(rssEnd))"
             + " KiB/client=\(perClient(rssEnd).map { "\($0, digits: 1)" } ?? "-")"
             + " server-cores=\(serverCores, digits: 2) tool-cores=\(toolCores, digits: 2)"
