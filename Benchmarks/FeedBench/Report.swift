@@ -34,6 +34,8 @@ struct LoopSummary: Sendable {
 /// The sender's figures.
 struct SenderSummary: Sendable {
     var answers: Histogram<UInt64>, lateness: Histogram<UInt64>, statuses: [Int: Int], exhausted: Bool
+    /// Sender connections the server closed (each replaced).
+    var reconnections: Int
     /// Webhooks sent in the measured window, and how many of them got their 200.
     var sent: Int, acknowledged: Int
 }
@@ -83,8 +85,9 @@ struct Report {
             "webhooks: \(Double(sender.sent) / windowSeconds, digits: 0)/s sent in the window,"
                 + " \(sender.acknowledged) of \(sender.sent) got 200; answers p50 \(ms(answers.valueAtPercentile(50)))"
                 + " p99 \(ms(answers.valueAtPercentile(99))) max \(ms(answers.max));"
-                + " sent > 5 ms late: \(sender.lateness.count(within: 5000...UInt64.max));"
+                + " (window only); sent > 5 ms late: \(sender.lateness.count(within: 5000...UInt64.max));"
                 + " statuses \(sender.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" })"
+                + " (-1: connection closed first); \(sender.reconnections) connections closed by the server"
                 + (sender.exhausted ? " — THE CORPUS RAN OUT: make it bigger" : ""))
         if clientCount > 0 { printClients() }
         Swift.print(

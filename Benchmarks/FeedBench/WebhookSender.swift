@@ -39,10 +39,45 @@ final class WebhookSender: @unchecked Sendable {  // touched only on `loop`
         tick()
     }
 
+    /// Connections the server closed (they are replaced), and where to open new ones.
+    private(set) var reconnections = 0
+    var port = 0
+
     func start() {
         started = monotonicNow()
         stopped = false
         loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { _ in self.tick() }
+    }
+
+    /// The measured window opens: the answers' figures start again. Returns the next index.
+    func openWindow() -> Int {
+        answers.reset()
+        lateness.reset()
+        return next
+    }
+
+    /// Stops sending until `resume()` (while the clients connect).
+    func pause() { stopped = true }
+
+    /// Sends again at the same rate from the next webhook on, without catching up on the pause.
+    func resume() {
+        started = monotonicNow() - Int64(Double(next) * 1e9 / rate)
+        stopped = false
+    }
+
+    /// A connection the server closed: another one takes its place.
+    func lost(_ connection: SenderConnection) {
+        idle.removeAll { $0 === connection }
+        reconnections += 1
+        let sender = self
+        ClientBootstrap(group: loop)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port)
+            .whenSuccess { channel in
+                let connection = SenderConnection(sender: sender, channel: channel)
+                try? channel.pipeline.syncOperations.addHandler(connection)
+                sender.add(connection)
+            }
     }
 
     /// Stops sending; returns the index of the first webhook not sent.
@@ -95,6 +130,7 @@ final class WebhookSender: @unchecked Sendable {  // touched only on `loop`
 
     /// Opens `count` connections to the webhook port.
     static func connect(_ sender: WebhookSender, port: Int, count: Int) throws {
+        try sender.loop.submit { sender.port = port }.wait()
         for _ in 0..<count {
             let channel = try ClientBootstrap(group: sender.loop)
                 .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -147,6 +183,7 @@ final class SenderConnection: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if index >= 0 { sender.answered(index, status: -1, by: self) }
         index = -1
+        sender.lost(self)
     }
 
     /// The status and the whole length of the first complete answer in `buffer`, if there is one.
