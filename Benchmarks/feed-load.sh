@@ -46,7 +46,8 @@ sync "$WORK/corpus.tsv"
 echo "# feed-load — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores — $BIN — $RATE webhooks/s, ${RUN_SECONDS} s measured"
 for count in $CLIENTS; do
   for run in $(seq "$RUNS"); do
-    rm -rf "$WORK/data"
+    # The last run's files go first: the wait below must not read the last server's ports.
+    rm -rf "$WORK/data" "$WORK/serve.out" "$WORK/serve.err"
     # exec: $! is the server itself (FeedBench reads its /proc), not a shell around it.
     (exec env WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error "$BIN/clickunlock" serve --data-dir "$WORK/data" \
       --host 127.0.0.1 --webhook-port 0 --api-host 127.0.0.1 --api-port 0 --ws-port 0 --dashboard-open \
