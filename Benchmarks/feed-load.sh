@@ -9,7 +9,8 @@
 # and FeedBench (default: builds them in release); CLIENTS="0 100 1000" (default 1000), RATE=1000,
 # RUN_SECONDS=20 (measured window; plus warm-up, connection and drain), RUNS=1 (runs per count),
 # WARMUP=5, THREADS=2 (FeedBench's client event loops), FEED=ws|api (the feed port, or
-# /api/webhook/ws on the dashboard port), REPORTS=dir (keeps each run's full report there).
+# /api/webhook/ws on the dashboard port), REPORTS=dir (keeps each run's full report there),
+# SERVE_ARGS="--recent-events 20000" (more options for serve).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=${CLIENTS:-1000}
@@ -51,7 +52,7 @@ for count in $CLIENTS; do
     # exec: $! is the server itself (FeedBench reads its /proc), not a shell around it.
     (exec env WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error "$BIN/clickunlock" serve --data-dir "$WORK/data" \
       --host 127.0.0.1 --webhook-port 0 --api-host 127.0.0.1 --api-port 0 --ws-port 0 --dashboard-open \
-      --feed-max-clients $(( count + 1000 )) > "$WORK/serve.out" 2> "$WORK/serve.err") &
+      --feed-max-clients $(( count + 1000 )) ${SERVE_ARGS:-} > "$WORK/serve.out" 2> "$WORK/serve.err") &
     SERVER=$!
     for _ in $(seq 150); do grep -q "ws-port=" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
     PORT=$(grep -o "webhook-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)
