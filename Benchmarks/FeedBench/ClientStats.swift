@@ -45,6 +45,8 @@ final class LoopStats: @unchecked Sendable {  // touched only on its event loop
     var otherFrames = 0
     var bytes = 0
     var pings = 0
+    /// The first `reset` frame seen (its reason says why).
+    var resetReason: String?
 
     func record(latencyNanoseconds: Int64, client: ClientState) {
         measured += 1

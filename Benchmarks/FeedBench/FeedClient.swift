@@ -229,6 +229,7 @@ final class FeedClientHandler: ChannelInboundHandler {
         case .reset(let position):
             stats.otherFrames += 1
             client.resets += 1
+            if stats.resetReason == nil { stats.resetReason = String(decoding: payload, as: UTF8.self) }
             // The events before the reset's position that this client had not had: lost to it.
             if let expected = client.expected, position + 1 > expected {
                 client.skippedByResets += position + 1 - expected

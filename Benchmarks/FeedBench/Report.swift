@@ -22,12 +22,14 @@ struct LoopSummary: Sendable {
     var latencies: Histogram<UInt64>
     var measured: Int, beforeAcknowledgement: Int, unattributed: Int
     var clients: [ClientSummary]
+    var resetReason: String?
 
     init(_ stats: LoopStats) {
         latencies = stats.latencies
         (measured, beforeAcknowledgement, unattributed) =
             (stats.measured, stats.beforeAcknowledgement, stats.unattributed)
         clients = stats.clients.map(ClientSummary.init)
+        resetReason = stats.resetReason
     }
 }
 
@@ -138,6 +140,7 @@ struct Report {
                 + " 4008 closes \(sum(\.slowCloses)); reconnections \(sum(\.reconnects));"
                 + " close codes \(closeCodes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" });"
                 + " \(behind) clients short of the last position \(highest) after the drain")
+        if let reset = loops.compactMap(\.resetReason).first { Swift.print("first reset: \(reset)") }
     }
 
     /// The one line the script prints per run.
