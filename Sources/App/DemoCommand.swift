@@ -55,7 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
         try prepareDirectory()
         guard let simPort = simPort == 0 ? freeLocalPort() : simPort,
             let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort,
-            let apiPort = apiPort == 0 ? freeLocalPort() : apiPort
+            let apiPort = apiPort == 0 ? freeLocalPort() : apiPort, let wsPort = freeLocalPort()
         else {
             printError("no free local port for the demo")
             throw ExitCodes.ioError
@@ -80,6 +80,7 @@ struct DemoCommand: AsyncParsableCommand {
                 "phone_number_ids": .stringArray([number]), "graph_base_url": .string("http://127.0.0.1:\(simPort)"),
                 "confirmation_wait_ms": .int(10_000),
                 "api_host": .string("127.0.0.1"), "api_port": .int(apiPort), "dashboard_open": .bool(dashboardOpen),
+                "ws_port": .int(wsPort),
             ]
         )
         var settings: ServiceConfiguration
@@ -119,7 +120,7 @@ struct DemoCommand: AsyncParsableCommand {
         print(
             "  Graph API sim     http://127.0.0.1:\(simPort)   "
                 + "(virtual advisors tap the template's button after \(tapAfterMs) ms)")
-        Self.printDashboard(port: apiPort, open: dashboardOpen)
+        Self.printDashboard(port: apiPort, feedPort: wsPort, open: dashboardOpen)
         print(
             "sending daily_content_ready_v1 to \(contacts) virtual advisors; "
                 + "every tap unlocks the 6-message pack. Ctrl-C stops.")
@@ -166,7 +167,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// Where the dashboard API is, and how to ask it.
-    private static func printDashboard(port: Int, open: Bool) {
+    private static func printDashboard(port: Int, feedPort: Int, open: Bool) {
         let base = "http://127.0.0.1:\(port)"
         let auth = open ? "" : " -H \"Authorization: Bearer $CLICKUNLOCK_DASHBOARD_TOKEN\""
         print(
@@ -176,6 +177,8 @@ struct DemoCommand: AsyncParsableCommand {
         print("    curl\(auth) '\(base)/api/webhook/events/recent?limit=20&type=delivery.'")
         print("    curl\(auth) '\(base)/api/webhook/deliveries?format=csv'")
         print("    curl \(base)/readyz")
+        print("  live feed         ws://127.0.0.1:\(feedPort)/   (and \(base)/api/webhook/ws; the same as events:)")
+        print("    curl -N\(auth) \(base)/api/webhook/events/stream")
     }
 
     /// One summary line a second (rewritten in place on a terminal) until the duration ends.

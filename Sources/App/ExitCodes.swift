@@ -8,6 +8,8 @@ enum ExitCodes {
     static let corrupt = ExitCode(65)
     /// There is no log at the given directory.
     static let noInput = ExitCode(66)
+    /// A port or another resource the service needs is taken.
+    static let unavailable = ExitCode(69)
     /// Reading or writing failed.
     static let ioError = ExitCode(74)
     /// Another process holds the log.

@@ -6,6 +6,7 @@ import EventStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Projections
 import ServiceLifecycle
 
@@ -164,12 +165,30 @@ struct ServeCommand: AsyncParsableCommand {
                 services: assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            await assembly.shutdown()
+            printError(Self.portInUse(configuration))
+            throw ExitCodes.unavailable
         } catch {
             await assembly.shutdown()
             throw error
         }
         await assembly.shutdown()
         logger.info("stopped: log closed at position \(log.lastPosition)")
+    }
+}
+
+extension ServeCommand {
+    /// What to do when a port the service listens on is taken (NIO does not say which one).
+    static func portInUse(_ configuration: ServiceConfiguration) -> String {
+        var ports = ["webhook port \(configuration.ingress.port) (--webhook-port)"]
+        if configuration.dashboardAPI.listens {
+            ports.append("dashboard API port \(configuration.dashboardAPI.port) (--api-port)")
+            ports.append("live feed port \(configuration.feed.port) (--ws-port)")
+        }
+        return "a port this service listens on is already in use by another process: one of the "
+            + ports.joined(separator: ", ")
+            + "; stop the other process or choose other ports (0 picks a free one)"
     }
 }
 

@@ -116,7 +116,7 @@ struct ServiceAssembly {
                 let pool = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath)
                 readers = pool
                 feedLink.hub = try FeedHub(
-                    pool: pool, configuration: configuration.feed.hub, wall: wall, logger: logger)
+                    pool: pool, configuration: configuration.feedHub, wall: wall, logger: logger)
             }
         } catch {
             await log.close()

@@ -148,6 +148,9 @@ final class RawConnection: @unchecked Sendable {
         return nil
     }
 
+    /// Everything received so far, as text.
+    var receivedText: String { String(decoding: received, as: UTF8.self) }
+
     static func completeResponseStatus(_ bytes: [UInt8]) -> Int? {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let headEnd = text.range(of: "\r\n\r\n") else { return nil }

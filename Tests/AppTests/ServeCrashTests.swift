@@ -21,8 +21,12 @@ final class ServeProcess: @unchecked Sendable {
         stderr: String? = nil
     ) throws {
         process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments =
-            ["serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1"] + arguments
+        // A free feed port: tests run side by side, and the default (3001) would be shared.
+        let base = [
+            "serve", "--data-dir", dataDirectory, "--webhook-port", String(port), "--host", "127.0.0.1",
+            "--ws-port", "0",
+        ]
+        process.arguments = base + arguments
         process.environment = [
             "WHATSAPP_APP_SECRET": secret, "WHATSAPP_VERIFY_TOKEN": "crash-test-verify-token", "LOG_LEVEL": "error",
         ]

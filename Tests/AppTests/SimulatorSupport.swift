@@ -61,10 +61,21 @@ final class LocalSimulator: @unchecked Sendable {
         return try JSONDecoder().decode([SimulatedMessage].self, from: Data(buffer: body))
     }
 
+    private var stopped = false
+
     func stop() async {
+        stopped = true
         process.terminate()
         process.waitUntilExit()
         try? await http.shutdown()
+    }
+
+    /// A test that failed before `stop()` must not crash the whole test process with it (the HTTP
+    /// client traps when dropped running, and the child would outlive the tests).
+    deinit {
+        guard !stopped else { return }
+        if process.isRunning { process.terminate() }
+        try? http.syncShutdown()
     }
 }
 

@@ -142,6 +142,8 @@ class Serve:
                  args: list[str] | None = None, env: dict[str, str] | None = None, name: str = "serve"):
         argv = ["serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--webhook-port", str(webhook_port),
                 "--api-port", "0", *(args or [])]
+        if "--ws-port" not in argv:
+            argv += ["--ws-port", "0"]  # the feed's default 3001 would clash between servers running at once
         environment = {"WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
                        "CLICKUNLOCK_DASHBOARD_TOKEN": DASHBOARD_TOKEN, "LOG_LEVEL": "warning"}
         if sim is not None:
@@ -167,8 +169,14 @@ class Serve:
                 raise TimeoutError(f"/readyz did not answer 200 in {timeout} s:\n" + self.child.stderr_tail())
             time.sleep(0.1)
 
-    def post_webhook(self, body: bytes, signature: str | None = "sign") -> requests.Response:
-        headers = {"Content-Type": "application/json"}
+    @property
+    def ws_port(self) -> int:
+        """The live feed's own port (`ready ws-port=N`)."""
+        return self.child.port("ready ws-port=")
+
+    def post_webhook(self, body: bytes, signature: str | None = "sign",
+                     extra_headers: dict[str, str] | None = None) -> requests.Response:
+        headers = {"Content-Type": "application/json", **(extra_headers or {})}
         if signature == "sign":
             headers["X-Hub-Signature-256"] = sign(body)
         elif signature is not None:

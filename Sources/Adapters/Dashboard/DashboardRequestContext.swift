@@ -6,10 +6,13 @@ public import NIOCore
 public struct DashboardRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The connection (the event stream watches it for the client leaving).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// The largest body any dashboard route reads (`POST /api/templates/send`).

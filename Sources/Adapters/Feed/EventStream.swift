@@ -6,7 +6,8 @@ import NIOCore
 /// as `event: TYPE` and `data: JSON`, events with `id: POSITION`, so that a reconnecting
 /// `EventSource` resumes by itself with `Last-Event-ID`.
 enum EventStream {
-    static func response(_ request: Request, hub: FeedHub) throws -> Response {
+    /// `watch`: the connection's, to end the stream as soon as the client leaves.
+    static func response(_ request: Request, hub: FeedHub, watch: PeerWatch?) throws -> Response {
         let feedRequest = try FeedRequest(query: request.uri.query, lastEventID: request.headers[.lastEventID])
         try FeedRoutes.checkRoom(hub)
         let headers: HTTPFields = [
@@ -16,13 +17,13 @@ enum EventStream {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
-                try await stream(feedRequest, hub: hub, to: &writer)
+                try await stream(feedRequest, hub: hub, watch: watch, to: &writer)
             })
     }
 
-    private static func stream(_ request: FeedRequest, hub: FeedHub, to writer: inout any ResponseBodyWriter)
-        async throws
-    {
+    private static func stream(
+        _ request: FeedRequest, hub: FeedHub, watch: PeerWatch?, to writer: inout any ResponseBodyWriter
+    ) async throws {
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
         let subscription: FeedHub.Subscription
         do {
@@ -35,8 +36,18 @@ enum EventStream {
         defer { hub.unsubscribe(subscription.client) }
         let progress = FeedDelivery.Progress(subscription.start)
         let output = Output(writer)
+        var peerGone: (@Sendable () async -> Void)?
+        if let watch { peerGone = { await watch.waitUntilGone() } }
         let ended = await FeedDelivery.run(
-            subscription, hub: hub, progress: progress, write: { frame in try await output.write(encode(frame)) })
+            subscription, hub: hub, progress: progress,
+            write: { frames, progress in
+                // One at a time: a write cut short by the client's end must not count frames not sent.
+                for frame in frames {
+                    try await output.write(encode(frame))
+                    progress.wrote(frame)
+                }
+            },
+            peerGone: peerGone)
         switch ended {
         case .slowConsumer:
             try? await output.write(close(code: 4008, reason: FeedDelivery.slowConsumerReason(progress)))

@@ -11,27 +11,31 @@ enum FeedDelivery {
         func wrote(_ frame: FeedFrame) {
             if frame.kind == .event || frame.kind == .reset { position.store(frame.position, ordering: .relaxed) }
         }
+
+        func wrote(_ frames: [FeedFrame]) {
+            if let last = frames.last(where: { $0.kind == .event || $0.kind == .reset }) { wrote(last) }
+        }
     }
 
-    /// Runs `write` for the subscription's first frames and then its queue, until one of: the
-    /// hub ends the client (its queue overflowed, or shutdown), `write` throws, or `peerGone`
-    /// returns. A write blocked on a client that reads nothing is cancelled when the hub ends it.
-    /// Returns why the client was ended by the server, if it was.
+    /// Runs `write` for the subscription's first frames and then for its queue (what waited since
+    /// the last write, all at once), until one of: the hub ends the client (its queue overflowed,
+    /// or shutdown), `write` throws, or `peerGone` returns. A write blocked on a client that reads
+    /// nothing is cancelled when the hub ends it. `write` updates `progress` as frames are handed
+    /// to the connection. Returns why the client was ended by the server, if it was.
     static func run(
         _ subscription: FeedHub.Subscription, hub: FeedHub, progress: Progress,
-        write: @escaping @Sendable (FeedFrame) async throws -> Void,
-        flush: @escaping @Sendable () async throws -> Void = {},
+        write: @escaping @Sendable ([FeedFrame], Progress) async throws -> Void,
         peerGone: (@Sendable () async -> Void)? = nil
     ) async -> FeedClient.End? {
         let client = subscription.client
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    try await pump(subscription.first, progress, hub, write)
-                    try await flush()
+                    try await write(subscription.first, progress)
+                    hub.sent(subscription.first.count)
                     while let frames = await client.next() {
-                        try await pump(frames, progress, hub, write)
-                        try await flush()
+                        try await write(frames, progress)
+                        hub.sent(frames.count)
                     }
                 } catch {
                     // The connection failed or was cancelled: the session ends.
@@ -43,19 +47,6 @@ enum FeedDelivery {
             group.cancelAll()
         }
         return client.ended
-    }
-
-    private static func pump(
-        _ frames: [FeedFrame], _ progress: Progress, _ hub: FeedHub,
-        _ write: @Sendable (FeedFrame) async throws -> Void
-    ) async throws {
-        var count = 0
-        defer { hub.sent(count) }
-        for frame in frames {
-            try await write(frame)
-            progress.wrote(frame)
-            count += 1
-        }
     }
 
     /// The close reason of a client ended as a slow consumer.

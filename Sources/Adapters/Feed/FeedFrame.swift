@@ -47,7 +47,7 @@ struct FeedFrame: Sendable {
     }
 
     /// `{"type":"stats","position":P,"now":T,"one_minute":{...}}`: the realtime last minute, as
-    /// `/api/webhook/stats/realtime`'s `windows.one_minute`.
+    /// `/api/webhook/stats/realtime`'s `windows["1m"]`.
     static func stats(position: UInt64, now: Int64, oneMinute: Rates) throws -> FeedFrame {
         try FeedFrame(
             .stats, position: position,

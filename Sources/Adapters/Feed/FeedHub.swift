@@ -132,8 +132,17 @@ public final class FeedHub: Service, Sendable {
 
     // MARK: Clients
 
-    /// Whether a new client would be taken now (checked before an upgrade).
-    var hasRoom: Bool { state.withLock { !$0.stopping && $0.clients.count < configuration.maxClients } }
+    /// Whether a new client would be taken now (checked before an upgrade); a refusal is counted.
+    func takesAnother() -> Bool {
+        state.withLock { state in
+            if state.stopping { return false }
+            guard state.clients.count < configuration.maxClients else {
+                state.refused += 1
+                return false
+            }
+            return true
+        }
+    }
 
     /// Takes a client: what it asked to resume from decides its first frames.
     func subscribe(_ request: FeedRequest, transport: FeedClient.Transport) throws -> Subscription {
@@ -190,9 +199,9 @@ public final class FeedHub: Service, Sendable {
     // MARK: Publishing
 
     /// Reads the events committed since the last call and offers them to every client.
-    func publish() throws {
+    func publish() async throws {
         let after = state.withLock { $0.position }
-        let events = try pool.read { db in try Dashboard.eventsAfter(db, position: after) }
+        let events = try await pool.read { db in try Dashboard.eventsAfter(db, position: after) }
         guard let newest = events.last else { return }
         let frames = try events.map(FeedFrame.event)
         var gap: FeedFrame?
@@ -218,10 +227,10 @@ public final class FeedHub: Service, Sendable {
     }
 
     /// Sends the realtime last minute when it changed since the last `stats` frame.
-    func publishStats() throws {
+    func publishStats() async throws {
         guard state.withLock({ !$0.clients.isEmpty || $0.statsFrame == nil }) else { return }
         let now = wall.now()
-        let rates = try pool.read { db in try Dashboard.realtime(db, now: now).windows.oneMinute }
+        let rates = try await pool.read { db in try Dashboard.realtime(db, now: now).windows.oneMinute }
         let position = state.withLock { $0.position }
         let frame = try FeedFrame.stats(position: position, now: now, oneMinute: rates)
         state.withLock { state in
@@ -265,7 +274,9 @@ public final class FeedHub: Service, Sendable {
     private func follow() async {
         for await _ in signals {
             do {
-                try publish()
+                try await publish()
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error(
                     "live feed: reading the new events failed (\(type(of: error))); retrying at the next commit")
@@ -279,11 +290,13 @@ public final class FeedHub: Service, Sendable {
         while true {
             try await clock.sleep(for: configuration.statsInterval)
             do {
-                try publishStats()
+                try await publishStats()
                 if clock.now >= nextHeartbeat {
                     nextHeartbeat = clock.now + configuration.heartbeat
                     try publishHeartbeat()
                 }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error("live feed: reading the realtime figures failed (\(type(of: error)))")
             }

@@ -34,11 +34,13 @@ public enum FeedPort {
         guard let feed else { return WebhookServer.server(limits: limits) }
         let bodyTimeout = limits.bodyTimeout
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestDeadlineHandler(deadline: bodyTimeout)],
+            additionalChannelHandlers: [RequestDeadlineHandler(deadline: bodyTimeout), PeerWatch()],
             idleTimeout: TimeAmount(limits.idleTimeout))
         let settings = FeedUpgradeChannel.WebSocketSettings(pingInterval: feed.hub.configuration.pingTimeout / 2)
         return HTTPServerBuilder { responder in
-            FeedUpgradeChannel(responder: responder, http1: http1, webSocket: settings, decide: feed.decide)
+            FeedUpgradeChannel(
+                responder: FeedUpgradeChannel.closingAfterLateUpgrades(responder), http1: http1, webSocket: settings,
+                decide: feed.decide)
         }
     }
 

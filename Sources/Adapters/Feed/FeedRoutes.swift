@@ -17,9 +17,9 @@ enum FeedRoutes {
             .get(webSocketPath) { request, _ in
                 try refusal(request, hub)
             },
-            .get(streamPath) { request, _ in
+            .get(streamPath) { request, context in
                 guard let hub else { throw off }
-                return try EventStream.response(request, hub: hub)
+                return try EventStream.response(request, hub: hub, watch: await PeerWatch.of(context.channel))
             },
         ]
     }
@@ -29,6 +29,14 @@ enum FeedRoutes {
         guard let hub else { throw off }
         _ = try FeedRequest(query: request.uri.query)
         try checkRoom(hub)
+        if request.headers[.upgrade]?.lowercased() == "websocket" {
+            // NIO upgrades only the first request of a connection; this one came after another.
+            throw DashboardError(
+                .upgradeRequired, code: "upgrade_required",
+                "a WebSocket upgrade must be the first request on its connection, and this one came after another: "
+                    + "connect again (this connection is closed)",
+                headers: [.upgrade: "websocket", .connection: "close"])
+        }
         throw DashboardError(
             .upgradeRequired, code: "upgrade_required",
             "this is the live feed's WebSocket: connect with a WebSocket client (GET with `Upgrade: websocket`), "
@@ -36,8 +44,9 @@ enum FeedRoutes {
             headers: [.upgrade: "websocket"])
     }
 
+    /// Throws 503 when the feed is full (and counts the refusal).
     static func checkRoom(_ hub: FeedHub) throws(DashboardError) {
-        guard hub.hasRoom else { throw full(hub) }
+        guard hub.takesAnother() else { throw full(hub) }
     }
 
     static func full(_ hub: FeedHub) -> DashboardError {

@@ -141,6 +141,19 @@ struct FeedUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
 }
 
 extension FeedUpgradeChannel {
+    /// `responder`, closing the connection after answering an upgrade that came after another
+    /// request on it (NIO upgrades only a connection's first): the client's retry then gets a
+    /// fresh connection, where its upgrade is the first request.
+    static func closingAfterLateUpgrades(_ responder: @escaping HTTPChannelHandler.Responder)
+        -> HTTPChannelHandler.Responder
+    {
+        struct LateUpgrade: Error {}
+        return { request, writer, channel in
+            try await responder(request, writer, channel)
+            if request.headers[.upgrade]?.lowercased() == "websocket" { throw LateUpgrade() }
+        }
+    }
+
     /// An upgrade asked on a path that has none (the request itself was consumed by the attempt).
     static let notFeed = DashboardError(
         .badRequest, code: "bad_parameter", "no WebSocket here; the live feed's is at \(FeedRoutes.webSocketPath)")

@@ -61,52 +61,69 @@ struct WebSocketFeed: Sendable {
         do {
             subscription = try hub.subscribe(request, transport: .websocket)
         } catch {
-            await close(outbound, tryAgainLaterCode, "the live feed is full; retry later", context)
+            try? await outbound.close(tryAgainLaterCode, reason: "the live feed is full; retry later")
             return
         }
         defer { hub.unsubscribe(subscription.client) }
         let progress = FeedDelivery.Progress(subscription.start)
-        let ended = await FeedDelivery.run(
-            subscription, hub: hub, progress: progress,
-            write: { frame in
-                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame.json)))
-            },
-            peerGone: {
-                // Reading is what answers pings and sees the client's close.
-                do { for try await _ in inbound {} } catch {}
-            })
-        switch ended {
-        case .slowConsumer:
-            await close(outbound, slowConsumerCode, FeedDelivery.slowConsumerReason(progress), context)
-        case .shutdown:
-            await close(outbound, .goingAway, FeedDelivery.shutdownReason, context)
-        case nil:
-            break
-        }
-    }
-
-    /// Sends the close frame after the frames already written. A slow client gets it once it reads
-    /// them; one that reads nothing for `closeGrace` is disconnected without it.
-    private static func close(
-        _ outbound: WebSocketOutboundWriter, _ code: WebSocketErrorCode, _ reason: String, _ context: FeedSessionContext
-    ) async {
-        let sent = await withTaskGroup(of: Bool.self) { group in
+        await withTaskGroup(of: Step.self) { group in
+            // Reading is what answers pings and sees the client's close; it ends when the client
+            // leaves, and is never cancelled before the closing handshake has had its chance
+            // (ending it early would let the connection be closed before the close frame is sent).
             group.addTask {
-                do {
-                    try await outbound.close(code, reason: reason)
-                    return true
-                } catch {
-                    return false
-                }
+                do { for try await _ in inbound {} } catch {}
+                return .peerGone
+            }
+            group.addTask {
+                .ended(
+                    await FeedDelivery.run(
+                        subscription, hub: hub, progress: progress,
+                        write: { frames, progress in try await write(frames, to: context.channel, progress) }))
+            }
+            guard case .ended(let end?) = await group.next() else {
+                group.cancelAll()  // the client left, or the connection failed
+                return
+            }
+            // The hub ended the client: the close frame goes after what was written; the client's
+            // close answers it (the reading task ends). One that reads nothing is cut after the grace.
+            let (code, reason) =
+                end == .slowConsumer
+                ? (slowConsumerCode, FeedDelivery.slowConsumerReason(progress))
+                : (WebSocketErrorCode.goingAway, FeedDelivery.shutdownReason)
+            group.addTask {
+                try? await outbound.close(code, reason: reason)
+                return .closeSent
             }
             group.addTask {
                 try? await Task.sleep(for: closeGrace)
-                return false
+                return .graceOver
             }
-            let first = await group.next() ?? false
+            while let step = await group.next(), step == .closeSent {}
             group.cancelAll()
-            return first
         }
-        if !sent { try? await context.channel.close() }
+    }
+
+    /// What ends a part of a session.
+    private enum Step: Sendable, Equatable {
+        case peerGone, ended(FeedClient.End?), closeSent, graceOver
+    }
+
+    /// Writes the frames straight into the connection's pipeline, in one hop to its event loop and
+    /// one flush (swift-websocket's writer takes one frame per call: a hop and a flush each, too
+    /// much for a thousand clients); waits until they are written to the socket, which is the
+    /// client's backpressure. Once handed to the event loop they go out before anything written
+    /// after them (the close frame among them), so they count as written.
+    static func write(_ frames: [FeedFrame], to channel: any Channel, _ progress: FeedDelivery.Progress) async throws {
+        guard !frames.isEmpty else { return }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.eventLoop.execute {
+            for frame in frames.dropLast() {
+                channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame.json), promise: nil)
+            }
+            channel.writeAndFlush(
+                WebSocketFrame(fin: true, opcode: .text, data: frames[frames.count - 1].json), promise: written)
+        }
+        progress.wrote(frames)
+        try await FutureWait.value(written.futureResult)
     }
 }

@@ -14,6 +14,13 @@ struct ServiceConfiguration {
     var projections = ProjectionsConfiguration()
     var dashboardAPI = DashboardAPI.Configuration()
     var feed = FeedConfiguration()
+
+    /// The live feed's hub: its settings, and the window the recent-events projection keeps.
+    var feedHub: FeedHub.Configuration {
+        var hub = feed.hub
+        hub.windowSize = projections.recentEvents
+        return hub
+    }
     /// The token `graph-sim` expects (else the access token).
     var simulatorAccessToken: String?
     /// Where each setting that was set came from, by key (for messages; never a value).

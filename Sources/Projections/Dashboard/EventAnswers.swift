@@ -14,6 +14,20 @@ public struct RecentEvent: Encodable, Sendable, Equatable, CSVRow {
 
     enum CodingKeys: String, CodingKey { case position, type, version, time, stream, data, contact, skipped }
 
+    public init(
+        position: UInt64, type: String, version: Int, time: String, stream: String, data: EventData, contact: String?,
+        skipped: String?
+    ) {
+        self.position = position
+        self.type = type
+        self.version = version
+        self.time = time
+        self.stream = stream
+        self.data = data
+        self.contact = contact
+        self.skipped = skipped
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(position, forKey: .position)

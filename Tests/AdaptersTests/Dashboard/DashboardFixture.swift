@@ -36,9 +36,10 @@ final class DashboardFixture: @unchecked Sendable {
 
     var reader: ProjectionReader { ProjectionReader(pool: readers, projector: projector, log: log) }
 
-    func startProjector() {
+    /// `onBatch`: after each commit (the live feed's hub reads then).
+    func startProjector(onBatch: @escaping @Sendable (UInt64) -> Void = { _ in }) {
         let projector = projector
-        running = Task { try await projector.run(onBatch: { _ in }) }
+        running = Task { try await projector.run(onBatch: onBatch) }
     }
 
     /// Appends `events` and waits until the projections have applied them.
