@@ -66,6 +66,12 @@ bench-sustained: setup
 bench-api: setup
 	bash Benchmarks/api-load.sh
 
+# The live feed: N WebSocket clients while signed webhooks arrive at a fixed rate (CLIENTS=, RATE=,
+# RUN_SECONDS=, RUNS=, BIN=; see Benchmarks/feed-load.sh).
+.PHONY: bench-feed
+bench-feed: setup
+	bash Benchmarks/feed-load.sh
+
 bench-ingress: setup
 	$(SWIFT) build -c release --product IngressBench
 	.build/release/IngressBench

@@ -177,6 +177,19 @@ let package = Package(
             path: "Benchmarks/DeliveryBench",
             swiftSettings: strict
         ),
+        // The live feed under load: N WebSocket clients (SwiftNIO, frames parsed in place) and a
+        // paced webhook sender in one process, against a running `clickunlock serve`.
+        .executableTarget(
+            name: "FeedBench",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/FeedBench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AdaptersTests",
             dependencies: [
