@@ -17,8 +17,9 @@ import pytest
 API_SUITE = Path(__file__).resolve().parents[1] / "api"
 sys.path.insert(0, str(API_SUITE))
 
-from contract import Api, Contract  # noqa: E402
-from harness import BINARY, FIXTURES, ROOT, GraphSim, Serve, free_port  # noqa: E402
+from contract import Contract  # noqa: E402
+from harness import BINARY, ROOT, free_port  # noqa: E402
+from stack import Stack as ApiStack  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -36,48 +37,16 @@ def pytest_sessionstart(session):
                                     "(scripts/setup.sh does)")
 
 
-class Stack:
-    """graph-sim and serve over one data directory, the dashboard on a port kept across `restart()`."""
+class Stack(ApiStack):
+    """The API suite's stack, the dashboard on a port kept across `restart()` (the page stays open)."""
 
     def __init__(self, workdir: Path, sim_args: list[str], serve_args: list[str], serve_env: dict[str, str]):
-        self.workdir = workdir
-        self.data_dir = workdir / "data"
-        self.data_dir.mkdir(exist_ok=True)
-        shutil.copy(FIXTURES / "content.yaml", self.data_dir / "content.yaml")
-        self.contract = Contract()
-        self.webhook_port = free_port()
         self.api_port = free_port()
-        self.serve_args = serve_args + ["--api-port", str(self.api_port)]
-        self.serve_env = serve_env
-        self.sim = GraphSim(workdir, self.webhook_port, sim_args)
-        self.serve: Serve | None = None
-        self.starts = 0
-        try:
-            self.start()
-        except BaseException:
-            self.sim.stop()
-            raise
+        super().__init__(workdir, Contract(), sim_args, serve_args + ["--api-port", str(self.api_port)], serve_env)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
-
-    def start(self) -> None:
-        self.starts += 1
-        self.serve = Serve(self.workdir, self.data_dir, self.webhook_port, self.sim, self.serve_args,
-                           self.serve_env, name=f"serve-{self.starts}")
-        self.api = Api(self.serve.api_url, self.contract)
-
-    def stop_serve(self) -> int:
-        status = self.serve.stop() if self.serve else 0
-        self.serve = None
-        return status
-
-    def close(self) -> None:
-        try:
-            self.stop_serve()
-        finally:
-            self.sim.stop()
 
 
 class Browser:

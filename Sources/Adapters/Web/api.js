@@ -47,6 +47,24 @@ export class Api {
     if (!response.ok) throw await ApiError.from(response);
     return response.json();
   }
+
+  /**
+   * The first `pages` pages of a list (`limit` each, following `next_cursor`): `items` are the
+   * pages' `key` arrays joined, `last` the last page's answer, `cursor` where the next page starts
+   * (null at the end).
+   */
+  async pages(path, params, key, pages) {
+    let cursor = null;
+    let last = null;
+    const items = [];
+    for (let page = 0; page < pages; page += 1) {
+      last = await this.get(path, {...params, cursor});
+      items.push(...last[key]);
+      cursor = last.next_cursor;
+      if (!cursor) break;
+    }
+    return {items, last, cursor};
+  }
 }
 
 ApiError.from = async function from(response) {

@@ -36,14 +36,8 @@ export function conversationsView(context, main) {
 
   async function refresh() {
     try {
-      let cursor = null;
-      const conversations = [];
-      for (let page = 0; page < pages; page += 1) {
-        const answer = await context.api.get('/api/webhook/conversations', {q: query, limit: 50, cursor});
-        conversations.push(...answer.conversations);
-        cursor = answer.next_cursor;
-        if (!cursor) break;
-      }
+      const {items: conversations, cursor} =
+        await context.api.pages('/api/webhook/conversations', {q: query, limit: 50}, 'conversations', pages);
       const text = JSON.stringify(conversations);
       if (text !== last) {
         last = text;
@@ -105,15 +99,8 @@ export function conversationView(context, main, contact) {
 
   async function refresh() {
     try {
-      let cursor = null;
-      const messages = [];
-      let answer = null;
-      for (let page = 0; page < pages; page += 1) {
-        answer = await context.api.get(`/api/webhook/conversations/${encodeURIComponent(contact)}`, {limit: 100, cursor});
-        messages.push(...answer.messages);
-        cursor = answer.next_cursor;
-        if (!cursor) break;
-      }
+      const {items: messages, last: answer, cursor} = await context.api.pages(
+        `/api/webhook/conversations/${encodeURIComponent(contact)}`, {limit: 100}, 'messages', pages);
       const list = await context.api.get('/api/webhook/deliveries', {contact, limit: 50});
       const text = JSON.stringify([answer.conversation, answer.deliveries, messages, list.deliveries]);
       older.hidden = !cursor;

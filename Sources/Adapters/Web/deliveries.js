@@ -58,14 +58,8 @@ export function deliveriesView(context, main) {
 
   async function refresh() {
     try {
-      let cursor = null;
-      const deliveries = [];
-      for (let page = 0; page < pages; page += 1) {
-        const answer = await context.api.get('/api/webhook/deliveries', {state: stateFilter, limit: 50, cursor});
-        deliveries.push(...answer.deliveries);
-        cursor = answer.next_cursor;
-        if (!cursor) break;
-      }
+      const {items: deliveries, cursor} =
+        await context.api.pages('/api/webhook/deliveries', {state: stateFilter, limit: 50}, 'deliveries', pages);
       const text = JSON.stringify(deliveries);
       if (text !== last) {
         last = text;
