@@ -14,17 +14,24 @@ demo: build
 
 # The fuzz suites (CPU-heavy for ~10 s each) run after the rest, so that the tests that time
 # child processes and bursts do not share the two cores with them. Then the dashboard API's black-box
-# suite (Tests/api: pytest and schemathesis in .build/venv) against the built binary.
+# suite (Tests/api: pytest and schemathesis in .build/venv) against the built binary, and the web
+# dashboard's browser suite (Tests/web: Selenium and headless Chromium; screenshots in .build/test-output/web).
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip Fuzz
 	$(SWIFT) test --skip-build --filter Fuzz
 	bash scripts/api-tests.sh
+	bash scripts/web-tests.sh
 
 # The dashboard API's black-box suite alone (after a build); PYTEST_ARGS="-k figures" narrows it.
 .PHONY: api-test
 api-test: setup
 	bash scripts/api-tests.sh $(PYTEST_ARGS)
+
+# The web dashboard's browser suite alone (after a build); PYTEST_ARGS="-k restart" narrows it.
+.PHONY: web-test
+web-test: setup
+	bash scripts/web-tests.sh $(PYTEST_ARGS)
 
 # Style: swift-format lint --strict with .swift-format, and no Swift line over 120 columns (CI runs it).
 .PHONY: lint docs

@@ -6,6 +6,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The web dashboard (Sources/Adapters/Web), each file compiled into the binary (`WebAssets` lists them too).
+let webDashboardFiles = [
+    "index.html", "style.css", "icon.svg", "app.js", "api.js", "feed.js", "dom.js", "format.js", "meta-errors.js",
+    "health.js", "overview.js", "chart.js", "events.js", "deliveries.js", "conversations.js",
+]
+
 let package = Package(
     name: "clickunlock",
     platforms: [.macOS(.v15)],
@@ -88,6 +94,7 @@ let package = Package(
                 // upgraded by NIO on the dashboard port and the feed port (see FeedUpgradeChannel).
                 .product(name: "WSCore", package: "swift-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -102,8 +109,9 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The dashboard API's OpenAPI document, compiled in (served at GET /openapi.json).
-            resources: [.embedInCode("Dashboard/openapi.json")],
+            // The dashboard API's OpenAPI document (served at GET /openapi.json) and the web dashboard's
+            // files (served at / and /assets/NAME), compiled in: a binary copied anywhere serves them.
+            resources: [.embedInCode("Dashboard/openapi.json")] + webDashboardFiles.map { .embedInCode("Web/" + $0) },
             swiftSettings: strict
         ),
         // The `clickunlock` executable.

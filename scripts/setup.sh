@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs (liblz4-dev, libsqlite3-dev, pkg-config) and the API
-# suite's Python (python3, python3-venv, python3-pip) when missing.
+# Installs the system packages the build needs (liblz4-dev, libsqlite3-dev, pkg-config), the API
+# suite's Python (python3, python3-venv, python3-pip) and the browser suite's headless browser and its
+# driver (chromium, chromium-driver) when missing.
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,9 @@ if command -v python3 >/dev/null 2>&1; then
 else
   missing+=(python3 python3-venv python3-pip)
 fi
+
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -13,9 +13,10 @@ import Projections
 import ServiceLifecycle
 
 /// `clickunlock demo`: the whole product on this machine. It runs the service (webhook listener,
-/// projector, delivery saga) against the built-in Graph API simulator, whose virtual advisors tap
-/// the daily template's button; it sends them the template and prints a live summary line (read
-/// from the projections) until interrupted or `--duration` passes.
+/// projector, delivery saga, dashboard) against the built-in Graph API simulator, whose virtual
+/// advisors tap the daily template's button; it sends them the template, keeps the crowd busy
+/// (`DemoCrowd`), prints the dashboard's one-click sign-in link and a live summary line (read from
+/// the projections) until interrupted or `--duration` passes.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -33,10 +34,19 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("api-port"),
         help: """
-            Dashboard API port on 127.0.0.1 (default 0: a free one); open, or behind CLICKUNLOCK_DASHBOARD_TOKEN \
-            when that is set.
+            Dashboard port on 127.0.0.1, the web dashboard and its API (default 0: a free one); behind a token made \
+            up for this run (or CLICKUNLOCK_DASHBOARD_TOKEN when that is set).
             """)
     var apiPort = 0
+    @Option(name: .customLong("ws-port"), help: "The live feed's own WebSocket port (default 0: a free one).")
+    var wsPort = 0
+    @Flag(name: .customLong("dashboard-open"), help: "Serve the dashboard without a token (loopback only).")
+    var dashboardOpen = false
+    @Flag(help: "Print only the dashboard's address (for scripts); no banner, no summary line.") var quiet = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Let the simulator inject occasional faults (131047, a 130429 burst each minute, timeouts).")
+    var faults = true
     @Flag(help: "Keep the data directory's earlier events instead of starting afresh.") var keep = false
     @Option(name: .customLong("tap-after-ms"), help: "How long a virtual advisor takes to tap.") var tapAfterMs: Int64 =
         400
@@ -55,21 +65,28 @@ struct DemoCommand: AsyncParsableCommand {
         try prepareDirectory()
         guard let simPort = simPort == 0 ? freeLocalPort() : simPort,
             let webhookPort = webhookPort == 0 ? freeLocalPort() : webhookPort,
-            let apiPort = apiPort == 0 ? freeLocalPort() : apiPort, let wsPort = freeLocalPort()
+            let apiPort = apiPort == 0 ? freeLocalPort() : apiPort,
+            let wsPort = wsPort == 0 ? freeLocalPort() : wsPort
         else {
             printError("no free local port for the demo")
             throw ExitCodes.ioError
         }
-        // Secrets made up for this run only: never stored, never printed.
+        // Secrets made up for this run only, never stored: the app secret and the Graph token are
+        // never printed; the dashboard token is, in the one-click link's fragment (unless it came
+        // from CLICKUNLOCK_DASHBOARD_TOKEN, which the operator already has).
         let secret = Self.randomToken()
         let token = Self.randomToken()
         let number = "100000000000001"
+        let crowd = DemoCrowd(contacts: contacts)
         // The service's configuration, as `serve` reads it, with the demo's own values on top; of
         // the environment only LOG_LEVEL (warnings by default) and the dashboard token count.
-        let environment = ProcessInfo.processInfo.environment.filter {
+        var environment = ProcessInfo.processInfo.environment.filter {
             $0.key == "LOG_LEVEL" || $0.key == "CLICKUNLOCK_DASHBOARD_TOKEN"
         }
-        let dashboardOpen = environment["CLICKUNLOCK_DASHBOARD_TOKEN"] == nil
+        let dashboardOpen = self.dashboardOpen
+        let givenToken = environment["CLICKUNLOCK_DASHBOARD_TOKEN"]
+        let dashboardToken = dashboardOpen ? nil : givenToken ?? Self.randomToken()
+        if dashboardOpen { environment["CLICKUNLOCK_DASHBOARD_TOKEN"] = nil }
         var reader = SettingsReader(environment: environment)
         reader.command = (
             "demo",
@@ -78,10 +95,10 @@ struct DemoCommand: AsyncParsableCommand {
                 "app_secret": .string(secret), "verify_token": .string(Self.randomToken()),
                 "access_token": .string(token),
                 "phone_number_ids": .stringArray([number]), "graph_base_url": .string("http://127.0.0.1:\(simPort)"),
-                "confirmation_wait_ms": .int(10_000),
+                "confirmation_wait_ms": .int(10_000), "authorized_contacts": .stringArray(crowd.authorized),
                 "api_host": .string("127.0.0.1"), "api_port": .int(apiPort), "dashboard_open": .bool(dashboardOpen),
                 "ws_port": .int(wsPort),
-            ]
+            ].merging(dashboardToken.map { ["dashboard_token": .string($0)] } ?? [:]) { _, demo in demo }
         )
         var settings: ServiceConfiguration
         do {
@@ -90,15 +107,15 @@ struct DemoCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(78)
         }
-        if settings.sources["log_level"] == nil { settings.logLevel = .warning }
+        // Errors only by default: the faults the demo injects on purpose would print warnings all along.
+        if settings.sources["log_level"] == nil { settings.logLevel = .error }
         let logger = settings.logger()
 
-        var simulator = SimulatorConfiguration(
-            accessToken: token, webhookURL: "http://127.0.0.1:\(webhookPort)/webhook", appSecret: secret)
-        let advisors = (0..<contacts).map { String(format: "1555010%05d", $0) }
-        simulator.virtualContacts.contacts = Set(advisors)
-        simulator.virtualContacts.tapAfterMs = tapAfterMs
-        simulator.readAfterMs = 1500
+        let webhookURL = "http://127.0.0.1:\(webhookPort)/webhook"
+        let simulator = crowd.simulator(
+            SimulatorConfiguration(accessToken: token, webhookURL: webhookURL, appSecret: secret),
+            tapAfterMs: tapAfterMs, faults: faults)
+        let advisors = crowd.advisors
 
         let http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
         let sim = GraphSimulator(configuration: simulator, http: http, logger: logger)
@@ -106,24 +123,41 @@ struct DemoCommand: AsyncParsableCommand {
             router: sim.router(),
             configuration: .init(address: .hostname("127.0.0.1", port: simPort), serverName: "graph-sim"),
             logger: logger)
+        // Both ports listen before anything is printed: a script may open the address at once.
         let ready = ReadySignal()
-        let assembly = try await ServiceAssembly.open(configuration: settings, logger: logger) { _ in ready.signal() }
+        let dashboardReady = ReadySignal()
+        let assembly = try await ServiceAssembly.open(
+            configuration: settings, logger: logger, onReady: { _ in ready.signal() },
+            onAPIReady: { _ in dashboardReady.signal() })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: simApp)] + assembly.services, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
 
-        print("ClickUnlock demo: data in \(dataDirectory) (event log, projections.sqlite, content.yaml)")
-        print(
-            "  webhook listener  http://127.0.0.1:\(webhookPort)/webhook   "
-                + "(signatures checked with a secret made up for this run)")
-        print(
-            "  Graph API sim     http://127.0.0.1:\(simPort)   "
-                + "(virtual advisors tap the template's button after \(tapAfterMs) ms)")
-        Self.printDashboard(port: apiPort, feedPort: wsPort, open: dashboardOpen)
-        print(
-            "sending daily_content_ready_v1 to \(contacts) virtual advisors; "
-                + "every tap unlocks the 6-message pack. Ctrl-C stops.")
+        let dashboard = DemoDashboard(
+            port: apiPort, feedPort: wsPort, token: dashboardToken,
+            tokenFromEnvironment: givenToken != nil && !dashboardOpen)
+        let quiet = self.quiet
+        let dataDirectory = self.dataDirectory
+        let contacts = self.contacts
+        let tapAfterMs = self.tapAfterMs
+        let banner: @Sendable () -> Void = {
+            if quiet {
+                printNow(dashboard.address)
+                return
+            }
+            printNow("ClickUnlock demo: data in \(dataDirectory) (event log, projections.sqlite, content.yaml)")
+            printNow(
+                "  webhook listener  \(webhookURL)   "
+                    + "(signatures checked with a secret made up for this run)")
+            printNow(
+                "  Graph API sim     http://127.0.0.1:\(simPort)   "
+                    + "(virtual advisors tap the template's button after \(tapAfterMs) ms)")
+            dashboard.printUsage()
+            printNow(
+                "sending daily_content_ready_v1 to \(contacts) virtual advisors, then to a few more every few "
+                    + "seconds; every tap unlocks a 6-message pack. Ctrl-C stops.")
+        }
         let duration = self.duration
         let templates = assembly.templates
         let outcome: Result<Void, any Error>
@@ -135,14 +169,24 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 tasks.addTask {
                     await ready.wait()
+                    await dashboardReady.wait()
+                    banner()
                     // The service's own template sender (what `send-template --server` reaches);
                     // delivery is always configured here.
-                    if let templates {
-                        let request = try TemplateRequest(recipients: advisors, force: true).validated()
-                        let summary = try await templates.send(request)
-                        print("templates: \(summary.sent) accepted, \(summary.failed) failed")
+                    guard let templates else { return false }
+                    let request = try TemplateRequest(recipients: advisors, force: true).validated()
+                    let summary = try await templates.send(request)
+                    if !quiet { printNow("templates: \(summary.sent) accepted, \(summary.failed) failed") }
+                    // The crowd keeps coming until the summary's duration ends (or Ctrl-C).
+                    try await withThrowingTaskGroup(of: Void.self) { crowdTasks in
+                        crowdTasks.addTask {
+                            await crowd.keepAlive(templates: templates, http: http, webhookURL: webhookURL) { line in
+                                if !quiet { printError(line) }
+                            }
+                        }
+                        try await Self.printSummaries(assembly.projector.database, duration: duration, quiet: quiet)
+                        crowdTasks.cancelAll()
                     }
-                    try await Self.printSummaries(assembly.projector.database, duration: duration)
                     await group.triggerGracefulShutdown()
                     return false
                 }
@@ -160,44 +204,31 @@ struct DemoCommand: AsyncParsableCommand {
         await assembly.shutdown()
         try? await http.shutdown()
         try outcome.get()
-        print(
+        if quiet { return }
+        printNow(
             "\nexplore: .build/debug/clickunlock replay --data-dir \(dataDirectory) "
                 + "--format text --type delivery. | less")
-        print("         sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM deliveries'")
-    }
-
-    /// Where the dashboard API is, and how to ask it.
-    private static func printDashboard(port: Int, feedPort: Int, open: Bool) {
-        let base = "http://127.0.0.1:\(port)"
-        let auth = open ? "" : " -H \"Authorization: Bearer $CLICKUNLOCK_DASHBOARD_TOKEN\""
-        print(
-            "  dashboard API     \(base)/api/webhook/...   "
-                + (open ? "(open on loopback: no token)" : "(behind CLICKUNLOCK_DASHBOARD_TOKEN)"))
-        print("    curl\(auth) \(base)/api/webhook/metrics")
-        print("    curl\(auth) '\(base)/api/webhook/events/recent?limit=20&type=delivery.'")
-        print("    curl\(auth) '\(base)/api/webhook/deliveries?format=csv'")
-        print("    curl \(base)/readyz")
-        print("  live feed         ws://127.0.0.1:\(feedPort)/   (and \(base)/api/webhook/ws; the same as events:)")
-        print("    curl -N\(auth) \(base)/api/webhook/events/stream")
+        printNow("         sqlite3 \(dataDirectory)/projections.sqlite 'SELECT * FROM deliveries'")
     }
 
     /// One summary line a second (rewritten in place on a terminal) until the duration ends.
-    private static func printSummaries(_ database: DatabasePool, duration: Double?) async throws {
+    private static func printSummaries(_ database: DatabasePool, duration: Double?, quiet: Bool) async throws {
         let clock = ContinuousClock()
         let end = duration.map { clock.now + .milliseconds(Int64($0 * 1000)) }
         let interactive = isatty(1) != 0
         var last = ""
         while end.map({ clock.now < $0 }) ?? true {
             try await Task.sleep(for: .seconds(1))
+            if quiet { continue }
             let line = try await database.read { db in try Self.summaryLine(db) }
             if interactive {
                 writeAll(to: 1, Array("\r\(line)   ".utf8))
             } else if line != last {
-                print(line)
+                printNow(line)
             }
             last = line
         }
-        if interactive { print("") }
+        if interactive && !quiet { printNow("") }
     }
 
     static func summaryLine(_ db: Database) throws -> String {
@@ -218,14 +249,22 @@ struct DemoCommand: AsyncParsableCommand {
             + "failed \(failed), in flight \(active) · content messages sent \(sent)"
     }
 
+    /// A demo directory of an earlier run is started afresh (unless `--keep`); an empty directory
+    /// is taken as it is; anything else is refused, never deleted.
     private func prepareDirectory() throws {
         let files = FileManager.default
-        if !keep, files.fileExists(atPath: dataDirectory) {
-            guard files.fileExists(atPath: dataDirectory + "/" + Self.marker) else {
-                printError("\(dataDirectory) exists and is not a demo directory; pass another --data-dir (or --keep)")
+        var isDirectory: ObjCBool = false
+        if !keep, files.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) {
+            let empty =
+                isDirectory.boolValue && (try? files.contentsOfDirectory(atPath: dataDirectory))?.isEmpty == true
+            if files.fileExists(atPath: dataDirectory + "/" + Self.marker) {
+                try files.removeItem(atPath: dataDirectory)
+            } else if !empty {
+                printError(
+                    "\(dataDirectory) exists, is not empty and is not a demo directory (no \(Self.marker) in it); "
+                        + "pass an empty or new --data-dir (or --keep to add to it)")
                 throw ExitCode.validationFailure
             }
-            try files.removeItem(atPath: dataDirectory)
         }
         try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         _ = files.createFile(atPath: dataDirectory + "/" + Self.marker, contents: Data())

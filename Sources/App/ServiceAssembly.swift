@@ -200,6 +200,7 @@ struct ServiceAssembly {
                 logger.warning("\(warning)")
             }
             dashboard.reportingTimeZone = configuration.projections.reportingTimeZone
+            dashboard.feedPort = configuration.feed.port == 0 ? nil : configuration.feed.port
             // Ready once the projections have applied what the log held at start.
             let startHead = log.lastPosition
             let feed = feedLink.hub

@@ -59,3 +59,9 @@ func reportFailure(_ error: EventLogError) -> ExitCode {
     default: return ExitCodes.ioError
     }
 }
+
+/// Prints a line to stdout at once (not through stdio's buffer, which holds lines back while stdout is
+/// a pipe): for what a script reads as it comes, such as the demo's address.
+func printNow(_ line: String = "") {
+    writeAll(to: 1, Array((line + "\n").utf8))
+}

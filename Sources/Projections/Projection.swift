@@ -49,7 +49,7 @@ extension Projection {
 /// What the projections are configured with.
 public struct ProjectionSettings: Sendable, Equatable {
     /// How many events `recent_events` keeps.
-    public var recentEventsLimit = 1000
+    public var recentEventsLimit = 10_000
     /// Time zone of the metrics' second set of days (the first is always UTC).
     public var reportingTimeZone = "UTC"
     /// How many hours of per-minute buckets `realtime` keeps (before the latest event).

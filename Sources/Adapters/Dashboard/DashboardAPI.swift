@@ -5,7 +5,7 @@ public import Logging
 public import NIOCore
 
 /// The dashboard port (`--api-host`, default 127.0.0.1; `--api-port`, default 3002): the read API
-/// over the projections, the probes and the operator's actions, behind the frame
+/// over the projections, the probes, the operator's actions and the web dashboard (`/`), behind the frame
 /// (`DashboardFrame`: errors, bounds, CORS, the token, security headers).
 public enum DashboardAPI {
     public struct Configuration: Sendable {
@@ -20,6 +20,8 @@ public enum DashboardAPI {
         public var corsOrigins: [String] = []
         /// The time zone the projections count days in besides UTC.
         public var reportingTimeZone = "UTC"
+        /// The live feed's own port (`--ws-port`) when it is a fixed one: the web page may connect to it.
+        public var feedPort: Int?
 
         public init() {}
 
@@ -93,6 +95,8 @@ public enum DashboardAPI {
             + SummaryRoutes.routes(answers, reportingZone: zone) + ListRoutes.routes(answers, reportingZone: zone)
             + [health.route, ServiceRoutes.prometheus(parts.telemetry), ServiceRoutes.openAPI()]
             + FeedRoutes.routes(parts.feed)
+            + WebRoutes.routes(
+                page: WebPage(open: configuration.open, reportingTimeZone: zone, feedPort: configuration.feedPort))
         return try router(configuration: configuration, routes: routes, logger: logger)
     }
 

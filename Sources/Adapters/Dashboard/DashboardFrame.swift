@@ -14,7 +14,8 @@ import Projections
 /// - CORS (`CORSPolicy`): the headers for an allowed origin, and `OPTIONS` preflights (204);
 /// - access (`DashboardAccess`): the bearer token and the failed-token slowdown;
 /// - security headers on every answer: `X-Content-Type-Options: nosniff`, a `Cache-Control`
-///   (`no-store` unless the route set one), no framing, no referrer; no `Server` header at all.
+///   (`no-store` unless the route set one), a Content-Security-Policy (`default-src 'none'` unless the
+///   route set one: the web page's), no framing, no referrer; no `Server` header at all.
 struct DashboardFrame: RouterMiddleware {
     typealias Context = DashboardRequestContext
 
@@ -99,7 +100,9 @@ struct DashboardFrame: RouterMiddleware {
         headers[.xContentTypeOptions] = "nosniff"
         if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
         headers[.xFrameOptions] = "DENY"
-        headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        if headers[.contentSecurityPolicy] == nil {
+            headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        }
         headers[.referrerPolicy] = "no-referrer"
         headers[.server] = nil
     }

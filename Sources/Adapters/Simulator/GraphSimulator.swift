@@ -105,8 +105,12 @@ public struct GraphSimulator: Sendable {
             await state.tapDecision(identity)
         {
             let click = await state.nextWamid("CLICK")
-            webhooks.post(
-                webhooks.tap(on: message, clickWamid: click), afterMs: configuration.virtualContacts.tapAfterMs)
+            let after = configuration.virtualContacts.tapAfterMs
+            webhooks.post(webhooks.tap(on: message, clickWamid: click), afterMs: after)
+            if await state.secondTapDecision(identity) {
+                let again = await state.nextWamid("CLICK")
+                webhooks.post(webhooks.tap(on: message, clickWamid: again), afterMs: after * 3 + 200)
+            }
         }
     }
 

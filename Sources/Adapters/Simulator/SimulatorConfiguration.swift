@@ -66,10 +66,18 @@ public struct SimulatorConfiguration: Sendable {
         public var code: Int
         public var periodMs: Int64
         public var activeMs: Int64
-        public init(code: Int, periodMs: Int64, activeMs: Int64) {
+        /// When the first window opens, after the simulator starts (each `periodMs` after that).
+        public var offsetMs: Int64
+        public init(code: Int, periodMs: Int64, activeMs: Int64, offsetMs: Int64 = 0) {
             self.code = code
             self.periodMs = periodMs
             self.activeMs = activeMs
+            self.offsetMs = offsetMs
+        }
+
+        /// Whether a send `elapsedMs` after the start falls in a window.
+        func isActive(elapsedMs: Int64) -> Bool {
+            periodMs > 0 && elapsedMs >= offsetMs && (elapsedMs - offsetMs) % periodMs < activeMs
         }
     }
 
@@ -81,6 +89,9 @@ public struct SimulatorConfiguration: Sendable {
         public var tapAfterMs: Int64 = 200
         /// Chance that a virtual contact taps at all.
         public var tapRate = 1.0
+        /// Chance that a contact who tapped taps the same button again (`tapAfterMs` later): the
+        /// service records it and starts nothing (`repeated_click`).
+        public var secondTapRate = 0.0
 
         public init() {}
 

@@ -62,10 +62,8 @@ actor SimulatorState {
         let identity = base + "|\(occurrence)"
 
         if let code = faults.recipientErrors[recipient] { return (.error(code: code), identity) }
-        for schedule in faults.schedules where schedule.periodMs > 0 {
-            if (now - startedAt) % schedule.periodMs < schedule.activeMs {
-                return (.error(code: schedule.code), identity)
-            }
+        for schedule in faults.schedules where schedule.isActive(elapsedMs: now - startedAt) {
+            return (.error(code: schedule.code), identity)
         }
         if let limit = configuration.throughputPerSecond {
             var recent = recentByNumber[phoneNumberId, default: []].filter { $0 > now - 1000 }
@@ -109,6 +107,11 @@ actor SimulatorState {
 
     func tapDecision(_ identity: String) -> Bool {
         roll("tap|" + identity) < configuration.virtualContacts.tapRate
+    }
+
+    /// Whether a contact who tapped taps again.
+    func secondTapDecision(_ identity: String) -> Bool {
+        roll("tap2|" + identity) < configuration.virtualContacts.secondTapRate
     }
 
     private func accept(
