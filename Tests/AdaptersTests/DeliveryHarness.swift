@@ -33,7 +33,14 @@ final class DeliveryHarness: @unchecked Sendable {
         log = try EventLog.open(directory: temp.log)
         var logger = Logger(label: "harness")
         logger.logLevel = .critical
-        http = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
+        // 51 posts at once beside the simulator's status webhooks, on two cores shared with the
+        // suite: the default 8 connections per host and 10 s to get one were too few (CI saw
+        // getConnectionFromPoolTimeout).
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.timeout.connect = .seconds(30)
+        http = HTTPClient(
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
         let ingestor = WebhookIngestor(
             log: log, signature: WebhookSignature(appSecret: Self.secret), dedupe: DedupeIndex(),
             authorizedContacts: [], logger: logger)
