@@ -30,22 +30,25 @@ import Testing
                 stderr: data.path + "/serve-\(round).err")
             let killAfter = 150 + Int(random.next() % 600)
             let logPath = data.logPath
+            let batch = Array(pending.prefix(34))
+            let patience: TimeInterval = batch.isEmpty ? 3 : 20
             let killer = Task {
                 if round.isMultiple(of: 2) {
                     // At a random moment.
                     try await Task.sleep(for: .milliseconds(killAfter))
                 } else {
                     // While a Graph API call is in flight (an attempt with no outcome yet), so that
-                    // every run has ambiguous attempts to reconcile; at most 3 s.
-                    let deadline = Date().addingTimeInterval(3)
+                    // every run has ambiguous attempts to reconcile. A loaded machine (the whole suite in
+                    // parallel on 2 cores) may take seconds to start `serve` and its first delivery,
+                    // so wait up to 20 s for one while clicks arrive.
+                    let deadline = Date().addingTimeInterval(patience)
                     while Date() < deadline, DeliveryAudit.openAttempts(try logEvents(logPath)) == 0 {
-                        try await Task.sleep(for: .milliseconds(5))
+                        try await Task.sleep(for: .milliseconds(10))
                     }
                 }
                 server.kill()
             }
             // Clicks arrive while it runs; those not acknowledged come again (as Meta retries).
-            let batch = Array(pending.prefix(34))
             let acknowledged = await withTaskGroup(of: [UInt8]?.self) { group in
                 for body in batch {
                     group.addTask {
