@@ -86,5 +86,45 @@ else
   skip "nginx -t: nginx or openssl is missing (Debian packages nginx, openssl)"
 fi
 
-echo "deploy-tests: $checks_passed passed, $checks_failed failed, $checks_skipped skipped (configuration checks)"
+echo "deploy-tests: configuration checks: $checks_passed passed, $checks_failed failed, $checks_skipped skipped"
+
+# docs/deploy.md run (Tests/deploy), in the API suite's venv (.build/venv, the same requirements).
+binary="${CLICKUNLOCK_BINARY:-.build/debug/clickunlock}"
+if [ ! -x "$binary" ]; then
+  echo "deploy-tests: $binary does not exist; build it first (swift build)" >&2
+  exit 1
+fi
+export CLICKUNLOCK_BINARY="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+venv="$PWD/.build/venv"
+stamp="$venv/.requirements.sha256"
+want="$(sha256sum Tests/api/requirements.txt | cut -d' ' -f1)"
+if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+  rm -rf "$venv"
+  python3 -m venv "$venv" || {
+    echo "deploy-tests: python3 -m venv failed; install python3-venv (scripts/setup.sh does on Debian)" >&2
+    exit 1
+  }
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "deploy-tests: installing Tests/api/requirements.txt into $venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r Tests/api/requirements.txt
+  echo "$want" >"$stamp"
+fi
+export PYTHONDONTWRITEBYTECODE=1
+# A network namespace of its own (loopback only), so that the page's ports 3000-3002 are free whatever else
+# runs on this machine; where unshare is not allowed, the test maps them to free ports instead.
+netns=()
+if unshare -n sh -c 'ip link set lo up' >/dev/null 2>&1; then
+  netns=(unshare -n sh -c 'ip link set lo up && exec "$@"' sh)
+  export DEPLOY_TEST_NETNS=1
+else
+  echo "deploy-tests: no network namespace (unshare -n or ip is not available): the page's ports are mapped to free ones"
+fi
+status=0
+(cd Tests/deploy && "${netns[@]}" "$venv/bin/python" -m pytest "$@") || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "deploy-tests: pytest collected no test (a filter that matches nothing?)" >&2
+  exit 1
+fi
 [ "$checks_failed" -eq 0 ] || exit 1
+exit "$status"
