@@ -171,3 +171,19 @@ def test_every_runbook_link_is_a_section_of_operations_md():
     missing = [link for link in links if link not in anchors]
     assert missing == [], f"runbook_url anchors without a heading in docs/operations.md: {missing}"
     assert [alert.lower() for alert in alerts] == links, "each alert's runbook is the section named after it"
+
+
+def test_links_within_the_pages_lead_somewhere():
+    def anchors(page: Path) -> set[str]:
+        return {re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+                for line in page.read_text().splitlines() if line.startswith("#")}
+
+    broken = []
+    for page in (ROOT / "docs/deploy.md", ROOT / "docs/operations.md"):
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([\w-]+))?\)", page.read_text()):
+            if target.startswith("http"):
+                continue
+            linked = (page.parent / target).resolve() if target else page
+            if not linked.exists() or (anchor and linked.suffix == ".md" and anchor not in anchors(linked)):
+                broken.append(f"{page.name}: ({target}#{anchor})")
+    assert broken == [], f"links to nothing: {broken}"
