@@ -5,9 +5,10 @@
 #   deploy/systemd     systemd-analyze verify (any warning fails: it exits 0 on unknown keys)
 #   deploy/caddy       caddy validate --adapter caddyfile
 #   deploy/nginx       nginx -t, inside a minimal nginx.conf in a temp prefix, with a self-signed certificate
-# then docs/deploy.md run by pytest (Tests/deploy: every single-machine command of the page, against the built
-# binary, .build/debug/clickunlock or CLICKUNLOCK_BINARY, in a temp prefix; in a network namespace of its own
-# when `unshare -n` works, so the page's ports 3000-3002 are free). Extra arguments go to pytest.
+# then pytest in Tests/deploy against the built binary (.build/debug/clickunlock or CLICKUNLOCK_BINARY): every
+# single-machine command of docs/deploy.md run in a temp prefix, and Caddy and nginx serving their files in
+# front of the service (HTTPS, webhook, dashboard, WebSocket); in a network namespace of its own when
+# `unshare -n` works, so the page's ports 3000-3002 are free. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
