@@ -41,6 +41,15 @@ def caddy_config(workdir: Path, ports: dict[str, str], http: int, https: int) ->
     return [tool("caddy"), "run", "--adapter", "caddyfile", "--config", str(config)]
 
 
+def ipv6_works() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 def nginx_config(workdir: Path, ports: dict[str, str], http: int, https: int) -> list[str]:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
                     f"/CN={WEBHOOK_HOST}", "-keyout", str(workdir / "key.pem"), "-out", str(workdir / "cert.pem")],
@@ -50,6 +59,8 @@ def nginx_config(workdir: Path, ports: dict[str, str], http: int, https: int) ->
     text = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {workdir}/key.pem;", text)
     text = re.sub(r"(listen\s+(?:\[::\]:)?)443\b", rf"\g<1>{https}", text)
     text = re.sub(r"(listen\s+(?:\[::\]:)?)80\b", rf"\g<1>{http}", text)
+    if not ipv6_works():  # a machine without IPv6 cannot bind the file's [::] listeners
+        text = re.sub(r"^\s*listen\s+\[::\].*\n", "", text, flags=re.MULTILINE)
     (workdir / "clickunlock.conf").write_text(text)
     (workdir / "logs").mkdir()
     (workdir / "nginx.conf").write_text(
