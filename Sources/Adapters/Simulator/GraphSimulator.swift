@@ -101,7 +101,8 @@ public struct GraphSimulator: Sendable {
             return Self.error(190, status: .unauthorized, details: "The access token is invalid or has expired.")
         }
         let fields: [String: String] = [
-            "id": id, "display_phone_number": configuration.displayPhoneNumber, "verified_name": "ClickUnlock Simulator",
+            "id": id, "display_phone_number": configuration.displayPhoneNumber,
+            "verified_name": "ClickUnlock Simulator",
             "quality_rating": "GREEN", "code_verification_status": "VERIFIED",
         ]
         return Self.json(fields, status: .ok)

@@ -23,11 +23,11 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(name: settingFlag("manifest"), help: settingHelp("manifest")) var manifest: String?
     @Option(name: settingFlag("api_host"), help: settingHelp("api_host")) var apiHost: String?
     @Option(name: settingFlag("api_port"), help: settingHelp("api_port")) var apiPort: Int?
-    @Option(name: settingFlag("doctor_min_free_disk_mb"), help: settingHelp("doctor_min_free_disk_mb"))
+    @Option(name: .customLong("min-free-disk-mb"), help: settingHelp("doctor_min_free_disk_mb"))
     var minFreeDiskMiB: Int?
     @Flag(help: "Read every batch of every segment and every index entry (default: the last segment's).")
     var full = false
-    @Flag(help: "Print the results as one JSON object (status, exit_code, checks[name, title, status, detail, remedies]).")
+    @Flag(help: "Print one JSON object: status, exit_code, checks (name, title, status, detail, remedies).")
     var json = false
 
     var flagValues: [String: ConfigContent] {
@@ -64,7 +64,8 @@ struct DoctorCommand: AsyncParsableCommand {
             ].map { DoctorResult.skipped($0.1, $0.0, "needs the configuration") }
             return DoctorReport(checks: [DoctorConfigurationCheck.failure(error, configFile: config)] + others)
         }
-        let directory = settings.dataDirectory.count > 1 && settings.dataDirectory.hasSuffix("/")
+        let directory =
+            settings.dataDirectory.count > 1 && settings.dataDirectory.hasSuffix("/")
             ? String(settings.dataDirectory.dropLast()) : settings.dataDirectory
         let context = DoctorContext(
             dataDirectory: directory, full: full, writerRunning: fileIsLocked(directory + "/log/LOCK"))

@@ -51,7 +51,9 @@ enum DoctorConfigurationCheck {
         if !problems.isEmpty {
             return .failed(name, title, (problems + warnings).joined(separator: "; ") + "; " + summary, remedies)
         }
-        if !warnings.isEmpty { return .warning(name, title, warnings.joined(separator: "; ") + "; " + summary, remedies) }
+        if !warnings.isEmpty {
+            return .warning(name, title, warnings.joined(separator: "; ") + "; " + summary, remedies)
+        }
         return .ok(name, title, "loaded; " + summary)
     }
 

@@ -20,9 +20,8 @@ enum DoctorManifestCheck {
             return .failed(
                 name, title, "\(path): \(error.description)",
                 [
-                    "fix the manifest (the README's content manifest section; `clickunlock demo` writes an example), or "
-                        + "point manifest "
-                        + "(--manifest) at the right file",
+                    "fix the manifest (the README's content manifest section; `clickunlock demo` writes an example), "
+                        + "or point manifest (--manifest) at the right file",
                     "then restart the service: it reads the manifest at start",
                 ])
         }

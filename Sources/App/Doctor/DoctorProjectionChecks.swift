@@ -29,7 +29,8 @@ enum DoctorProjectionChecks {
             }
         } catch {
             let failed = DoctorResult.failed(
-                "projections", projectionsTitle, "\(context.projectionsPath) cannot be read as the projections' database",
+                "projections", projectionsTitle,
+                "\(context.projectionsPath) cannot be read as the projections' database",
                 ["the projections are derived from the log: stop the service, move the file aside, then " + rebuild])
             return [failed, .skipped("deliveries", deliveriesTitle, "no projections to read")]
         }
@@ -66,8 +67,11 @@ enum DoctorProjectionChecks {
         if !stale.isEmpty {
             return .warning(
                 name, projectionsTitle, stale.joined(separator: "; ") + "; " + lag,
-                ["restart the service: `serve` rebuilds a missing or outdated projection at start (it replays the log)",
-                 rebuild])
+                [
+                    "restart the service: `serve` rebuilds a missing or outdated projection at start "
+                        + "(it replays the log)",
+                    rebuild,
+                ])
         }
         let skipped = health.projector.projections.reduce(0) { $0 + $1.skipped }
         if skipped > 0 {

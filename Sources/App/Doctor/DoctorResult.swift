@@ -65,7 +65,8 @@ struct DoctorReport: Encodable, Sendable {
         }
         out += "\n"
         if failed > 0 {
-            out += "\(failed) check(s) failed, \(warnings) warning(s). Please fix the error(s) above and rerun the checks.\n"
+            out += "\(failed) check(s) failed, \(warnings) warning(s). "
+            out += "Please fix the error(s) above and rerun the checks.\n"
         } else if warnings > 0 {
             out += "All checks passed, with \(warnings) warning(s) above.\n"
         } else {

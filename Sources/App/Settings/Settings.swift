@@ -200,9 +200,10 @@ enum Settings {
     static var doctor: [Setting] {
         [
             .integer(
-                "doctor_min_free_disk_mb", flag: "--min-free-disk-mb", "the doctor's disk floor",
-                "`doctor`: MiB free on the data directory's disk under which its disk check fails (under 10% warns)",
-                range: 0...Int.max, unit: " MiB", example: 2048, \.doctor.minFreeDiskMiB),
+                "doctor_min_free_disk_mb", flag: nil, "the doctor's disk floor",
+                "`doctor` (its `--min-free-disk-mb`): MiB free on the data directory's disk under which its disk "
+                    + "check fails (under 10% warns)",
+                range: 0...Int.max, unit: " MiB", example: 2048, \.doctor.minFreeDiskMiB)
         ]
     }
 
