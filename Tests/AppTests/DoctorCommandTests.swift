@@ -205,4 +205,34 @@ import Testing
         #expect(!outcome.result.stdout.contains(revoked))
         await simulator.stop()
     }
+
+    @Test func deliveriesInFlightAreCountedFromTheProjectionsAndTheirAgeShown() async throws {
+        let data = TempDataDirectory()
+        writeDefaultManifest(data.path)
+        // Every send hangs, then fails (131000): the delivery stays in flight, retrying.
+        let simulator = try await LocalSimulator(
+            webhookPort: 9, secret: Self.secret, arguments: ["--timeout-rate", "1", "--hang-ms", "1000"])
+        let environment = Self.environment(simulator)
+        let api = ["--api-port", String(try #require(freeLocalPort()))]
+        let server = try ServeProcess(
+            dataDirectory: data.path, secret: Self.secret, arguments: simulator.serveArguments + api,
+            environment: environment)
+        let body = clickBody(wamid: "wamid.DOCTOR1", from: "15553001000", context: "wamid.DOCTORT1")
+        #expect(await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body)) == 200)
+        var beside = try Self.doctor(data, environment, api)
+        let deadline = Date().addingTimeInterval(30)
+        while !beside.detail("deliveries").hasPrefix("1 in flight"), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            beside = try Self.doctor(data, environment, api)
+        }
+        server.kill(SIGKILL)
+        #expect(beside.detail("deliveries").hasPrefix("1 in flight, the oldest started"), "\(beside.result.stdout)")
+
+        let stopped = try Self.doctor(data, environment, api)
+        #expect(stopped.status("deliveries") == "warning")
+        #expect(stopped.detail("deliveries").contains("no service is running to finish them"))
+        #expect(stopped.remedies("deliveries").contains("resumes every unfinished delivery"))
+        #expect(stopped.result.status == 2, "\(stopped.result.stdout)")
+        await simulator.stop()
+    }
 }

@@ -34,7 +34,10 @@ enum DoctorProjectionChecks {
                 ["the projections are derived from the log: stop the service, move the file aside, then " + rebuild])
             return [failed, .skipped("deliveries", deliveriesTitle, "no projections to read")]
         }
-        return [projections(health, context, configuration, log: log, rebuild: rebuild), deliveries(health, context)]
+        return [
+            projections(health, context, configuration, log: log, rebuild: rebuild),
+            deliveries(health, context, configuration),
+        ]
     }
 
     private static func projections(
@@ -95,7 +98,10 @@ enum DoctorProjectionChecks {
         return .ok(name, projectionsTitle, "\(health.projector.projections.count) projection(s), " + lag + note)
     }
 
-    private static func deliveries(_ health: ProjectionsHealth, _ context: DoctorContext) -> DoctorResult {
+    private static func deliveries(
+        _ health: ProjectionsHealth, _ context: DoctorContext, _ configuration: ServiceConfiguration
+    ) -> DoctorResult {
+        let api = "http://\(configuration.dashboardAPI.host):\(configuration.dashboardAPI.port)"
         let name = "deliveries"
         let saga = health.saga
         guard saga.inFlight > 0, let age = saga.oldestInFlightAgeMs else {
@@ -113,8 +119,8 @@ enum DoctorProjectionChecks {
             return .warning(
                 name, deliveriesTitle, detail + " (more than \(HealthRules.maxInFlightMs / 60_000) min)",
                 [
-                    "see why: `curl -H 'Authorization: Bearer $CLICKUNLOCK_DASHBOARD_TOKEN' "
-                        + "http://API/api/webhook/deliveries?state=retrying` (last_error_code, reason)",
+                    "see why: `curl -H \"Authorization: Bearer $CLICKUNLOCK_DASHBOARD_TOKEN\" "
+                        + "\(api)/api/webhook/deliveries?state=retrying` (last_error_code, reason)",
                     "Graph API errors (rate limits 130429/131056, an expired token 190): the graph_token check, and "
                         + "the service log",
                 ])
