@@ -17,7 +17,8 @@ struct GraphSimCommand: AsyncParsableCommand {
             contacts.
             """,
         discussion: """
-            Serves POST /{version}/{phone-number-id}/messages and GET /_sim/messages[?to=]. The bearer token it \
+            Serves POST /{version}/{phone-number-id}/messages, GET /{version}/{phone-number-id} (190 for a \
+            wrong token) and GET /_sim/messages[?to=]. The bearer token it \
             expects comes from GRAPH_SIM_ACCESS_TOKEN (else WHATSAPP_ACCESS_TOKEN); webhooks are signed with \
             WHATSAPP_APP_SECRET. Prints `ready graph-sim-port=N` once listening.
             """)

@@ -10,6 +10,8 @@ import NIOCore
 /// webhooks, fault injection and virtual contacts who tap the template's button.
 ///
 /// - `POST /{version}/{phone-number-id}/messages`: checks the bearer token and the body's shape.
+/// - `GET /{version}/{phone-number-id}`: the number's details (what `doctor` asks to check the token);
+///   a token other than the expected one gets 190, as a revoked or expired one does from Meta.
 /// - `GET /_sim/messages[?to=]`: what it accepted, in order.
 public struct GraphSimulator: Sendable {
     public let configuration: SimulatorConfiguration
@@ -47,6 +49,9 @@ public struct GraphSimulator: Sendable {
             let phoneNumberId = context.parameters.get("phoneNumberId") ?? ""
             let body = try await request.body.collect(upTo: 1 << 20)
             return await handle(request: request, body: Data(buffer: body), phoneNumberId: phoneNumberId)
+        }
+        router.get("/:version/:phoneNumberId") { request, context -> Response in
+            phoneNumber(request: request, id: context.parameters.get("phoneNumberId") ?? "")
         }
         router.get("/_sim/messages") { request, _ -> Response in
             let recipient = request.uri.queryParameters["to"].map(String.init)
@@ -88,6 +93,19 @@ public struct GraphSimulator: Sendable {
             await afterAccept(accepted, identity: identity)
             return Self.success(accepted, input: message.to ?? message.recipient ?? recipient)
         }
+    }
+
+    /// `GET /{version}/{phone-number-id}`: Meta's fields for a business number.
+    func phoneNumber(request: Request, id: String) -> Response {
+        guard request.headers[.authorization] == "Bearer \(configuration.accessToken)" else {
+            return Self.error(190, status: .unauthorized, details: "The access token is invalid or has expired.")
+        }
+        let fields: [String: String] = [
+            "id": id, "display_phone_number": configuration.displayPhoneNumber,
+            "verified_name": "ClickUnlock Simulator",
+            "quality_rating": "GREEN", "code_verification_status": "VERIFIED",
+        ]
+        return Self.json(fields, status: .ok)
     }
 
     /// Statuses (or an asynchronous failure) and, for a template reaching a virtual contact, the tap.

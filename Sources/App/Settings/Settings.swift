@@ -7,7 +7,7 @@ import Foundation
 /// the check. The README's settings table is this list (`clickunlock settings` prints it, and a
 /// test compares the two); the defaults are the configuration structs' own.
 enum Settings {
-    static var all: [Setting] { general + ingress + delivery + projections + dashboardAPI + feed + simulator }
+    static var all: [Setting] { general + ingress + delivery + projections + dashboardAPI + feed + simulator + doctor }
 
     static func named(_ key: String) -> Setting {
         guard let setting = all.first(where: { $0.key == key }) else { fatalError("no setting \(key)") }
@@ -194,6 +194,16 @@ enum Settings {
                 "feed_ping_timeout_seconds", flag: "--feed-ping-timeout", "the feed's ping timeout",
                 "Seconds a WebSocket client may leave pings unanswered before it is closed (pings go at half that)",
                 unit: .seconds(1), unitName: "s", range: 2...3600, example: 60, \.feed.hub.pingTimeout),
+        ]
+    }
+
+    static var doctor: [Setting] {
+        [
+            .integer(
+                "doctor_min_free_disk_mb", flag: nil, "the doctor's disk floor",
+                "`doctor` (its `--min-free-disk-mb`): MiB free on the data directory's disk under which its disk "
+                    + "check fails (under 10% warns)",
+                range: 0...Int.max, unit: " MiB", example: 2048, \.doctor.minFreeDiskMiB)
         ]
     }
 
