@@ -184,8 +184,8 @@ struct ServiceAssembly {
             ).configuration,
         ]
         services += try Self.alerting(
-            configuration, log: log, telemetry: telemetry, projector: projector, projectionsPath: projectionsPath,
-            projectorStopped: projectorStopped, logger: logger)
+            configuration, log: log, telemetry: telemetry, projector: projector, saga: saga,
+            projectionsPath: projectionsPath, projectorStopped: projectorStopped, logger: logger)
         if let saga {
             services.append(
                 DerivedWorkService(
@@ -241,10 +241,11 @@ struct ServiceAssembly {
 
     /// The alert engine and its notifier: derived work whose failure stops only them. The engine
     /// starts from the alerts the log holds as firing, read from the alerts projection once it has
-    /// applied what the log held at start.
+    /// applied what the log held at start, and evaluates once the saga has folded that much too
+    /// (its counts are the delivery failure rule's baseline), or after two minutes without.
     static func alerting(
         _ configuration: ServiceConfiguration, log: EventLog, telemetry: ServiceTelemetry, projector: Projector,
-        projectionsPath: String, projectorStopped: StopFlag, logger: Logger
+        saga: DeliverySaga?, projectionsPath: String, projectorStopped: StopFlag, logger: Logger
     ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let startHead = log.lastPosition
         let pool: DatabasePool
@@ -258,6 +259,10 @@ struct ServiceAssembly {
             settings: configuration.alerts, log: log, telemetry: telemetry,
             firingAtStart: {
                 while projector.progress.position < startHead, !projectorStopped.isStopped {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let deadline = ContinuousClock.now + .seconds(120)
+                while let saga, await saga.summary.position < startHead, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 return try await pool.read { db in try Dashboard.alerts(db, recent: 0).firing.map(AlertRaised.init) }

@@ -96,6 +96,13 @@ public final class AlertEngine: Service, Sendable {
         var inputs = telemetry.alertInputs(windowMinutes: settings.rateWindowMinutes)
         let (window, firing) = state.withLock { state in
             let values = [inputs.deliveriesCompleted ?? 0, inputs.deliveriesFailed ?? 0, inputs.signatureFailures]
+            // The saga's counts cover the whole log (folded before the first evaluation: their rise
+            // starts now); the ingress counts since the process started (from 0).
+            if state.history.samples.isEmpty {
+                state.history.record(
+                    [values[0], values[1], 0], at: inputs.now,
+                    keepMilliseconds: Int64(settings.rateWindowMinutes) * 60_000)
+            }
             state.history.record(
                 values, at: inputs.now, keepMilliseconds: Int64(settings.rateWindowMinutes) * 60_000)
             // The first template accepted since the last webhook: a webhook after it answers it.

@@ -78,7 +78,8 @@ public final class AlertNotifier: Service, Sendable {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else {
             return "(an alert webhook URL)"
         }
-        return "\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? "") + "/…"
+        let rest = (parts.path.isEmpty || parts.path == "/") && parts.query == nil ? "" : "/…"
+        return "\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? "") + rest
     }
 
     private func deliver(_ queue: AsyncStream<Notification>, to url: String, shown: String, http: HTTPClient) async {
