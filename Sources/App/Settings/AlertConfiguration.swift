@@ -51,7 +51,7 @@ extension Settings {
                 title: "the alert webhooks",
                 meaning: "Alertmanager-compatible receivers each alert change is posted to (a repeatable flag; shown "
                     + "as scheme://host:port only)",
-                type: .stringArray, example: "http://127.0.0.1:9099/alerts", \.alerts.webhooks,
+                type: .stringArray, example: "http://127.0.0.1:9099", \.alerts.webhooks,
                 parse: { $0.texts.map { $0.flatMap(Setting.split) } },
                 check: { urls, _ in urls.lazy.compactMap(alertWebhookProblem).first }, store: { $0 },
                 showRaw: { $0.map(AlertNotifier.shown).joined(separator: ",") },
