@@ -9,7 +9,7 @@ let strict: [SwiftSetting] = [
 /// The web dashboard (Sources/Adapters/Web), each file compiled into the binary (`WebAssets` lists them too).
 let webDashboardFiles = [
     "index.html", "style.css", "icon.svg", "app.js", "api.js", "feed.js", "dom.js", "format.js", "meta-errors.js",
-    "health.js", "overview.js", "chart.js", "events.js", "deliveries.js", "conversations.js",
+    "health.js", "alerts.js", "overview.js", "chart.js", "events.js", "deliveries.js", "conversations.js",
 ]
 
 let package = Package(
@@ -250,6 +250,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                // The alerting tests' Alertmanager-style receiver.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -104,6 +104,10 @@ struct SimulatorOptions: ParsableArguments {
         name: .customLong("error-rate"),
         help: "CODE=RATE: answer this Meta error code with this probability; repeatable.")
     var errorRates: [String] = []
+    @Option(
+        name: .customLong("recipient-error"),
+        help: "RECIPIENT=CODE: answer every send to this recipient with this Meta error code; repeatable.")
+    var recipientErrors: [String] = []
     @Option(name: .customLong("server-error-rate"), help: "HTTP 500 without a body.") var serverErrorRate: Double?
     @Option(name: .customLong("timeout-rate"), help: "Hang without accepting.") var timeoutRate: Double?
     @Option(name: .customLong("timeout-after-accept-rate"), help: "Accept, then hang.") var timeoutAfterAcceptRate:
@@ -161,6 +165,13 @@ struct SimulatorOptions: ParsableArguments {
                 throw ValidationError("--error-rate wants CODE=RATE with RATE in 0...1, got \(pair)")
             }
             faults.errorRates[code] = rate
+        }
+        for pair in recipientErrors {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, !parts[0].isEmpty, let code = Int(parts[1]), code > 0 else {
+                throw ValidationError("--recipient-error wants RECIPIENT=CODE with a positive CODE, got \(pair)")
+            }
+            faults.recipientErrors[String(parts[0])] = code
         }
         for item in schedule {
             let parts = item.split(separator: ":").compactMap { Int64($0) }

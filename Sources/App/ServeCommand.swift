@@ -81,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
     var feedPingTimeoutSeconds: Int?
     @Option(name: settingFlag("reporting_time_zone"), help: settingHelp("reporting_time_zone"))
     var reportingTimeZone: String?
+    @OptionGroup var alertFlags: AlertFlags
 
     /// The flags that were given, by setting key: the highest-precedence provider.
     var flagValues: [String: ConfigContent] {
@@ -117,6 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         values["feed_queue_bytes"] = feedQueueBytes.map(ConfigContent.int)
         values["feed_heartbeat_seconds"] = feedHeartbeatSeconds.map(ConfigContent.int)
         values["feed_ping_timeout_seconds"] = feedPingTimeoutSeconds.map(ConfigContent.int)
+        values.merge(alertFlags.flagValues) { $1 }
         return values
     }
 

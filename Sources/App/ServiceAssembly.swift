@@ -2,6 +2,7 @@ import Adapters
 import ArgumentParser
 import AsyncHTTPClient
 import Delivery
+import Domain
 import EventStore
 import Foundation
 import GRDB
@@ -182,6 +183,9 @@ struct ServiceAssembly {
                 }
             ).configuration,
         ]
+        services += try Self.alerting(
+            configuration, log: log, telemetry: telemetry, projector: projector, saga: saga,
+            projectionsPath: projectionsPath, projectorStopped: projectorStopped, logger: logger)
         if let saga {
             services.append(
                 DerivedWorkService(
@@ -233,6 +237,43 @@ struct ServiceAssembly {
         return ServiceAssembly(
             log: log, projector: projector, telemetry: telemetry, saga: saga, http: http, templates: templates,
             services: services)
+    }
+
+    /// The alert engine and its notifier: derived work whose failure stops only them. The engine
+    /// starts from the alerts the log holds as firing, read from the alerts projection once it has
+    /// applied what the log held at start, and evaluates once the saga has folded that much too
+    /// (its counts are the delivery failure rule's baseline), or after two minutes without.
+    static func alerting(
+        _ configuration: ServiceConfiguration, log: EventLog, telemetry: ServiceTelemetry, projector: Projector,
+        saga: DeliverySaga?, projectionsPath: String, projectorStopped: StopFlag, logger: Logger
+    ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let startHead = log.lastPosition
+        let pool: DatabasePool
+        do {
+            pool = try ProjectionDatabase.openReadOnlyPool(path: projectionsPath)
+        } catch {
+            printError("cannot open the projections for alerting: \(error)")
+            throw ExitCodes.ioError
+        }
+        let engine = AlertEngine(
+            settings: configuration.alerts, log: log, telemetry: telemetry,
+            firingAtStart: {
+                while projector.progress.position < startHead, !projectorStopped.isStopped {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let deadline = ContinuousClock.now + .seconds(120)
+                while let saga, await saga.summary.position < startHead, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return try await pool.read { db in try Dashboard.alerts(db, recent: 0).firing.map(AlertRaised.init) }
+            }, logger: logger)
+        let after = "webhooks and deliveries go on; alerts are evaluated again at the next start"
+        var services = [DerivedWorkService(name: "alerting", afterFailure: after, logger: logger, service: engine)]
+        if let notifier = engine.notifierService {
+            services.append(
+                DerivedWorkService(name: "alert notifier", afterFailure: after, logger: logger, service: notifier))
+        }
+        return services.map(\.configuration)
     }
 
     /// The saga's settings: its own (with Delivery's defaults), the numbers it sends from, and its

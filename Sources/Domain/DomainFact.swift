@@ -17,6 +17,8 @@ public enum DomainFact: Sendable {
     case deliveryCompleted(DeliveryCompleted)
     case deliveryFailed(DeliveryFailed)
     case deliverySkipped(DeliverySkipped)
+    case alertRaised(AlertRaised)
+    case alertResolved(AlertResolved)
     /// A type this build does not know (written by a newer version, or another producer).
     case unknownType
     /// A known type whose payload does not decode.
@@ -52,6 +54,8 @@ public enum DomainFact: Sendable {
         case .deliveryCompleted: self = decode(DeliveryCompleted.self, DomainFact.deliveryCompleted)
         case .deliveryFailed: self = decode(DeliveryFailed.self, DomainFact.deliveryFailed)
         case .deliverySkipped: self = decode(DeliverySkipped.self, DomainFact.deliverySkipped)
+        case .alertRaised: self = decode(AlertRaised.self, DomainFact.alertRaised)
+        case .alertResolved: self = decode(AlertResolved.self, DomainFact.alertResolved)
         }
     }
 

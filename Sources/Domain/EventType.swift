@@ -17,4 +17,8 @@ public enum EventType: String, CaseIterable, Sendable {
     case deliveryFailed = "delivery.failed"
     /// A click that started no delivery, and why.
     case deliverySkipped = "delivery.skipped"
+    /// An alert rule's condition began to hold (the service's own alerting).
+    case alertRaised = "alert.raised"
+    /// A raised alert's condition stopped holding.
+    case alertResolved = "alert.resolved"
 }

@@ -45,6 +45,25 @@ public struct JSONWriter {
         string(value)
     }
 
+    /// A string map as an object, its keys sorted (label names: `[a-z_]`, where every ordering
+    /// `JSONEncoder` may use agrees).
+    mutating func field(_ name: StaticString, _ map: [String: String]) {
+        key(name)
+        self.map(map)
+    }
+
+    mutating func map(_ map: [String: String]) {
+        bytes.append(UInt8(ascii: "{"))
+        for (index, (mapKey, value)) in map.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(mapKey)
+            bytes.append(UInt8(ascii: ":"))
+            string(value)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
     mutating func field(_ name: StaticString, _ value: Int64) {
         key(name)
         bytes.append(contentsOf: String(value).utf8)

@@ -53,6 +53,10 @@ enum EventSummary {
             return (nil, "delivery \(failed.deliveryId) failed: \(failed.reason)")
         case .deliverySkipped(let skipped):
             return (skipped.contact, "tap \(skipped.payload) started no delivery: \(skipped.detail)")
+        case .alertRaised(let alert):
+            return (nil, "alert \(alert.name) raised (\(alert.severity)): \(alert.summary)")
+        case .alertResolved(let alert):
+            return (nil, "alert \(alert.name) resolved: \(alert.summary)")
         case .unknownType:
             return (
                 event.stream.isEmpty ? nil : event.stream, "event of unknown type \(event.type) (v\(event.version))"

@@ -66,6 +66,7 @@ public struct ProjectionSettings: Sendable, Equatable {
             RecentEventsProjection(limit: recentEventsLimit),
             DeliveriesProjection(),
             TemplateFunnelProjection(reportingTimeZone: reportingTimeZone),
+            AlertsProjection(),
         ]
     }
 }

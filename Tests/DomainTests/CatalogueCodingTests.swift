@@ -65,6 +65,16 @@ import Testing
             return DeliveryFailed(deliveryId: "d", reason: "the 24-hour window is closed", error: error)
         case .deliverySkipped:
             return DeliverySkipped(clickWamid: "w", contact: "1", payload: "p", reason: .repeatedClick, detail: "again")
+        case .alertRaised:
+            return AlertRaised(
+                name: "ClickUnlockGraphErrorSurge", severity: "warning", summary: "12 × \"131056\"",
+                labels: ["alertname": "ClickUnlockGraphErrorSurge", "code": "131056", "severity": "warning"],
+                fingerprint: "0123456789abcdef", startsAt: 5, runbookURL: "docs/operations.md#x")
+        case .alertResolved:
+            return AlertResolved(
+                name: "ClickUnlockDiskFreeLow", severity: "critical", summary: "free 4%",
+                labels: ["alertname": "ClickUnlockDiskFreeLow", "severity": "critical"], fingerprint: "f", startsAt: 5,
+                endsAt: 9, runbookURL: "docs/operations.md#y")
         }
     }
 
@@ -86,6 +96,8 @@ import Testing
         case .deliveryCompleted(let value): return value
         case .deliveryFailed(let value): return value
         case .deliverySkipped(let value): return value
+        case .alertRaised(let value): return value
+        case .alertResolved(let value): return value
         case .unknownType, .undecodable: return nil
         }
     }

@@ -79,7 +79,7 @@ import Testing
                 "webhook.received", "message.received", "button.clicked", "status.updated", "webhook.error",
                 "template.send_requested", "template.sent", "template.failed", "delivery.started",
                 "delivery.attempt_started", "delivery.step_sent", "delivery.step_failed", "delivery.completed",
-                "delivery.failed", "delivery.skipped",
+                "delivery.failed", "delivery.skipped", "alert.raised", "alert.resolved",
             ])
     }
 

@@ -23,7 +23,7 @@ INJECTION_NAME = "=HYPERLINK(\"http://x\",\"y\")"
 JSON_ROUTES = [
     "/api/webhook/metrics", "/api/webhook/conversations", f"/api/webhook/conversations/{A}",
     "/api/webhook/deliveries", f"/api/webhook/deliveries/{scenario.delivery_id(CLICK_A1)}",
-    "/api/webhook/events/recent", "/api/webhook/stats/realtime", "/api/webhook/templates",
+    "/api/webhook/events/recent", "/api/webhook/stats/realtime", "/api/webhook/templates", "/api/webhook/alerts",
 ]
 CSV_ROUTES = ["/api/webhook/conversations", f"/api/webhook/conversations/{A}", "/api/webhook/deliveries",
               "/api/webhook/events/recent"]

@@ -297,3 +297,23 @@ def test_an_open_dashboard_needs_no_sign_in(stack, browser):
         browser.wait(lambda d: feed_state(browser) == "live", 10, "the feed did not go live without a token")
     finally:
         assert open_serve.stop() == 0
+
+
+def test_a_firing_alert_shows_in_the_alert_strip(stack, browser):
+    """The service's own alerts: one firing (free disk below 100%: always) shows under the health strip,
+    with its severity and name, as `/api/webhook/alerts` lists it."""
+    alerting = Child("serve-alerting", ["serve", "--data-dir", str(stack.data_dir), "--host", "127.0.0.1",
+                                        "--webhook-port", str(stack.webhook_port), "--api-port", str(stack.api_port),
+                                        "--ws-port", "0", "--dashboard-open", "--alert-interval", "1",
+                                        "--alert-disk-free-percent", "100"],
+                     {"WHATSAPP_APP_SECRET": APP_SECRET, "LOG_LEVEL": "warning"}, stack.workdir)
+    try:
+        alerting.wait_for_line("ready api-port=")
+        browser.driver.get("about:blank")
+        browser.driver.get(stack.base_url + "/#/")
+        browser.wait(lambda d: d.find_element(By.ID, "app").is_displayed(), 10)
+        browser.wait(lambda d: d.find_element(By.ID, "alerts").is_displayed(), 20, "no alert strip")
+        strip = text(browser, "#alerts")
+        assert "ClickUnlockDiskFreeLow" in strip and "critical" in strip, strip
+    finally:
+        assert alerting.stop() == 0

@@ -93,7 +93,8 @@ public enum DashboardAPI {
         let routes =
             ProbeRoutes.routes(ready: parts.ready) + [TemplateSendRoute.route(templates: parts.templates)]
             + SummaryRoutes.routes(answers, reportingZone: zone) + ListRoutes.routes(answers, reportingZone: zone)
-            + [health.route, ServiceRoutes.prometheus(parts.telemetry), ServiceRoutes.openAPI()]
+            + [health.route, AlertsRoute.route(answers), ServiceRoutes.prometheus(parts.telemetry)]
+            + [ServiceRoutes.openAPI()]
             + FeedRoutes.routes(parts.feed)
             + WebRoutes.routes(
                 page: WebPage(open: configuration.open, reportingTimeZone: zone, feedPort: configuration.feedPort))

@@ -27,10 +27,14 @@ struct GraphCallWindow: Sendable {
     }
 
     /// The outcomes of the window ending at `now` (its minute and the `minutes - 1` before it).
-    func counts(now: Int64) -> [GraphCallOutcome: Int] {
+    func counts(now: Int64) -> [GraphCallOutcome: Int] { counts(now: now, minutes: minutes) }
+
+    /// The outcomes of the last `minutes` (at most the window's) ending at `now`.
+    func counts(now: Int64, minutes: Int) -> [GraphCallOutcome: Int] {
         let current = Self.minute(of: now)
+        let span = Int64(max(1, min(minutes, self.minutes)))
         var total: [GraphCallOutcome: Int] = [:]
-        for slot in slots where slot.minute <= current && slot.minute > current - Int64(minutes) {
+        for slot in slots where slot.minute <= current && slot.minute > current - span {
             total.merge(slot.counts, uniquingKeysWith: +)
         }
         return total

@@ -8,7 +8,9 @@ struct MeasuredSender: MessageSender {
 
     func send(_ message: OutgoingMessage) async -> SendOutcome {
         let outcome = await sender.send(message)
-        telemetry.recordGraphCall(GraphCallOutcome(outcome))
+        var template = false
+        if case .template = message.body { template = true }
+        telemetry.recordGraphCall(GraphCallOutcome(outcome), template: template)
         return outcome
     }
 }

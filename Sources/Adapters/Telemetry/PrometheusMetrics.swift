@@ -56,6 +56,9 @@ struct PrometheusMetrics: Sendable {
     let diskFree: Meter
     let diskTotal: Meter
     let startTime: Meter
+    // What the alert rules read that no other metric shows.
+    let lastWebhookTime: Meter
+    let lastTemplateTime: Meter
 
     static let graphCalls = "clickunlock_graph_api_calls_total"
     static let graphCallsHelp = "Graph API calls by outcome (ok, error, not_sent, unknown) and Meta error code"
@@ -136,12 +139,34 @@ struct PrometheusMetrics: Sendable {
         diskTotal = make.meter("clickunlock_disk_total_bytes", "Size of the data directory's file system")
         startTime = make.meter(
             "clickunlock_start_time_seconds", "When the process started, in seconds since the Unix epoch")
+        lastWebhookTime = make.meter(
+            "clickunlock_last_webhook_received_timestamp_seconds",
+            "When the last webhook was accepted, in seconds since the Unix epoch (absent until one is)")
+        lastTemplateTime = make.meter(
+            "clickunlock_last_template_accepted_timestamp_seconds",
+            "When the Graph API last accepted a template, in seconds since the Unix epoch (absent until it does)")
         make.meter("clickunlock_build_info", "The running build (always 1)", ["version": version]).set(1)
     }
 
     /// The Graph API call counter of one outcome and code label.
     func graphCalls(outcome: String, code: String) -> CoreMetrics.Counter {
         maker.counter(Self.graphCalls, Self.graphCallsHelp, ["outcome": outcome, "code": code])
+    }
+
+    /// How many alerts named `alertname` fire now (0 or 1; one per code for the error surge).
+    func alertsFiring(_ alertname: String) -> Meter {
+        maker.meter(
+            "clickunlock_alerts_firing", "The service's own alerts firing now, by alert name (0 when none)",
+            ["alertname": alertname])
+    }
+
+    /// Alert notifications to `--alert-webhook` receivers, by outcome (sent, retried, failed, dropped).
+    func alertNotifications(_ outcome: String) -> CoreMetrics.Counter {
+        maker.counter(
+            "clickunlock_alert_notifications_total",
+            "Alert notifications to the alert webhooks: sent (2xx), retried (an attempt failed), failed (gave up), "
+                + "dropped (queue full)",
+            ["outcome": outcome])
     }
 
     /// The text exposition of every metric (format 0.0.4).

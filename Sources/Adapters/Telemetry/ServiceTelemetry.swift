@@ -53,6 +53,10 @@ public final class ServiceTelemetry: Sendable {
         var window: GraphCallWindow
         var counters: [GraphCallOutcome: CoreMetrics.Counter] = [:]
         var codeLabels = 0
+        /// When a call last succeeded, and when each error code was last answered (alert rules).
+        var lastOkAt: Int64?
+        var lastErrorAt: [Int: Int64] = [:]
+        var lastTemplateAcceptedAt: Int64?
     }
 
     /// - Parameters:
@@ -100,10 +104,21 @@ public final class ServiceTelemetry: Sendable {
     }
 
     /// Counts one Graph API call (`measuring(_:)` does it for the calls it passes on).
-    public func recordGraphCall(_ outcome: GraphCallOutcome) {
+    public func recordGraphCall(_ outcome: GraphCallOutcome, template: Bool = false) {
         let now = wall.now()
         let counter = graph.withLock { calls in
             calls.window.record(outcome, at: now)
+            switch outcome {
+            case .ok:
+                calls.lastOkAt = now
+                if template { calls.lastTemplateAcceptedAt = now }
+            case .error(let code):
+                if calls.lastErrorAt.count < PrometheusMetrics.maxCodeLabels || calls.lastErrorAt[code] != nil {
+                    calls.lastErrorAt[code] = now
+                }
+            case .notSent, .unknown:
+                break
+            }
             if let counter = calls.counters[outcome] { return counter }
             var code = "none"
             if let number = outcome.code {
@@ -159,8 +174,42 @@ public final class ServiceTelemetry: Sendable {
             metrics.diskFree.set(disk.freeBytes)
             metrics.diskTotal.set(disk.totalBytes)
         }
+        if let last = ingress?.lastWebhookAt { metrics.lastWebhookTime.set(Double(last) / 1000) }
+        if let last = graph.withLock({ $0.lastTemplateAcceptedAt }) {
+            metrics.lastTemplateTime.set(Double(last) / 1000)
+        }
         return metrics.render()
     }
+
+    /// What the alert rules read, as of now (`AlertEngine`, every evaluation).
+    func alertInputs(windowMinutes: Int) -> AlertInputs {
+        let now = wall.now()
+        let sources = sources.withLock { $0 }
+        let calls = graph.withLock { calls in
+            (
+                calls.window.counts(now: now, minutes: windowMinutes), calls.lastOkAt, calls.lastErrorAt[190],
+                calls.lastTemplateAcceptedAt
+            )
+        }
+        let ingress = sources.ingress?.statistics
+        let deliveries = sources.deliveries?()
+        var lag: Double?
+        if let progress = sources.projector?() {
+            lag = Double(progress.oldestUnappliedTimestamp.map { max(0, now - $0) } ?? 0) / 1000
+        }
+        let signatureFailures = ["missing", "malformed", "mismatch"].reduce(0) { $0 + (ingress?.rejected[$1] ?? 0) }
+        return AlertInputs(
+            now: now, graphCalls: calls.0, lastGraphOkAt: calls.1, lastTokenErrorAt: calls.2,
+            lastTemplateAcceptedAt: calls.3, deliveriesCompleted: deliveries?.completed,
+            deliveriesFailed: deliveries?.failed, signatureFailures: signatureFailures,
+            lastWebhookAt: ingress?.lastWebhookAt, projectorLagSeconds: lag, disk: DiskSpace.of(dataDirectory))
+    }
+
+    /// `clickunlock_alerts_firing{alertname}`: 1 while the alert fires.
+    func alertFiringGauge(_ alertname: String) -> Meter { metrics.alertsFiring(alertname) }
+
+    /// `clickunlock_alert_notifications_total{outcome}`.
+    func alertNotificationCounter(_ outcome: String) -> CoreMetrics.Counter { metrics.alertNotifications(outcome) }
 
     private func raise(_ mirror: inout CounterMirror, _ ingress: IngressCounters) {
         mirror.raise(metrics.webhooksAccepted, to: ingress.accepted)

@@ -30,6 +30,7 @@ enum WebAssets {
         "format.js": File(PackageResources.format_js, javaScript),
         "meta-errors.js": File(PackageResources.meta_errors_js, javaScript),
         "health.js": File(PackageResources.health_js, javaScript),
+        "alerts.js": File(PackageResources.alerts_js, javaScript),
         "overview.js": File(PackageResources.overview_js, javaScript),
         "chart.js": File(PackageResources.chart_js, javaScript),
         "events.js": File(PackageResources.events_js, javaScript),

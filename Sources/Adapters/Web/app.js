@@ -6,6 +6,7 @@ import {Api, tryToken} from './api.js';
 import {Feed} from './feed.js';
 import {refreshRelativeTimes} from './format.js';
 import {HealthStrip} from './health.js';
+import {AlertStrip} from './alerts.js';
 import {EventStore} from './events.js';
 import {overviewView} from './overview.js';
 import {deliveriesView, deliveryView} from './deliveries.js';
@@ -115,6 +116,7 @@ class Session {
     this.api = new Api(token, () => this.unauthorized());
     this.events = new EventStore();
     this.health = new HealthStrip(document.getElementById('health'), this.api);
+    this.alerts = new AlertStrip(document.getElementById('alerts'), this.api);
     this.view = null;
     this.pending = null;
     this.running = false;
@@ -139,6 +141,7 @@ class Session {
     }, 15_000);
     this.route();
     this.health.refresh();
+    this.alerts.refresh();
     const position = await this.loadEvents();
     if (!this.closed) this.feed.start(position);
   }
@@ -207,7 +210,7 @@ class Session {
     this.running = true;
     this.lastRefresh = Date.now();
     try {
-      await Promise.all([this.health.refresh(), this.view?.refresh?.()]);
+      await Promise.all([this.health.refresh(), this.alerts.refresh(), this.view?.refresh?.()]);
     } finally {
       this.running = false;
     }

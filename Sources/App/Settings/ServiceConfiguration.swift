@@ -15,6 +15,7 @@ struct ServiceConfiguration {
     var dashboardAPI = DashboardAPI.Configuration()
     var feed = FeedConfiguration()
     var doctor = DoctorConfiguration()
+    var alerts = AlertSettings()
 
     /// The live feed's hub: its settings, and the window the recent-events projection keeps.
     var feedHub: FeedHub.Configuration {

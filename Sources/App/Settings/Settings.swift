@@ -7,7 +7,9 @@ import Foundation
 /// the check. The README's settings table is this list (`clickunlock settings` prints it, and a
 /// test compares the two); the defaults are the configuration structs' own.
 enum Settings {
-    static var all: [Setting] { general + ingress + delivery + projections + dashboardAPI + feed + simulator + doctor }
+    static var all: [Setting] {
+        general + ingress + delivery + projections + dashboardAPI + feed + simulator + doctor + alerts
+    }
 
     static func named(_ key: String) -> Setting {
         guard let setting = all.first(where: { $0.key == key }) else { fatalError("no setting \(key)") }
