@@ -28,6 +28,11 @@ test: setup
 api-test: setup
 	bash scripts/api-tests.sh $(PYTEST_ARGS)
 
+# The deployment files' checks and docs/deploy.md run, alone (after a build); PYTEST_ARGS narrows the page's run.
+.PHONY: deploy-test
+deploy-test: setup
+	bash scripts/deploy-tests.sh $(PYTEST_ARGS)
+
 # The web dashboard's browser suite alone (after a build); PYTEST_ARGS="-k restart" narrows it.
 .PHONY: web-test
 web-test: setup
