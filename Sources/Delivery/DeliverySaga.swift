@@ -52,7 +52,7 @@ public actor DeliverySaga: Service {
     /// wall time it stamps and compares with log timestamps; it should move with `clock`.
     public init(
         log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger,
-        clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
+        clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system, restored: SagaState? = nil
     ) {
         self.log = log
         self.sender = sender
@@ -63,11 +63,11 @@ public actor DeliverySaga: Service {
         self.wall = wall
         self.throughput = TokenBucket(rate: settings.messagesPerSecond, clock: clock)
         self.planner = DeliveryPlanner(settings: settings, startedAt: wall.now())
-        self.state = SagaState(memoryWindowMilliseconds: settings.memoryWindow.inMilliseconds)
+        self.state = restored ?? SagaState(memoryWindowMilliseconds: settings.memoryWindow.inMilliseconds)
     }
 
-    /// Folds the log from its start, then follows it until graceful shutdown, cancellation or
-    /// the log closes; returns when every worker has ended.
+    /// Folds the log from its start (or from a snapshot's position), then follows it until graceful
+    /// shutdown, cancellation or the log closes; returns when every worker has ended.
     public func run() async throws {
         planner.startedAt = wall.now()
         let (stream, jobs) = AsyncStream.makeStream(of: Job.self)
@@ -93,7 +93,8 @@ public actor DeliverySaga: Service {
     }
 
     private func follow() async throws {
-        var iterator = log.subscribe(from: 1).makeAsyncIterator()
+        // From a snapshot's position when it was given one (`restored`), else the whole log.
+        var iterator = log.subscribe(from: state.position + 1).makeAsyncIterator()
         while let batch = try iterator.availableBatch() { fold(batch) }
         caughtUp = true
         logger.info(
@@ -172,6 +173,9 @@ public actor DeliverySaga: Service {
     public var summary: (active: Int, undecided: Int, position: UInt64) {
         (state.active.count, state.undecidedCount, state.position)
     }
+
+    /// The state as of the last batch folded, for a snapshot (a copy: the fold goes on).
+    public var snapshotState: SagaState { state }
 
     /// Deliveries started, completed, failed and in flight, as of the last batch folded (for
     /// metrics; readable from any thread without waiting for the saga).
