@@ -80,9 +80,16 @@ struct ServiceAssembly {
         }
         telemetry.watch(log: log)
         if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
-        let dedupe = DedupeIndex(windowMilliseconds: IngressConfiguration.milliseconds(ingress.dedupeWindow))
+        let snapshots = SnapshotStore(
+            directory: configuration.dataDirectory + "/" + SnapshotConfiguration.directoryName,
+            keep: configuration.snapshots.keep)
+        let dedupe: DedupeIndex
+        let dedupeSnapshot: UInt64?
         do {
-            try dedupe.load(from: log, now: wall.now())
+            (dedupe, dedupeSnapshot) = try DedupeIndex.load(
+                from: log, snapshots: snapshots,
+                windowMilliseconds: IngressConfiguration.milliseconds(ingress.dedupeWindow), now: wall.now(),
+                rejected: { logger.warning("\($0); the dedupe index reads more of the log") })
         } catch {
             await log.close()
             throw reportFailure(error)
@@ -139,9 +146,12 @@ struct ServiceAssembly {
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
             let sender = telemetry.measuring(GraphAPIClient(configuration: graph, http: client))
+            let restored = StartupSnapshots.sagaState(
+                store: snapshots, log: log, memoryWindowMilliseconds: sagaSettings.memoryWindow.inMilliseconds,
+                logger: logger)
             let delivering = DeliverySaga(
                 log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger,
-                clock: clock, wall: wall)
+                clock: clock, wall: wall, restored: restored)
             telemetry.watch(deliveries: delivering)
             saga = delivering
             templates = TemplateSender(
@@ -191,6 +201,15 @@ struct ServiceAssembly {
                     logger: logger, service: saga
                 ).configuration)
         }
+        let writer = SnapshotWriter(
+            log: log, dedupe: dedupe, saga: saga, store: snapshots, settings: configuration.snapshots, wall: wall,
+            logger: logger)
+        let sagaStart = await saga?.summary.position ?? 0
+        services.append(
+            DerivedWorkService(
+                name: "snapshot writer", afterFailure: "the next start folds more of the log", logger: logger,
+                work: { try await writer.run(sagaPosition: sagaStart, dedupePosition: dedupeSnapshot ?? 0) }
+            ).configuration)
         services.append(.init(service: app))
         if dashboard.listens, let readers {
             if dashboard.open {
