@@ -146,12 +146,14 @@ struct ServiceAssembly {
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
             let sender = telemetry.measuring(GraphAPIClient(configuration: graph, http: client))
-            let restored = StartupSnapshots.sagaState(
-                store: snapshots, log: log, memoryWindowMilliseconds: sagaSettings.memoryWindow.inMilliseconds,
-                logger: logger)
+            let window = sagaSettings.memoryWindow.inMilliseconds
             let delivering = DeliverySaga(
                 log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger,
-                clock: clock, wall: wall, restored: restored)
+                clock: clock, wall: wall,
+                restore: {
+                    StartupSnapshots.sagaState(
+                        store: snapshots, log: log, memoryWindowMilliseconds: window, logger: logger)
+                })
             telemetry.watch(deliveries: delivering)
             saga = delivering
             templates = TemplateSender(
@@ -204,7 +206,8 @@ struct ServiceAssembly {
         let writer = SnapshotWriter(
             log: log, dedupe: dedupe, saga: saga, store: snapshots, settings: configuration.snapshots, wall: wall,
             logger: logger)
-        let sagaStart = await saga?.summary.position ?? 0
+        // The saga's snapshot loads as it starts: the writer's first check compares with the dedupe one.
+        let sagaStart = dedupeSnapshot ?? 0
         services.append(
             DerivedWorkService(
                 name: "snapshot writer", afterFailure: "the next start folds more of the log", logger: logger,
