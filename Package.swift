@@ -143,6 +143,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "StartupBench",
+            dependencies: ["Adapters", "Delivery", "Domain", "EventStore", "BenchSupport", "ClickUnlockTesting"],
+            path: "Benchmarks/StartupBench",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "ProjectionBench",
             dependencies: [
                 "EventStore", "Domain", "Projections", "BenchSupport", "ClickUnlockTesting",

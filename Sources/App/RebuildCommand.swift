@@ -18,6 +18,8 @@ struct RebuildCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var data: DataDirectoryOptions
+    @Option(help: "Directory of segments moved out by `log archive`: read them before the live log.")
+    var archive: String?
     @Option(
         help:
             "Rebuild only this projection (\(ProjectionSettings().projections().map(\.name).joined(separator: ", "))).")
@@ -73,7 +75,8 @@ struct RebuildCommand: AsyncParsableCommand {
             throw ExitCodes.ioError
         }
         let engine = ProjectionEngine(projections: settings.projections())
-        let rebuilder = Rebuilder(logDirectory: data.logDirectory, engine: engine)
+        var rebuilder = Rebuilder(logDirectory: data.logDirectory, engine: engine)
+        rebuilder.archiveDirectory = archive
         do {
             if check {
                 try runCheck(rebuilder)

@@ -18,6 +18,8 @@ struct ReplayCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var data: DataDirectoryOptions
+    @Option(help: "Directory of segments moved out by `log archive`: read them before the live log.")
+    var archive: String?
 
     @Option(help: "First position to print.") var from: UInt64?
     @Option(help: "Last position to print.") var to: UInt64?
@@ -49,7 +51,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         let reader: LogReader
         do {
-            reader = try LogReader.open(directory: data.logDirectory)
+            reader = try LogReader.open(directory: data.logDirectory, archive: archive)
         } catch {
             throw reportFailure(error)
         }

@@ -81,9 +81,16 @@ struct ServiceAssembly {
         }
         telemetry.watch(log: log)
         if log.recovery.cutSomething { logger.warning("log recovery: \(log.recovery)") }
-        let dedupe = DedupeIndex(windowMilliseconds: IngressConfiguration.milliseconds(ingress.dedupeWindow))
+        let snapshots = SnapshotStore(
+            directory: configuration.dataDirectory + "/" + SnapshotConfiguration.directoryName,
+            keep: configuration.snapshots.keep)
+        let dedupe: DedupeIndex
+        let dedupeSnapshot: UInt64?
         do {
-            try dedupe.load(from: log, now: wall.now())
+            (dedupe, dedupeSnapshot) = try DedupeIndex.load(
+                from: log, snapshots: snapshots,
+                windowMilliseconds: IngressConfiguration.milliseconds(ingress.dedupeWindow), now: wall.now(),
+                rejected: { logger.warning("\($0); the dedupe index reads more of the log") })
         } catch {
             await log.close()
             throw reportFailure(error)
@@ -140,9 +147,14 @@ struct ServiceAssembly {
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
             let sender = telemetry.measuring(GraphAPIClient(configuration: graph, http: client))
+            let window = sagaSettings.memoryWindow.inMilliseconds
             let delivering = DeliverySaga(
                 log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger,
-                clock: clock, wall: wall)
+                clock: clock, wall: wall,
+                restore: {
+                    StartupSnapshots.sagaState(
+                        store: snapshots, log: log, memoryWindowMilliseconds: window, logger: logger)
+                })
             telemetry.watch(deliveries: delivering)
             saga = delivering
             templates = TemplateSender(
@@ -195,6 +207,16 @@ struct ServiceAssembly {
                     logger: logger, service: saga
                 ).configuration)
         }
+        let writer = SnapshotWriter(
+            log: log, dedupe: dedupe, saga: saga, store: snapshots, settings: configuration.snapshots, wall: wall,
+            logger: logger)
+        // The saga's snapshot loads as it starts: the writer's first check compares with the dedupe one.
+        let sagaStart = dedupeSnapshot ?? 0
+        services.append(
+            DerivedWorkService(
+                name: "snapshot writer", afterFailure: "the next start folds more of the log", logger: logger,
+                work: { try await writer.run(sagaPosition: sagaStart, dedupePosition: dedupeSnapshot ?? 0) }
+            ).configuration)
         services.append(.init(service: app))
         if dashboard.listens, let readers {
             if dashboard.open {

@@ -54,7 +54,7 @@ func reportFailure(_ error: EventLogError) -> ExitCode {
     printError(error.message)
     switch error.code {
     case .corruption: return ExitCodes.corrupt
-    case .notFound: return ExitCodes.noInput
+    case .notFound, .archived: return ExitCodes.noInput
     case .locked: return ExitCodes.busy
     default: return ExitCodes.ioError
     }

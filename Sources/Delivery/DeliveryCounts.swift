@@ -1,7 +1,7 @@
 /// Deliveries as the saga's fold has seen them: started, finished either way, and in flight.
 /// Counted over the whole log (the saga folds it from its start), so the totals match the
 /// deliveries projection and survive restarts.
-public struct DeliveryCounts: Sendable, Equatable {
+public struct DeliveryCounts: Sendable, Equatable, Codable {
     /// `delivery.started` events folded (one per delivery).
     public var started = 0
     /// `delivery.completed` events of deliveries in flight.

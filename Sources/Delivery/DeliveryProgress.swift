@@ -1,9 +1,9 @@
 public import Domain
 
 /// One delivery as its events (and the status webhooks naming its messages) tell it.
-public struct DeliveryProgress: Sendable {
-    public struct Step: Sendable {
-        public enum Phase: Sendable, Equatable {
+public struct DeliveryProgress: Sendable, Codable {
+    public struct Step: Sendable, Codable {
+        public enum Phase: Sendable, Equatable, Codable {
             case pending
             /// An attempt started and no outcome is recorded (a crash, or a call in flight).
             case inFlight(since: Int64)

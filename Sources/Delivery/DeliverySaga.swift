@@ -24,6 +24,8 @@ public actor DeliverySaga: Service {
     /// Log time: decisions, retry times and deadlines compare against it.
     let wall: WallClock
     private var state: SagaState
+    /// Loads the state of a snapshot (or `nil`), once, as the fold starts.
+    private var restore: (@Sendable () -> SagaState?)?
     /// Skipped events already reported in the service's log (the rest are counted).
     private var reportedSkips = 0
     private var planner: DeliveryPlanner
@@ -52,7 +54,8 @@ public actor DeliverySaga: Service {
     /// wall time it stamps and compares with log timestamps; it should move with `clock`.
     public init(
         log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger,
-        clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system
+        clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system,
+        restore: (@Sendable () -> SagaState?)? = nil
     ) {
         self.log = log
         self.sender = sender
@@ -64,10 +67,11 @@ public actor DeliverySaga: Service {
         self.throughput = TokenBucket(rate: settings.messagesPerSecond, clock: clock)
         self.planner = DeliveryPlanner(settings: settings, startedAt: wall.now())
         self.state = SagaState(memoryWindowMilliseconds: settings.memoryWindow.inMilliseconds)
+        self.restore = restore
     }
 
-    /// Folds the log from its start, then follows it until graceful shutdown, cancellation or
-    /// the log closes; returns when every worker has ended.
+    /// Folds the log from its start (or from a snapshot's position), then follows it until graceful
+    /// shutdown, cancellation or the log closes; returns when every worker has ended.
     public func run() async throws {
         planner.startedAt = wall.now()
         let (stream, jobs) = AsyncStream.makeStream(of: Job.self)
@@ -93,7 +97,11 @@ public actor DeliverySaga: Service {
     }
 
     private func follow() async throws {
-        var iterator = log.subscribe(from: 1).makeAsyncIterator()
+        // From a snapshot's state and position when one loads (in `run()`, so that decoding it
+        // never holds up the ports), else from the log's start.
+        if let restore, let restored = restore() { state = restored }
+        restore = nil
+        var iterator = log.subscribe(from: state.position + 1).makeAsyncIterator()
         while let batch = try iterator.availableBatch() { fold(batch) }
         caughtUp = true
         logger.info(
@@ -172,6 +180,9 @@ public actor DeliverySaga: Service {
     public var summary: (active: Int, undecided: Int, position: UInt64) {
         (state.active.count, state.undecidedCount, state.position)
     }
+
+    /// The state as of the last batch folded, for a snapshot (a copy: the fold goes on).
+    public var snapshotState: SagaState { state }
 
     /// Deliveries started, completed, failed and in flight, as of the last batch folded (for
     /// metrics; readable from any thread without waiting for the saga).

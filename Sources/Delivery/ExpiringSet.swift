@@ -38,4 +38,27 @@ struct ExpiringSet: Sendable {
             head = 0
         }
     }
+
+    /// Snapshot form: the members, and the insertion order still to expire (the expired prefix is
+    /// dropped; it no longer matters).
+    struct Stored: Codable {
+        var windowMilliseconds: Int64
+        var members: [String: Int64]
+        var orderKeys: [String]
+        var orderTimes: [Int64]
+    }
+
+    var stored: Stored {
+        let live = order[head...]
+        return Stored(
+            windowMilliseconds: windowMilliseconds, members: members, orderKeys: live.map(\.key),
+            orderTimes: live.map(\.time))
+    }
+
+    init?(_ stored: Stored) {
+        guard stored.orderKeys.count == stored.orderTimes.count else { return nil }
+        windowMilliseconds = stored.windowMilliseconds
+        members = stored.members
+        order = zip(stored.orderKeys, stored.orderTimes).map { ($0, $1) }
+    }
 }

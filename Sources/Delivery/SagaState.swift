@@ -10,31 +10,31 @@ public struct SagaState: Sendable {
     public internal(set) var templates = TemplateLedger()
     /// Clicks in log order; those still in `undecidedIndex` have no decision yet (decided ones
     /// are dropped in bulk, so deciding a backlog stays linear).
-    private var pending: [ButtonClicked] = []
-    private var undecidedIndex: Set<String> = []
+    var pending: [ButtonClicked] = []
+    var undecidedIndex: Set<String> = []
     /// Clicks decided (a delivery started, or skipped with a reason), within the memory window.
-    private var decidedClicks: ExpiringSet
+    var decidedClicks: ExpiringSet
     /// Template messages whose tap already started a delivery, within the memory window.
     var startedContexts: ExpiringSet
     /// `contact|pack` delivered or being delivered (a failed delivery frees it), within the window.
     var packsByContact: ExpiringSet
     /// Events the fold could not use, with their positions and reasons (the latest 100).
-    public private(set) var skips: [(position: UInt64, reason: String)] = []
-    public private(set) var skipCount = 0
+    public internal(set) var skips: [(position: UInt64, reason: String)] = []
+    public internal(set) var skipCount = 0
     /// Callback data of every attempt → (delivery, step).
-    private var byCallback: [String: (String, Int)] = [:]
+    var byCallback: [String: (String, Int)] = [:]
     /// wamid of every sent step → (delivery, step).
-    private var byWamid: [String: (String, Int)] = [:]
+    var byWamid: [String: (String, Int)] = [:]
     /// Callback data → wamid, from status webhooks: proof that Meta accepted that attempt.
     public internal(set) var evidence: [String: String] = [:]
-    public private(set) var position: UInt64 = 0
+    public internal(set) var position: UInt64 = 0
     /// Deliveries started, completed and failed so far (`inFlight`: those in `active`).
     public var counts: DeliveryCounts {
         var counts = finishedCounts
         counts.inFlight = active.count
         return counts
     }
-    private var finishedCounts = DeliveryCounts()
+    var finishedCounts = DeliveryCounts()
 
     /// - Parameter memoryWindowMilliseconds: how long decided clicks, started template messages
     ///   and delivered packs are remembered (log time); the dedupe window by default, since a

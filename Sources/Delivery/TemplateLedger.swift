@@ -2,8 +2,8 @@ public import Domain
 
 /// What happened to each (recipient, template, day) template send, folded from the log: the
 /// template sender's idempotency record.
-public struct TemplateLedger: Sendable {
-    public enum State: Sendable, Equatable {
+public struct TemplateLedger: Sendable, Codable {
+    public enum State: Sendable, Equatable, Codable {
         case requested
         case sent(wamid: String)
         case failed(MetaError)

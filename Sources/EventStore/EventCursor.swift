@@ -81,6 +81,14 @@ final class EventCursor {
         _ header: BatchHeader, stored: [UInt8], offset: Int64, in segment: LogCatalog.Location
     ) throws(EventLogError) -> [RecordedEvent]? {
         let name = SegmentName.segment(segment.firstPosition)
+        if lastPosition == nil, minTimestamp == nil, segment.ordinal == 0, minPosition < segment.firstPosition {
+            // The log starts later than asked: its first segments were archived.
+            throw EventLogError(
+                .archived,
+                "positions \(minPosition)-\(segment.firstPosition - 1) are not in the live log, which starts at "
+                    + "position \(segment.firstPosition) (older segments were archived with `clickunlock log "
+                    + "archive`): read them with --archive DIR, or start from a snapshot or a later position")
+        }
         if let last = lastPosition, header.basePosition != last + 1 {
             if header.basePosition <= last {
                 throw .corruption(segment: name, offset: offset, "position \(header.basePosition) repeats")

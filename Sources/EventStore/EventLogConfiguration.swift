@@ -41,6 +41,9 @@ public struct EventLogConfiguration: Sendable {
     /// Told the latency of each append and the duration of each sync (for metrics); `nil`: no
     /// timing is taken.
     public var observer: (any EventLogObserver)?
+    /// The time events are stamped with (never earlier than the previous batch's): the system
+    /// clock; benchmarks that build years of history quickly give their own.
+    public var wall: WallClock = .system
 
     /// The defaults: 64 MiB segments, durable appends, LZ4 HC level 3, 1 MiB preallocation.
     public init() {}

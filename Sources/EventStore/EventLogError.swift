@@ -28,6 +28,9 @@ public struct EventLogError: Error, CustomStringConvertible, Sendable, Equatable
         public static let locked = Code(name: "locked")
         /// The directory holds no log.
         public static let notFound = Code(name: "not_found")
+        /// The positions asked for precede the live log's first segment (moved out by
+        /// `clickunlock log archive`): read them with the archive directory.
+        public static let archived = Code(name: "archived")
     }
 
     /// What kind of failure this is.

@@ -20,16 +20,21 @@ public final class LogReader: Sendable {
     /// Opens the log in `directory` for reading; nothing on disk is changed (not even a torn tail
     /// is cut: it is left out, see ``recovery``).
     ///
-    /// - Parameter directory: The log's directory.
+    /// - Parameters:
+    ///   - directory: The log's directory.
+    ///   - archive: A directory of segments moved out by `log archive`, read before the live ones.
     /// - Returns: A reader of what the directory holds now; ``refresh()`` picks up later commits.
     /// - Throws: ``EventLogError`` with code ``EventLogError/Code/notFound`` when the directory
     ///   does not exist, ``EventLogError/Code/corruption`` when a segment cannot be made sense of,
     ///   ``EventLogError/Code/io`` when the files cannot be read.
-    public static func open(directory: String) throws(EventLogError) -> LogReader {
+    public static func open(directory: String, archive: String? = nil) throws(EventLogError) -> LogReader {
         guard LogFS.isDirectory(directory) else {
             throw EventLogError(.notFound, "no event log at \(directory): the directory does not exist")
         }
-        var loader = SegmentLoader(directory: directory, mode: .read)
+        if let archive, !LogFS.isDirectory(archive) {
+            throw EventLogError(.notFound, "no archive at \(archive): the directory does not exist")
+        }
+        var loader = SegmentLoader(directory: directory, mode: .read, archive: archive)
         let segments = try loader.loadAll()
         let catalog = LogCatalog(directory: directory, segments: segments)
         return LogReader(directory: directory, recovery: loader.report, catalog: catalog)

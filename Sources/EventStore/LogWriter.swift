@@ -143,7 +143,7 @@ final class LogWriter: @unchecked Sendable {
             return
         }
 
-        let timestamp = max(LogFS.now(), lastTimestamp)
+        let timestamp = max(configuration.wall.now(), lastTimestamp)
         buffer.removeAll(keepingCapacity: true)
         var frames: [(header: BatchHeader, offset: Int)] = []
         var ranges: [Range<UInt64>] = []

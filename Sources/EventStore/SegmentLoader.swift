@@ -5,19 +5,38 @@ struct SegmentLoader {
 
     let directory: String
     let mode: Mode
+    /// Segments moved out of the live log by `log archive`, read before the live ones (read mode).
+    let archive: String?
     var report = RecoveryReport()
 
-    init(directory: String, mode: Mode) {
+    init(directory: String, mode: Mode, archive: String? = nil) {
         self.directory = directory
         self.mode = mode
+        self.archive = mode == .read ? archive : nil
         report.readOnly = mode == .read
     }
 
-    /// Segment file names in position order.
+    /// Segment file names in position order: the archive's before the live log's first one
+    /// (a segment in both is read from the live log).
     func segmentNames() throws(EventLogError) -> [(name: String, firstPosition: UInt64)] {
+        let live = try Self.names(in: directory)
+        guard let archive else { return live }
+        let first = live.first?.firstPosition ?? .max
+        return try Self.names(in: archive).filter { $0.firstPosition < first } + live
+    }
+
+    private static func names(in directory: String) throws(EventLogError) -> [(name: String, firstPosition: UInt64)] {
         try LogFS.list(directory)
             .compactMap { name in SegmentName.firstPosition(ofSegment: name).map { (name, $0) } }
             .sorted { $0.1 < $1.1 }
+    }
+
+    /// The directory holding `name`: the live log's, else the archive's.
+    func directory(of name: String) -> String {
+        guard let archive, !LogFS.exists(directory + "/" + name), LogFS.exists(archive + "/" + name) else {
+            return directory
+        }
+        return archive
     }
 
     /// Loads every segment of the directory.
@@ -42,7 +61,7 @@ struct SegmentLoader {
 
     /// Loads one segment; `nil` when it is an empty last segment whose creation was cut short.
     mutating func load(name: String, firstPosition: UInt64, isLast: Bool) throws(EventLogError) -> SegmentState? {
-        let path = directory + "/" + name
+        let path = directory(of: name) + "/" + name
         let file = try LogFile(path: path, create: false, readOnly: mode == .read)
         let size = try file.size()
         let header: SegmentHeader
@@ -177,7 +196,9 @@ struct SegmentLoader {
         }
     }
 
-    func indexPath(_ firstPosition: UInt64) -> String { directory + "/" + SegmentName.index(firstPosition) }
+    func indexPath(_ firstPosition: UInt64) -> String {
+        directory(of: SegmentName.segment(firstPosition)) + "/" + SegmentName.index(firstPosition)
+    }
 
     private func loadIndex(firstPosition: UInt64, dataStart: Int64, fileSize: Int64) -> SegmentIndex? {
         let path = indexPath(firstPosition)

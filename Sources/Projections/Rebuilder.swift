@@ -21,6 +21,8 @@ public struct Rebuilder: Sendable {
     public let logDirectory: String
     public let engine: ProjectionEngine
     public var batchEvents = 5000
+    /// Segments moved out of the live log by `log archive`, read before it (`rebuild --archive`).
+    public var archiveDirectory: String?
 
     public init(logDirectory: String, engine: ProjectionEngine) {
         self.logDirectory = logDirectory
@@ -34,7 +36,7 @@ public struct Rebuilder: Sendable {
         into queue: DatabaseQueue, limit: Limit = .end, checkpoints: [String: UInt64] = [:],
         progress: (Progress) -> Void = { _ in }
     ) throws -> UInt64 {
-        let reader = try LogReader.open(directory: logDirectory)
+        let reader = try LogReader.open(directory: logDirectory, archive: archiveDirectory)
         let start = try queue.write { db in
             _ = try engine.prepare(db)
             return try engine.resumePosition(db)

@@ -20,15 +20,19 @@ public final class DedupeIndex: Sendable {
     static let shardCount = 64
 
     public let windowMilliseconds: Int64
-    private let shards: [Shard]
+    /// The SipHash key of this index's fingerprints (random per process, or a snapshot's).
+    public let hashKey: HashKey
+    let shards: [Shard]
     /// The last hour (of `time - window`, floored) whose expired keys were dropped from every
     /// shard: keys expire an hour at a time, so a sweep is due only when this hour moves on.
     private let sweptHour = Atomic<Int64>(.min)
 
     public init(
-        windowMilliseconds: Int64 = IngressConfiguration.milliseconds(IngressConfiguration.defaultDedupeWindow)
+        windowMilliseconds: Int64 = IngressConfiguration.milliseconds(IngressConfiguration.defaultDedupeWindow),
+        hashKey: HashKey = .process
     ) {
         self.windowMilliseconds = windowMilliseconds
+        self.hashKey = hashKey
         shards = (0..<Self.shardCount).map { _ in Shard() }
     }
 
@@ -43,15 +47,27 @@ public final class DedupeIndex: Sendable {
 
     /// Loads the keys of the facts recorded in the window before `now` (ms).
     public func load(from log: EventLog, now: Int64) throws(EventLogError) {
-        var iterator = log.events(since: now - windowMilliseconds).makeAsyncIterator()
+        try fold(log.events(since: now - windowMilliseconds))
+    }
+
+    /// Remembers the keys of `events` (up to `position`, when given).
+    public func fold(_ events: LogEvents, upTo position: UInt64 = .max) throws(EventLogError) {
+        var iterator = events.makeAsyncIterator()
         while let batch = try iterator.nextBatch() {
             for event in batch {
+                if event.position > position { return }
                 guard let name = Self.key(of: event) else { continue }
-                let key = Key(name)
-                shard(key).state.withLock { $0.remember(key, at: event.timestamp) }
+                remember(key(name), at: event.timestamp)
             }
         }
     }
+
+    func remember(_ key: Key, at time: Int64) {
+        shard(key).state.withLock { $0.remember(key, at: time) }
+    }
+
+    /// The fingerprint of a key string under this index's hash key.
+    public func key(_ name: String) -> Key { Key(name, hashKey: hashKey) }
 
     /// The dedupe key of a recorded fact, if it has one (`DedupeKey`, as the parser keys it).
     public static func key(of event: RecordedEvent) -> String? { DedupeKey.of(DomainFact(event)) }
@@ -169,10 +185,28 @@ public final class DedupeIndex: Sendable {
         }
     }
 
+    /// Two 128-bit SipHash-2-4 keys (one per half of a fingerprint).
+    public struct HashKey: Sendable, Equatable {
+        public let words: (UInt64, UInt64, UInt64, UInt64)
+
+        public init(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) { words = (a, b, c, d) }
+
+        public static func random() -> HashKey {
+            var generator = SystemRandomNumberGenerator()
+            return HashKey(generator.next(), generator.next(), generator.next(), generator.next())
+        }
+
+        /// This process's key, for indexes not restored from a snapshot.
+        public static let process = random()
+
+        public static func == (left: HashKey, right: HashKey) -> Bool { left.words == right.words }
+    }
+
     /// A key (`message:<wamid>`, `status:<wamid>:<status>`) as two independent 64-bit hashes
-    /// (process-seeded SipHash with two salts): 16 bytes instead of a ~60-character string, cheap
-    /// to rehash, hashed once per request. Two keys collide with odds of about 2⁻¹²⁸ per pair;
-    /// the index is rebuilt from the log at each start, so the seed may change.
+    /// (SipHash-2-4 under two keys, see `HashKey`): 16 bytes instead of a ~60-character string,
+    /// cheap to rehash, hashed once per request. Two keys collide with odds of about 2⁻¹²⁸ per
+    /// pair. The hash key is random per index and kept in its snapshots, so a restored index
+    /// fingerprints as the one that was saved.
     public struct Key: Hashable, Sendable, Comparable, ExpressibleByStringLiteral {
         let high: UInt64
         let low: UInt64
@@ -183,15 +217,17 @@ public final class DedupeIndex: Sendable {
             (left.high, left.low) < (right.high, right.low)
         }
 
-        public init(_ key: String) {
-            var first = Hasher()
-            first.combine(0 as UInt8)
-            first.combine(key)
-            var second = Hasher()
-            second.combine(1 as UInt8)
-            second.combine(key)
-            high = UInt64(bitPattern: Int64(first.finalize()))
-            low = UInt64(bitPattern: Int64(second.finalize()))
+        /// The key under this process's hash key (`HashKey.process`).
+        public init(_ key: String) { self.init(key, hashKey: .process) }
+
+        public init(_ key: String, hashKey: HashKey) {
+            high = SipHash24.hash(key, k0: hashKey.words.0, k1: hashKey.words.1)
+            low = SipHash24.hash(key, k0: hashKey.words.2, k1: hashKey.words.3)
+        }
+
+        public init(high: UInt64, low: UInt64) {
+            self.high = high
+            self.low = low
         }
 
         public init(stringLiteral key: String) { self.init(key) }

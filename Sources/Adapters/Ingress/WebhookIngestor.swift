@@ -118,7 +118,7 @@ public final class WebhookIngestor: Sendable {
             authorizedContacts.isEmpty || sender.waId.map(authorizedContacts.contains) == true
                 || sender.userId.map(authorizedContacts.contains) == true
         }
-        let keys = parsed.items.map { item in item.key.map { DedupeIndex.Key($0) } }
+        let keys = parsed.items.map { item in item.key.map { dedupe.key($0) } }
         // A local value, not the stored property: only a value is opened for a generic parameter.
         let clock: any Clock<Duration> = clock
         guard let fresh = await dedupe.reserve(keys, now: now, waitingUpTo: limits.duplicateWait, clock: clock) else {

@@ -16,6 +16,7 @@ struct ServiceConfiguration {
     var feed = FeedConfiguration()
     var doctor = DoctorConfiguration()
     var alerts = AlertSettings()
+    var snapshots = SnapshotConfiguration()
 
     /// The live feed's hub: its settings, and the window the recent-events projection keeps.
     var feedHub: FeedHub.Configuration {

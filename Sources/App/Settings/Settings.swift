@@ -8,7 +8,7 @@ import Foundation
 /// test compares the two); the defaults are the configuration structs' own.
 enum Settings {
     static var all: [Setting] {
-        general + ingress + delivery + projections + dashboardAPI + feed + simulator + doctor + alerts
+        general + ingress + delivery + projections + dashboardAPI + feed + snapshots + simulator + doctor + alerts
     }
 
     static func named(_ key: String) -> Setting {
@@ -166,6 +166,23 @@ enum Settings {
                         return "\(error)"
                     }
                 }),
+        ]
+    }
+
+    static var snapshots: [Setting] {
+        [
+            .integer(
+                "snapshot_every_events", flag: nil, "the snapshot interval in events",
+                "Events logged between two snapshots of the saga and the dedupe index (`DATA/snapshots/`)",
+                range: 1000...100_000_000, example: 100_000, \.snapshots.everyEvents),
+            .duration(
+                "snapshot_every_minutes", flag: nil, "the snapshot interval in minutes",
+                "Minutes after which a snapshot is written anyway, if any event was logged since the last",
+                unit: .seconds(60), unitName: "minutes", range: 1...1440, example: 10, \.snapshots.every),
+            .integer(
+                "snapshots_kept", flag: nil, "the snapshots kept",
+                "Snapshots kept of each kind; a corrupt newest one falls back to an older one",
+                range: 1...100, example: 3, \.snapshots.keep),
         ]
     }
 

@@ -1,0 +1,75 @@
+import BenchSupport
+import Foundation
+import Synchronization
+
+/// Starts `clickunlock serve` on a data directory and times, from the spawn, the webhook port's
+/// `ready` line (ingress: log opened, dedupe index loaded) and the saga's "recovered from the log"
+/// line (its fold done); then SIGKILLs it. The projections are removed first, so each run's
+/// projector starts from the same place (it catches up in the background, on the other core).
+enum Measure {
+    struct Times {
+        var webhook: Double
+        var saga: Double
+        var ready: Double { max(webhook, saga) }
+    }
+
+    static func run(binary: String, directory: String) throws -> Times {
+        for name in ["projections.sqlite", "projections.sqlite-wal", "projections.sqlite-shm"] {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--data-dir", directory, "--host", "127.0.0.1", "--webhook-port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["WHATSAPP_APP_SECRET"] = "startup-bench-secret-0123456789"
+        environment["WHATSAPP_ACCESS_TOKEN"] = "startup-bench-token"
+        environment["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
+        // A closed loopback port: sends fail and are retried; the run ends before it matters.
+        environment["CLICKUNLOCK_GRAPH_BASE_URL"] = "http://127.0.0.1:9"
+        environment["CLICKUNLOCK_DASHBOARD_TOKEN"] = nil
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let seen = Mutex<(webhook: Double?, saga: Double?, stderr: String)>((nil, nil, ""))
+        let done = DispatchSemaphore(value: 0)
+        let start = ContinuousClock.now
+        func watch(_ pipe: Pipe, _ isOut: Bool) {
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                let text = String(decoding: data, as: UTF8.self)
+                let now = seconds(ContinuousClock.now - start)
+                let finished = seen.withLock { seen in
+                    if isOut, seen.webhook == nil, text.contains("ready webhook-port=") { seen.webhook = now }
+                    if !isOut {
+                        seen.stderr += text
+                        if seen.saga == nil, seen.stderr.contains("recovered from the log up to position") {
+                            seen.saga = now
+                        }
+                    }
+                    return seen.webhook != nil && seen.saga != nil
+                }
+                if finished || data.isEmpty { done.signal() }
+            }
+        }
+        watch(out, true)
+        watch(err, false)
+        try process.run()
+        let result = done.wait(timeout: .now() + 300)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        out.fileHandleForReading.readabilityHandler = nil
+        err.fileHandleForReading.readabilityHandler = nil
+        let times = seen.withLock { $0 }
+        guard result == .success, let webhook = times.webhook, let saga = times.saga else {
+            throw BenchFailure(text: "serve did not get ready; its stderr:\n" + times.stderr.suffix(2000))
+        }
+        return Times(webhook: webhook, saga: saga)
+    }
+
+    struct BenchFailure: Error, CustomStringConvertible {
+        let text: String
+        var description: String { text }
+    }
+}

@@ -1,0 +1,49 @@
+// StartupBench: `clickunlock serve` start-up time against log size, with and without snapshots,
+// in the same run. Run in release mode (see BENCHMARKS.md):
+//   StartupBench generate DIR EVENTS           a data directory with EVENTS events and snapshots
+//   StartupBench measure BINARY DIR [REPEATS]  start-up times, snapshots off then on (medians)
+import BenchSupport
+import Foundation
+
+let arguments = CommandLine.arguments
+func usage() -> Never {
+    print("usage: StartupBench generate DIR EVENTS | measure BINARY DIR [REPEATS]")
+    exit(64)
+}
+guard arguments.count >= 3 else { usage() }
+do {
+    switch arguments[1] {
+    case "generate":
+        guard arguments.count == 4, let events = Int(arguments[3]) else { usage() }
+        try Generate.run(directory: arguments[2], events: events, behind: 50_000)
+    case "measure":
+        guard arguments.count >= 4 else { usage() }
+        let directory = arguments[3]
+        let repeats = arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3
+        let snapshots = directory + "/snapshots"
+        let hidden = directory + "/snapshots.off"
+        func times(_ label: String) throws -> [Measure.Times] {
+            let runs = try (0..<repeats).map { _ in try Measure.run(binary: arguments[2], directory: directory) }
+            let webhook = median(runs.map(\.webhook))
+            let saga = median(runs.map(\.saga))
+            let ready = median(runs.map(\.ready))
+            print(
+                "| \(label) | \(webhook, digits: 3) | \(saga, digits: 3) | \(ready, digits: 3) | "
+                    + runs.map { "\($0.ready, digits: 2)" }.joined(separator: ", ") + " |")
+            return runs
+        }
+        print("# StartupBench — \(Date.now.formatted(.iso8601)) — \(directory), repeats \(repeats) (medians, s)")
+        print("| snapshots | webhook port ready | saga fold done | ready | runs |")
+        print("|---|---:|---:|---:|---|")
+        try FileManager.default.moveItem(atPath: snapshots, toPath: hidden)
+        defer { try? FileManager.default.moveItem(atPath: hidden, toPath: snapshots) }
+        _ = try times("off (full fold)")
+        try FileManager.default.moveItem(atPath: hidden, toPath: snapshots)
+        _ = try times("on")
+    default:
+        usage()
+    }
+} catch {
+    print("StartupBench: \(error)")
+    exit(1)
+}
