@@ -6,7 +6,10 @@ struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Inspect and repair the event log.",
-        subcommands: [LogStatsCommand.self, LogVerifyCommand.self, LogRepairCommand.self, LogCrashWriterCommand.self]
+        subcommands: [
+            LogStatsCommand.self, LogVerifyCommand.self, LogRepairCommand.self, LogCompactCommand.self,
+            LogCrashWriterCommand.self,
+        ]
     )
 }
 
