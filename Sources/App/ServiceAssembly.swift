@@ -182,6 +182,12 @@ struct ServiceAssembly {
                 }
             ).configuration,
         ]
+        if configuration.compaction.service.enabled {
+            services.append(
+                .init(
+                    service: LogCompactionService(
+                        log: log, configuration: configuration.compaction.service, logger: logger)))
+        }
         if let saga {
             services.append(
                 DerivedWorkService(

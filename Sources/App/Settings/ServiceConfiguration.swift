@@ -14,6 +14,7 @@ struct ServiceConfiguration {
     var projections = ProjectionsConfiguration()
     var dashboardAPI = DashboardAPI.Configuration()
     var feed = FeedConfiguration()
+    var compaction = CompactionConfiguration()
 
     /// The live feed's hub: its settings, and the window the recent-events projection keeps.
     var feedHub: FeedHub.Configuration {

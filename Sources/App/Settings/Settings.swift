@@ -7,7 +7,9 @@ import Foundation
 /// the check. The README's settings table is this list (`clickunlock settings` prints it, and a
 /// test compares the two); the defaults are the configuration structs' own.
 enum Settings {
-    static var all: [Setting] { general + ingress + delivery + projections + dashboardAPI + feed + simulator }
+    static var all: [Setting] {
+        general + ingress + delivery + projections + dashboardAPI + feed + simulator + compaction
+    }
 
     static func named(_ key: String) -> Setting {
         guard let setting = all.first(where: { $0.key == key }) else { fatalError("no setting \(key)") }
@@ -194,6 +196,19 @@ enum Settings {
                 "feed_ping_timeout_seconds", flag: "--feed-ping-timeout", "the feed's ping timeout",
                 "Seconds a WebSocket client may leave pings unanswered before it is closed (pings go at half that)",
                 unit: .seconds(1), unitName: "s", range: 2...3600, example: 60, \.feed.hub.pingTimeout),
+        ]
+    }
+
+    static var compaction: [Setting] {
+        [
+            .boolean(
+                "log_compaction", flag: nil, "log compaction",
+                "Rewrite sealed log segments in the background into large LZ4 HC batches (same events, smaller)",
+                example: true, \.compaction.service.enabled),
+            .integer(
+                "log_compaction_cpu_percent", flag: nil, "log compaction's CPU share",
+                "Percent of one core the background compaction may use (it sleeps the rest)",
+                range: 1...100, example: 25, \.compaction.service.cpuPercent),
         ]
     }
 
