@@ -7,8 +7,8 @@ struct LogCommand: AsyncParsableCommand {
         commandName: "log",
         abstract: "Inspect and repair the event log.",
         subcommands: [
-            LogStatsCommand.self, LogVerifyCommand.self, LogRepairCommand.self, LogCrashWriterCommand.self,
-            LogArchiveCommand.self,
+            LogStatsCommand.self, LogVerifyCommand.self, LogRepairCommand.self, LogCompactCommand.self,
+            LogCrashWriterCommand.self, LogArchiveCommand.self,
         ]
     )
 }

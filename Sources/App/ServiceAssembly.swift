@@ -198,6 +198,12 @@ struct ServiceAssembly {
         services += try Self.alerting(
             configuration, log: log, telemetry: telemetry, projector: projector, saga: saga,
             projectionsPath: projectionsPath, projectorStopped: projectorStopped, logger: logger)
+        if configuration.compaction.service.enabled {
+            services.append(
+                .init(
+                    service: LogCompactionService(
+                        log: log, configuration: configuration.compaction.service, logger: logger)))
+        }
         if let saga {
             services.append(
                 DerivedWorkService(

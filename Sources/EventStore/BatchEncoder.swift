@@ -18,8 +18,18 @@ final class BatchEncoder {
     ) -> BatchHeader {
         records.removeAll(keepingCapacity: true)
         for event in events { RecordCodec.append(event, timestamp: timestamp, to: &records) }
-        let first = timestamp
-        let last = timestamp
+        return appendFrame(
+            records: records, count: events.count, basePosition: basePosition, firstTimestamp: timestamp,
+            lastTimestamp: timestamp, to: &out)
+    }
+
+    /// Appends one frame holding `count` records already encoded (`RecordCodec`) to `out`, and
+    /// returns its header: compressed when that saves at least 1/16, raw otherwise.
+    @discardableResult
+    func appendFrame(
+        records: [UInt8], count: Int, basePosition: UInt64, firstTimestamp: Int64, lastTimestamp: Int64,
+        to out: inout [UInt8]
+    ) -> BatchHeader {
         let bound = LZ4Compressor.bound(records.count)
         if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
         let useDictionary = compressor.hasDictionary
@@ -34,8 +44,8 @@ final class BatchEncoder {
         let storedLength = pays ? compressedLength! : records.count
         let frameStart = out.count
         var header = BatchHeader(
-            checksum: 0, codec: codec, recordCount: UInt32(events.count), basePosition: basePosition,
-            firstTimestamp: first, lastTimestamp: last, uncompressedLength: UInt32(records.count),
+            checksum: 0, codec: codec, recordCount: UInt32(count), basePosition: basePosition,
+            firstTimestamp: firstTimestamp, lastTimestamp: lastTimestamp, uncompressedLength: UInt32(records.count),
             storedLength: UInt32(storedLength))
         header.append(to: &out)
         if pays {

@@ -32,6 +32,8 @@ final class EventCursor {
     /// Last position handed out or skipped over, to check that the log is gapless.
     private var lastPosition: UInt64?
     private(set) var skipped: [SkippedRange] = []
+    /// The file `frames` reads.
+    private var openIdentity: FileIdentity?
 
     init(catalog: LogCatalog, from position: UInt64, skipCorrupt: Bool = false) {
         self.catalog = catalog
@@ -56,12 +58,22 @@ final class EventCursor {
         while true {
             if location == nil { location = catalog.location(forPosition: nextPosition) }
             guard let current = location else { return nil }
-            let limit = catalog.limit(ofSegment: current.ordinal)
+            var limit = catalog.limit(ofSegment: current.ordinal)
             if frames == nil {
                 let file = try LogFile(path: current.path, create: false, readOnly: true)
+                let identity = try FileIdentity(of: file)
+                if let expected = current.identity, expected != identity {
+                    // Compaction put another file in place since the offsets were learned: the same
+                    // events at other offsets. Learn them from the file now open, then start again.
+                    try relearn(current, from: file)
+                    continue
+                }
                 frames = FrameReader(file: file, offset: current.offset, limit: limit.committedLength)
+                openIdentity = identity
             }
-            frames!.limit = limit.committedLength
+            // (A file already open is read to its end even if another was renamed over it since.)
+            if limit.identity == nil || limit.identity == openIdentity { frames!.limit = limit.committedLength }
+            limit.committedLength = frames!.limit
             switch try frames!.next() {
             case .frame(let header, let stored, let offset):
                 if let events = try accept(header, stored: stored, offset: offset, in: current) { return events }
@@ -74,6 +86,23 @@ final class EventCursor {
             case .invalid(let offset, let reason):
                 try skipDamage(at: offset, in: current, reason: reason)
             }
+        }
+    }
+
+    /// Loads segment `segment` again from `file` (a compacted one), puts it in the catalog, and
+    /// finds where to go on reading in it.
+    private func relearn(_ segment: LogCatalog.Location, from file: borrowing LogFile) throws(EventLogError) {
+        var loader = SegmentLoader(directory: catalog.directory, mode: .read)
+        let name = SegmentName.segment(segment.firstPosition)
+        guard
+            let state = try loader.load(
+                opened: file, name: name, firstPosition: segment.firstPosition, isLast: false)
+        else { throw .corruption(segment: name, offset: 0, "segment header cut short") }
+        catalog.replace(state)
+        if lastPosition == nil, let time = minTimestamp {
+            location = catalog.location(forTime: time)
+        } else {
+            location = catalog.location(forPosition: nextPosition)
         }
     }
 

@@ -165,21 +165,24 @@ struct FrameReader: ~Copyable {
     static func events(
         of header: BatchHeader, stored: [UInt8], dictionary: [UInt8]
     ) -> [RecordedEvent]? {
-        let records: [UInt8]?
+        guard let records = records(of: header, stored: stored, dictionary: dictionary) else { return nil }
+        return RecordCodec.decode(records, count: Int(header.recordCount), basePosition: header.basePosition)
+    }
+
+    /// The uncompressed records of a sound frame; `nil` when they do not decompress.
+    static func records(of header: BatchHeader, stored: [UInt8], dictionary: [UInt8]) -> [UInt8]? {
         switch header.codec {
         case .raw:
-            records = stored
+            return stored
         case .lz4:
-            records = stored.withUnsafeBytes {
+            return stored.withUnsafeBytes {
                 LZ4Compressor.decompress($0, originalLength: Int(header.uncompressedLength), dictionary: [])
             }
         case .lz4Dictionary:
             guard !dictionary.isEmpty else { return nil }
-            records = stored.withUnsafeBytes {
+            return stored.withUnsafeBytes {
                 LZ4Compressor.decompress($0, originalLength: Int(header.uncompressedLength), dictionary: dictionary)
             }
         }
-        guard let records else { return nil }
-        return RecordCodec.decode(records, count: Int(header.recordCount), basePosition: header.basePosition)
     }
 }

@@ -9,11 +9,14 @@ final class LogCatalog: Sendable {
         var dictionary: [UInt8]
         var offset: Int64
         var firstPosition: UInt64
+        /// The file the offset belongs to (`nil`: not recorded).
+        var identity: FileIdentity?
     }
 
     struct Limit: Sendable {
         var committedLength: Int64
         var isLast: Bool
+        var identity: FileIdentity?
     }
 
     let directory: String
@@ -87,12 +90,24 @@ final class LogCatalog: Sendable {
         let segment = all[ordinal]
         return Location(
             ordinal: ordinal, path: segment.path, dictionary: segment.header.dictionary,
-            offset: seek(segment) ?? segment.dataStart, firstPosition: segment.firstPosition)
+            offset: seek(segment) ?? segment.dataStart, firstPosition: segment.firstPosition,
+            identity: segment.identity)
     }
 
     func limit(ofSegment ordinal: Int) -> Limit {
         segments.withLock { all in
-            Limit(committedLength: all[ordinal].committedLength, isLast: ordinal == all.count - 1)
+            Limit(
+                committedLength: all[ordinal].committedLength, isLast: ordinal == all.count - 1,
+                identity: all[ordinal].identity)
+        }
+    }
+
+    /// Puts `state` in place of the segment with the same first position (one compaction
+    /// rewrote): the same events, at other offsets.
+    func replace(_ state: SegmentState) {
+        segments.withLock { all in
+            guard let ordinal = all.firstIndex(where: { $0.firstPosition == state.firstPosition }) else { return }
+            all[ordinal] = state
         }
     }
 }

@@ -21,6 +21,16 @@ struct LogFile: ~Copyable {
         self.faults = faults
     }
 
+    /// Another descriptor of the same open file (the same file even if its path is renamed over).
+    init(duplicating other: borrowing LogFile) throws(EventLogError) {
+        let fd = dup(other.fd)
+        guard fd >= 0 else { throw .system("dup", path: other.path, errno: errno) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        self.fd = fd
+        self.path = other.path
+        self.faults = nil
+    }
+
     deinit { close(fd) }
 
     func size() throws(EventLogError) -> Int64 {

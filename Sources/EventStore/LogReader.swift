@@ -80,8 +80,17 @@ public final class LogReader: Sendable {
         if var last = segments.popLast() {
             // Still the last segment: a batch being written is incomplete, not corrupt.
             let file = try LogFile(path: last.path, create: false, readOnly: true)
-            try loader.verifyTail(of: &last, file: file, size: try file.size(), isLast: names.isEmpty)
-            segments.append(last)
+            if let known = last.identity, try FileIdentity(of: file) != known {
+                // Sealed since, and compacted: another file, whose offsets are learned afresh.
+                if let reloaded = try loader.load(
+                    opened: file, name: last.name, firstPosition: last.firstPosition, isLast: names.isEmpty)
+                {
+                    segments.append(reloaded)
+                }
+            } else {
+                try loader.verifyTail(of: &last, file: file, size: try file.size(), isLast: names.isEmpty)
+                segments.append(last)
+            }
         }
         for (ordinal, entry) in names.enumerated() {
             guard

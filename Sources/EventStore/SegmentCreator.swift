@@ -21,7 +21,8 @@ enum SegmentCreator {
             try LogFS.syncDirectory(directory)
             let state = SegmentState(
                 name: name, path: path, header: header,
-                index: SegmentIndex(firstPosition: firstPosition, dataStart: Int64(header.encodedSize)))
+                index: SegmentIndex(firstPosition: firstPosition, dataStart: Int64(header.encodedSize)),
+                identity: try? FileIdentity(of: file))
             return Created(file: file, state: state)
         } catch {
             LogFS.remove(path)

@@ -61,8 +61,16 @@ struct SegmentLoader {
 
     /// Loads one segment; `nil` when it is an empty last segment whose creation was cut short.
     mutating func load(name: String, firstPosition: UInt64, isLast: Bool) throws(EventLogError) -> SegmentState? {
+        let file = try LogFile(path: directory(of: name) + "/" + name, create: false, readOnly: mode == .read)
+        return try load(opened: file, name: name, firstPosition: firstPosition, isLast: isLast)
+    }
+
+    /// Loads one segment from `file`, opened at its path (the index cache is used only while the
+    /// path still names that file).
+    mutating func load(
+        opened file: borrowing LogFile, name: String, firstPosition: UInt64, isLast: Bool
+    ) throws(EventLogError) -> SegmentState? {
         let path = directory(of: name) + "/" + name
-        let file = try LogFile(path: path, create: false, readOnly: mode == .read)
         let size = try file.size()
         let header: SegmentHeader
         switch try SegmentHeader.read(from: file, size: size) {
@@ -80,10 +88,17 @@ struct SegmentLoader {
         guard header.firstPosition == firstPosition else {
             throw .corruption(segment: name, offset: 0, "header says first position \(header.firstPosition)")
         }
+        let identity = try FileIdentity(of: file)
         var state = SegmentState(
             name: name, path: path, header: header,
-            index: SegmentIndex(firstPosition: firstPosition, dataStart: Int64(header.encodedSize)))
-        if let cached = loadIndex(firstPosition: firstPosition, dataStart: state.dataStart, fileSize: size) {
+            index: SegmentIndex(firstPosition: firstPosition, dataStart: Int64(header.encodedSize)),
+            identity: identity)
+        // An index read after compaction renamed a new segment over the one opened here describes
+        // the new one: used only while the path still names the file opened.
+        if let cached = loadIndex(
+            firstPosition: firstPosition, dataStart: state.dataStart, fileSize: size, isLast: isLast),
+            FileIdentity(path: path) == identity
+        {
             state.index = cached
             if !isLast && cached.coveredLength == size { return state }
         } else {
@@ -107,7 +122,7 @@ struct SegmentLoader {
     ) throws(EventLogError) {
         let start = state.index.coveredLength
         guard size > start else { return }
-        let reader = try LogFile(path: state.path, create: false, readOnly: true)
+        let reader = try LogFile(duplicating: file)
         var frames = FrameReader(file: reader, offset: start, limit: size, mayShrink: mode == .read)
         report.verifiedBytes += size - start
         var damage: SkippedRange?
@@ -200,7 +215,10 @@ struct SegmentLoader {
         directory(of: SegmentName.segment(firstPosition)) + "/" + SegmentName.index(firstPosition)
     }
 
-    private func loadIndex(firstPosition: UInt64, dataStart: Int64, fileSize: Int64) -> SegmentIndex? {
+    /// The index cache, when it describes this file: a sealed segment's must cover it exactly (so
+    /// that a cache written for the segment before or after compaction, whose sizes always differ,
+    /// is never taken for this one's).
+    private func loadIndex(firstPosition: UInt64, dataStart: Int64, fileSize: Int64, isLast: Bool) -> SegmentIndex? {
         let path = indexPath(firstPosition)
         // At most one entry per batch: a larger file is not this segment's index (nor read whole).
         let largest = 76 + 24 * (fileSize / Int64(BatchHeader.size) + 1)
@@ -208,6 +226,7 @@ struct SegmentLoader {
             let size = try? file.size(), size <= largest, let bytes = try? file.read(count: Int(size), at: 0),
             let index = SegmentIndex.decode(bytes), index.firstPosition == firstPosition,
             index.coveredLength >= dataStart, index.coveredLength <= fileSize,
+            isLast || index.coveredLength == fileSize,
             index.entries.allSatisfy({ $0.offset >= dataStart && $0.offset < index.coveredLength })
         else { return nil }
         return index

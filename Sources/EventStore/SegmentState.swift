@@ -4,6 +4,8 @@ struct SegmentState: Sendable {
     var path: String
     var header: SegmentHeader
     var index: SegmentIndex
+    /// The file the index describes (`nil`: not recorded); compaction may rename another over it.
+    var identity: FileIdentity?
 
     var firstPosition: UInt64 { header.firstPosition }
     var dataStart: Int64 { Int64(header.encodedSize) }

@@ -17,6 +17,7 @@ struct ServiceConfiguration {
     var doctor = DoctorConfiguration()
     var alerts = AlertSettings()
     var snapshots = SnapshotConfiguration()
+    var compaction = CompactionConfiguration()
 
     /// The live feed's hub: its settings, and the window the recent-events projection keeps.
     var feedHub: FeedHub.Configuration {

@@ -8,7 +8,8 @@ import Foundation
 /// test compares the two); the defaults are the configuration structs' own.
 enum Settings {
     static var all: [Setting] {
-        general + ingress + delivery + projections + dashboardAPI + feed + snapshots + simulator + doctor + alerts
+        general + ingress + delivery + projections + dashboardAPI + feed + snapshots + simulator + doctor
+            + alerts + compaction
     }
 
     static func named(_ key: String) -> Setting {
@@ -223,6 +224,19 @@ enum Settings {
                 "`doctor` (its `--min-free-disk-mb`): MiB free on the data directory's disk under which its disk "
                     + "check fails (under 10% warns)",
                 range: 0...Int.max, unit: " MiB", example: 2048, \.doctor.minFreeDiskMiB)
+        ]
+    }
+
+    static var compaction: [Setting] {
+        [
+            .boolean(
+                "log_compaction", flag: nil, "log compaction",
+                "Rewrite sealed log segments in the background into large LZ4 HC batches (same events, smaller)",
+                example: true, \.compaction.service.enabled),
+            .integer(
+                "log_compaction_cpu_percent", flag: nil, "log compaction's CPU share",
+                "Percent of one core the background compaction may use (it sleeps the rest)",
+                range: 1...100, example: 25, \.compaction.service.cpuPercent),
         ]
     }
 

@@ -1,0 +1,6 @@
+import Adapters
+
+/// Background compaction of the log's sealed segments (`LogCompactionService`).
+struct CompactionConfiguration {
+    var service = LogCompactionService.Configuration()
+}

@@ -1,0 +1,57 @@
+/// How compaction rewrites sealed segments.
+public struct CompactionOptions: Sendable, Equatable {
+    /// LZ4 HC level of the rewritten batches (3 ... 12; higher is smaller and slower to write,
+    /// never slower to read).
+    public var level = 12
+    /// Uncompressed bytes gathered into each rewritten batch (a batch of the old segment is
+    /// never split, so one may be larger).
+    public var batchBytes = 1 << 20
+    /// A segment is rewritten only when the result is at least this fraction smaller.
+    public var minimumSaving = 1.0 / 16
+
+    public init() {}
+
+    /// Options changed by `body`.
+    public init(_ body: (inout CompactionOptions) -> Void) {
+        self.init()
+        body(&self)
+    }
+}
+
+/// Called by compaction after every batch it writes, with the bytes of the old segment read since
+/// the last call; it may sleep (to leave the machine to ingestion) and returns `false` to stop
+/// (the segment being rewritten is left as it was).
+public typealias CompactionPacer = @Sendable (_ bytesRead: Int) -> Bool
+
+/// What a compaction did.
+public struct CompactionReport: Sendable, Equatable {
+    /// One segment rewritten.
+    public struct Segment: Sendable, Equatable {
+        /// File name, e.g. `00000000000000000001.seg`.
+        public var name: String
+        public var bytesBefore: Int64
+        public var bytesAfter: Int64
+        public var batchesBefore: UInt64
+        public var batchesAfter: UInt64
+        public var events: UInt64
+        /// Uncompressed bytes of the records (the same before and after).
+        public var recordBytes: UInt64
+    }
+
+    /// A segment left as it was, and why.
+    public struct Skip: Sendable, Equatable {
+        /// The reason given for a segment already in large batches (others may change with time).
+        public static let alreadyCompacted = "already in large batches"
+
+        public var name: String
+        public var reason: String
+    }
+
+    public var compacted: [Segment] = []
+    public var skipped: [Skip] = []
+    /// Whether the pacer stopped it before it was done.
+    public var stopped = false
+
+    public var bytesBefore: Int64 { compacted.reduce(0) { $0 + $1.bytesBefore } }
+    public var bytesAfter: Int64 { compacted.reduce(0) { $0 + $1.bytesAfter } }
+}
