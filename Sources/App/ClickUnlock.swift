@@ -11,6 +11,7 @@ struct ClickUnlock: AsyncParsableCommand {
             DemoCommand.self, ServeCommand.self, ReplayCommand.self, RebuildCommand.self, SendTemplateCommand.self,
             GraphSimCommand.self,
             LogCommand.self, ProjectCommand.self, SettingsCommand.self,
+            BackupCommand.self, RestoreCommand.self,
         ]
     )
 }

@@ -1,0 +1,34 @@
+import EventStore
+import Foundation
+import GRDB
+import Projections
+
+/// A consistent copy of the live projections (`VACUUM INTO` from a read-only connection: one read
+/// snapshot, the projector keeps writing), with the checkpoints it holds.
+enum ProjectionsCopy {
+    /// Copies `source` into `destination` (which must not exist), in rollback-journal mode so that
+    /// the copy is one self-contained file, synced.
+    ///
+    /// - Returns: Each projection's checkpoint in the copy.
+    static func copy(from source: String, to destination: String) throws -> [String: UInt64] {
+        let live = try ProjectionDatabase.openReadOnly(path: source)
+        try live.inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
+        try live.close()
+        let copy = try DatabaseQueue(path: destination)
+        let states = try copy.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            return try ProjectionState.all(db)
+        }
+        try copy.close()
+        try FileCopy.syncFile(destination)
+        return states.mapValues(\.checkpoint)
+    }
+
+    /// SQLite's own check of a copy (`PRAGMA quick_check`); the problem it reports, `nil` when sound.
+    static func check(_ path: String) throws -> String? {
+        let queue = try ProjectionDatabase.openReadOnly(path: path)
+        defer { try? queue.close() }
+        let result = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        return result == ["ok"] ? nil : result.prefix(3).joined(separator: "; ")
+    }
+}
