@@ -23,8 +23,11 @@ public enum FileCopy {
     ///
     /// - Throws: ``EventLogError`` with code ``EventLogError/Code/io`` when it cannot be read or
     ///   is shorter than `length`.
-    public static func checksum(path: String, length: Int64? = nil) throws(EventLogError) -> Summary {
-        try stream(from: path, length: length) { _, _ throws(EventLogError) in }
+    /// - Parameter visit: Sees every chunk read, in order (to compute another digest on the way).
+    public static func checksum(
+        path: String, length: Int64? = nil, visit: (UnsafeRawBufferPointer) -> Void = { _ in }
+    ) throws(EventLogError) -> Summary {
+        try stream(from: path, length: length) { bytes, _ throws(EventLogError) in visit(bytes) }
     }
 
     /// Copies a file's first `length` bytes (all of it, as it is when opened, when `nil`) to
@@ -34,12 +37,15 @@ public enum FileCopy {
     ///   bytes written).
     /// - Throws: ``EventLogError`` with code ``EventLogError/Code/io`` when reading, writing or
     ///   syncing fails, or the source is shorter than `length`.
-    public static func copy(from source: String, to destination: String, length: Int64? = nil)
-        throws(EventLogError) -> Summary
-    {
+    /// - Parameter visit: Sees every chunk copied, in order (to compute another digest on the way).
+    public static func copy(
+        from source: String, to destination: String, length: Int64? = nil,
+        visit: (UnsafeRawBufferPointer) -> Void = { _ in }
+    ) throws(EventLogError) -> Summary {
         LogFS.remove(destination)
         let out = try LogFile(path: destination, create: true)
         let summary = try stream(from: source, length: length) { bytes, offset throws(EventLogError) in
+            visit(bytes)
             try out.write(bytes, at: offset)
         }
         try out.sync()

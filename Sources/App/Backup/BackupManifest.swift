@@ -10,8 +10,8 @@ struct BackupManifest: Codable, Equatable {
         /// Relative to the backup directory (`log/00000000000000000001.seg`, `projections.sqlite`).
         var path: String
         var bytes: Int64
-        /// CRC-32C, 8 lowercase hex digits.
-        var crc32c: String
+        /// SHA-256, 64 lowercase hex digits.
+        var sha256: String
     }
 
     struct Segment: Codable, Equatable {
@@ -40,11 +40,6 @@ struct BackupManifest: Codable, Equatable {
     var projections: Projections?
     var files: [File]
     var durationSeconds: Double
-
-    static func hex(_ crc: UInt32) -> String {
-        let digits = String(crc, radix: 16)
-        return String(repeating: "0", count: 8 - digits.count) + digits
-    }
 
     func encoded() throws -> Data {
         let encoder = JSONEncoder()

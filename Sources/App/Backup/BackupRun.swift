@@ -35,8 +35,8 @@ struct BackupRun {
         let liveProjections = dataDirectory + "/projections.sqlite"
         if FileManager.default.fileExists(atPath: liveProjections) {
             let checkpoints = try ProjectionsCopy.copy(from: liveProjections, to: target + "/projections.sqlite")
-            let summary = try FileCopy.checksum(path: target + "/projections.sqlite")
-            files.append(.init(path: "projections.sqlite", bytes: summary.bytes, crc32c: hexCRC(summary)))
+            let summary = try FileDigest.of(target + "/projections.sqlite")
+            files.append(summary.entry("projections.sqlite"))
             copied += summary.bytes
             projections = .init(file: "projections.sqlite", checkpoints: checkpoints)
         }
@@ -65,8 +65,8 @@ struct BackupRun {
         try FileCopy.syncDirectory(target + "/log")
         // The content manifest, when it lives in the data directory (the default).
         if FileManager.default.fileExists(atPath: dataDirectory + "/content.yaml") {
-            let summary = try FileCopy.copy(from: dataDirectory + "/content.yaml", to: target + "/content.yaml")
-            files.append(.init(path: "content.yaml", bytes: summary.bytes, crc32c: hexCRC(summary)))
+            let summary = try FileDigest.copy(from: dataDirectory + "/content.yaml", to: target + "/content.yaml")
+            files.append(summary.entry("content.yaml"))
             copied += summary.bytes
         }
 
@@ -106,8 +106,7 @@ struct BackupRun {
             let earlierFile = previous.files.first(where: { $0.path == "log/" + segment.name }),
             let earlierIndex = previous.files.first(where: { $0.path == "log/" + segment.indexName })
         {
-            let current = try FileCopy.checksum(path: source)
-            if current.bytes == earlierFile.bytes && hexCRC(current) == earlierFile.crc32c {
+            if try FileDigest.of(source).matches(earlierFile) {
                 let from = backupSet.path(previousName) + "/log/"
                 try FileCopy.hardLink(from: from + segment.name, to: directory + "/" + segment.name)
                 try FileCopy.hardLink(from: from + segment.indexName, to: directory + "/" + segment.indexName)
@@ -115,19 +114,15 @@ struct BackupRun {
                     files: [earlierFile, earlierIndex], copied: false, lastPosition: earlier.lastPosition)
             }
         }
-        let summary = try FileCopy.copy(
+        let summary = try FileDigest.copy(
             from: source, to: directory + "/" + segment.name, length: segment.isSealed ? nil : segment.length)
         let indexed = try SegmentIndexer.indexSegment(directory: directory, name: segment.name)
-        let index = try FileCopy.checksum(path: directory + "/" + segment.indexName)
+        let index = try FileDigest.of(directory + "/" + segment.indexName)
         return SegmentResult(
-            files: [
-                .init(path: "log/" + segment.name, bytes: summary.bytes, crc32c: hexCRC(summary)),
-                .init(path: "log/" + segment.indexName, bytes: index.bytes, crc32c: hexCRC(index)),
-            ], copied: true, lastPosition: indexed.lastPosition)
+            files: [summary.entry("log/" + segment.name), index.entry("log/" + segment.indexName)], copied: true,
+            lastPosition: indexed.lastPosition)
     }
 }
-
-func hexCRC(_ summary: FileCopy.Summary) -> String { BackupManifest.hex(summary.checksum) }
 
 /// A backup or restore failure with a message for people (what is wrong, what to do).
 struct BackupError: Error, CustomStringConvertible {

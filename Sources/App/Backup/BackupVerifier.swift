@@ -5,16 +5,16 @@ import EventStore
 enum BackupVerifier {
     static func verify(directory: String, manifest: BackupManifest) throws {
         for file in manifest.files {
-            let summary: FileCopy.Summary
+            let summary: FileDigest
             do {
-                summary = try FileCopy.checksum(path: directory + "/" + file.path)
+                summary = try FileDigest.of(directory + "/" + file.path)
             } catch {
                 throw BackupError("\(directory)/\(file.path) cannot be read: \(error)")
             }
-            guard summary.bytes == file.bytes, hexCRC(summary) == file.crc32c else {
+            guard summary.matches(file) else {
                 throw BackupError(
-                    "\(directory)/\(file.path) does not match the manifest (\(summary.bytes) bytes, CRC-32C "
-                        + "\(hexCRC(summary)); expected \(file.bytes) bytes, \(file.crc32c)): the copy is damaged")
+                    "\(directory)/\(file.path) does not match the manifest (\(summary.bytes) bytes, SHA-256 "
+                        + "\(summary.sha256); expected \(file.bytes) bytes, \(file.sha256)): the copy is damaged")
             }
         }
         guard !manifest.segments.isEmpty else { return try checkProjections(directory, manifest) }

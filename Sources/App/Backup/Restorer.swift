@@ -15,11 +15,11 @@ struct Restorer {
         let stage = dataDirectory + "/" + Self.staging
         try FileCopy.makeDirectories(stage + "/log")
         for file in manifest.files {
-            let summary = try FileCopy.copy(from: backup + "/" + file.path, to: stage + "/" + file.path)
-            guard summary.bytes == file.bytes, hexCRC(summary) == file.crc32c else {
+            let summary = try FileDigest.copy(from: backup + "/" + file.path, to: stage + "/" + file.path)
+            guard summary.matches(file) else {
                 throw BackupError(
-                    "\(backup)/\(file.path) does not match its manifest (CRC-32C \(hexCRC(summary)), expected "
-                        + "\(file.crc32c)): this backup is damaged; restore an older one")
+                    "\(backup)/\(file.path) does not match its manifest (SHA-256 \(summary.sha256), expected "
+                        + "\(file.sha256)): this backup is damaged; restore an older one")
             }
         }
         try FileCopy.syncDirectory(stage + "/log")
