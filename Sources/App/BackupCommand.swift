@@ -11,8 +11,9 @@ struct BackupCommand: ParsableCommand {
         abstract: "Back up the log and projections into a directory, safely while the service runs.",
         discussion: """
             Each run writes DIR/backup-YYYYMMDDTHHMMSSZ/ (log/, projections.sqlite, MANIFEST.json). The log is cut \
-            at its last synced batch; the projections are copied with VACUUM INTO at the checkpoint recorded in \
-            the manifest. MANIFEST.json is renamed into place only after every file verified: a backup directory \
+            at its last synced batch; the projections are copied with SQLite's online backup API (one read \
+            snapshot) at the checkpoints recorded in the manifest. MANIFEST.json is renamed into place only after \
+            every file verified: a backup directory \
             without one did not finish, and the next run removes it. Sealed segments identical (same name and \
             checksum) to the previous backup's are hard-linked, not copied. Restore with `clickunlock restore`.
             Exit codes: 0 done; 64 bad arguments; 65 the log is corrupt; 66 no log; 74 a read, write or \
