@@ -21,9 +21,13 @@ public enum FileCopy {
 
     /// The length and CRC-32C of a file's first `length` bytes (all of it when `nil`).
     ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - length: How many bytes to read (the whole file when `nil`).
+    ///   - visit: Sees every chunk read, in order (to compute another digest on the way).
+    /// - Returns: The length and CRC-32C of what was read.
     /// - Throws: ``EventLogError`` with code ``EventLogError/Code/io`` when it cannot be read or
     ///   is shorter than `length`.
-    /// - Parameter visit: Sees every chunk read, in order (to compute another digest on the way).
     public static func checksum(
         path: String, length: Int64? = nil, visit: (UnsafeRawBufferPointer) -> Void = { _ in }
     ) throws(EventLogError) -> Summary {
@@ -33,11 +37,15 @@ public enum FileCopy {
     /// Copies a file's first `length` bytes (all of it, as it is when opened, when `nil`) to
     /// `destination` (created or replaced), synced.
     ///
+    /// - Parameters:
+    ///   - source: The file to copy.
+    ///   - destination: The copy.
+    ///   - length: How many bytes to copy (the whole file, as it is when opened, when `nil`).
+    ///   - visit: Sees every chunk copied, in order (to compute another digest on the way).
     /// - Returns: The length and CRC-32C of what was copied (read once: the bytes checked are the
     ///   bytes written).
     /// - Throws: ``EventLogError`` with code ``EventLogError/Code/io`` when reading, writing or
     ///   syncing fails, or the source is shorter than `length`.
-    /// - Parameter visit: Sees every chunk copied, in order (to compute another digest on the way).
     public static func copy(
         from source: String, to destination: String, length: Int64? = nil,
         visit: (UnsafeRawBufferPointer) -> Void = { _ in }
