@@ -12,6 +12,7 @@ struct ClickUnlock: AsyncParsableCommand {
             GraphSimCommand.self,
             LogCommand.self, ProjectCommand.self, SettingsCommand.self,
             DoctorCommand.self,
+            BackupCommand.self, RestoreCommand.self,
         ]
     )
 }
