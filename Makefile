@@ -12,16 +12,20 @@ build: setup
 demo: build
 	.build/debug/clickunlock demo
 
-# The fuzz suites (CPU-heavy for ~10 s each) run after the rest, so that the tests that time
-# child processes and bursts do not share the two cores with them. Then the dashboard API's black-box
-# suite (Tests/api: pytest and schemathesis in .build/venv) against the built binary, and the web
-# dashboard's browser suite (Tests/web: Selenium and headless Chromium; screenshots in .build/test-output/web).
+# The Swift tests run in three rounds so that fewer child processes share the two cores at once: the
+# end-to-end tests of the `clickunlock` binary (AppTests: serve, backup, doctor, alerting… as real
+# processes), then the rest, then the fuzz suites (CPU-heavy for ~10 s each). Then the dashboard API's black-box
+# suite (Tests/api: pytest and schemathesis in .build/venv) against the built binary, the web
+# dashboard's browser suite (Tests/web: Selenium and headless Chromium; screenshots in .build/test-output/web),
+# and the deployment checks (promtool, systemd-analyze, caddy, nginx; docs/deploy.md run as written).
 test: setup
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip Fuzz
+	$(SWIFT) test --skip-build --filter AppTests --skip Fuzz
+	$(SWIFT) test --skip-build --skip AppTests --skip Fuzz
 	$(SWIFT) test --skip-build --filter Fuzz
 	bash scripts/api-tests.sh
 	bash scripts/web-tests.sh
+	bash scripts/deploy-tests.sh
 
 # The dashboard API's black-box suite alone (after a build); PYTEST_ARGS="-k figures" narrows it.
 .PHONY: api-test

@@ -80,11 +80,12 @@ import FoundationNetworking
         #expect(raised.runbookURL == "docs/operations.md#clickunlockgraphtokeninvalid")
         #expect(count(events, .templateFailed) == 1)
 
-        // At the receiver that is up, within the evaluation interval of the event.
+        // At the receiver that is up, soon after the event: within the evaluation interval (5 s) plus
+        // slack for a loaded 2-core machine (typically under a second).
         let firing = try #require(
             try await up.waitFor(seconds: 30) { $0["status"] as? String == "firing" && alertName($0) == name })
         let delay = firing.at.timeIntervalSince1970 * 1000 - Double(raisedEvent.timestamp)
-        #expect(delay < 1000, "the firing payload arrived \(Int(delay)) ms after alert.raised was appended")
+        #expect(delay < 10_000, "the firing payload arrived \(Int(delay)) ms after alert.raised was appended")
         let payload = firing.json
         #expect(payload["version"] as? String == "4")
         #expect(payload["groupKey"] as? String == "{}:{alertname=\"\(name)\"}")

@@ -87,7 +87,13 @@ import Testing
         let signature = WebhookSignature(appSecret: Self.secret).header(for: body)
         #expect(await server.post(body, signature: signature) == 200)
 
-        let beside = try Self.doctor(data, environment, api)
+        // A loaded machine may take a while before `/readyz` answers 200 (the projector catching up).
+        var beside = try Self.doctor(data, environment, api)
+        let deadline = Date().addingTimeInterval(60)
+        while beside.status("serve") != "ok", Date() < deadline {
+            try await Task.sleep(for: .seconds(1))
+            beside = try Self.doctor(data, environment, api)
+        }
         server.kill(SIGTERM)
         #expect(beside.failing.isEmpty, "\(beside.result.stdout)")
         #expect(beside.result.status == beside.passedExit, "\(beside.result.stdout)")

@@ -69,6 +69,17 @@ struct BackupRun {
             files.append(summary.entry("content.yaml"))
             copied += summary.bytes
         }
+        // The saga's and the dedupe index's snapshots within the cut: a log whose first segments were
+        // archived cannot start without them, and the rest start faster with them.
+        let snapshots = try Self.snapshots(in: dataDirectory + "/snapshots", upTo: cut.lastPosition)
+        if !snapshots.isEmpty { try FileCopy.makeDirectories(target + "/snapshots") }
+        for snapshot in snapshots {
+            let path = "snapshots/" + snapshot
+            if let summary = try Self.copySnapshot(dataDirectory + "/" + path, to: target + "/" + path) {
+                files.append(summary.entry(path))
+                copied += summary.bytes
+            }
+        }
 
         let manifest = BackupManifest(
             format: BackupManifest.currentFormat, complete: true,
@@ -89,6 +100,30 @@ struct BackupRun {
         return Outcome(
             name: name, manifest: manifest, copiedBytes: copied, linkedBytes: linked,
             seconds: (ContinuousClock.now - clock).seconds)
+    }
+
+    /// Snapshot files (`KIND-POSITION.snap`) whose position is at or before `position`.
+    static func snapshots(in directory: String, upTo position: UInt64) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: directory).filter { name in
+            guard name.hasSuffix(".snap"), let dash = name.lastIndex(of: "-"),
+                let at = UInt64(name[name.index(after: dash)...].dropLast(".snap".count))
+            else { return false }
+            return at <= position
+        }.sorted()
+    }
+
+    /// Copies one snapshot; `nil` when the service replaced it with a newer one meanwhile (the
+    /// others cover the cut).
+    private static func copySnapshot(_ source: String, to destination: String) throws -> FileDigest? {
+        guard FileManager.default.fileExists(atPath: source) else { return nil }
+        do {
+            return try FileDigest.copy(from: source, to: destination)
+        } catch {
+            if FileManager.default.fileExists(atPath: source) { throw error }
+            try? FileManager.default.removeItem(atPath: destination)
+            return nil
+        }
     }
 
     private struct SegmentResult {

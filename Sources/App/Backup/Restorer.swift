@@ -15,6 +15,9 @@ struct Restorer {
         let stage = dataDirectory + "/" + Self.staging
         try FileCopy.makeDirectories(stage + "/log")
         for file in manifest.files {
+            if let slash = file.path.lastIndex(of: "/") {
+                try FileCopy.makeDirectories(stage + "/" + file.path[..<slash])
+            }
             let summary = try FileDigest.copy(from: backup + "/" + file.path, to: stage + "/" + file.path)
             guard summary.matches(file) else {
                 throw BackupError(
