@@ -7,11 +7,15 @@ import EventStore
 import Foundation
 import Synchronization
 
-/// Builds a data directory holding `events` events of a random history spread over time (one
-/// event every `spacing` ms, the last one now: 10M events ≈ 2 years), and the snapshots `serve`
-/// would have written about `behind` events before the end (half the default interval).
+/// Builds a data directory holding `events` events of a service's history spread over time (one
+/// event every `spacing` ms, the last one now), and the snapshots `serve` would have written about
+/// `behind` events before the end (half the default interval). The history is `RandomHistory` with
+/// at most `maxInFlight` deliveries in flight (they complete or fail) and redelivered taps repeating
+/// recent ones: about 25 events per tap, so 70 ms per event is ~50,000 taps a day and 10M events
+/// ≈ 8 days, the saga's memory window and the dedupe window.
 enum Generate {
-    static let spacingMilliseconds: Int64 = 6_300
+    static let spacingMilliseconds: Int64 = 70
+    static let maxInFlight = 8
     static let window: Int64 = 8 * 24 * 3_600_000
 
     static func run(directory: String, events: Int, behind: UInt64) throws {
@@ -23,14 +27,14 @@ enum Generate {
         let start = now - Int64(events) * spacingMilliseconds
         let wall = WallClock { start + written.load(ordering: .relaxed) * spacingMilliseconds }
         let began = ContinuousClock.now
-        let last = try blocking {
+        let result = try blocking {
             let log = try EventLog.open(
                 directory: directory + "/log",
                 configuration: EventLogConfiguration {
                     $0.durability = .unsafeNone
                     $0.wall = wall
                 })
-            var history = RandomHistory(seed: 18)
+            var history = RandomHistory(seed: 18, maxInFlight: maxInFlight)
             var total = 0
             while total < events {
                 // One append per simulated webhook arrival: its events share a timestamp.
@@ -42,10 +46,15 @@ enum Generate {
             }
             let last = log.lastPosition
             await log.close()
-            return last
+            return (last, history.started)
         }
         let built = seconds(ContinuousClock.now - began)
-        print("built \(last) events in \(built, digits: 1) s (\(Double(last) / built / 1000, digits: 0)k events/s)")
+        let days = Double(result.0) * Double(spacingMilliseconds) / 86_400_000
+        print(
+            "built \(result.0) events in \(built, digits: 1) s "
+                + "(\(Double(result.0) / built / 1000, digits: 0)k events/s); "
+                + "\(result.1) taps over \(days, digits: 2) days (\(Double(result.1) / days, digits: 0) a day)")
+        let last = result.0
         try writeSnapshots(directory: directory, at: last > behind ? last - behind : last, now: now)
     }
 

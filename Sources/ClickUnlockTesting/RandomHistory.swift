@@ -16,10 +16,17 @@ public struct RandomHistory: Sendable {
     private var clicks: [(wamid: String, contact: String)] = []
     private var deliveries: [(id: String, contact: String, steps: Int, next: Int, attempts: Int)] = []
     private let contacts: Int
+    private let maxInFlight: Int?
+    /// Deliveries started so far (one per first tap).
+    public private(set) var started = 0
 
-    public init(seed: UInt64, contacts: Int = 300) {
+    /// `maxInFlight`: when set, a service's history — at most that many deliveries in flight (the
+    /// oldest is advanced instead of a new event while they are that many) and Meta's redeliveries
+    /// of a tap repeat one of the last 50 taps; when `nil`, deliveries pile up and any tap repeats.
+    public init(seed: UInt64, contacts: Int = 300, maxInFlight: Int? = nil) {
         random = SplitMix64(seed: seed)
         self.contacts = contacts
+        self.maxInFlight = maxInFlight
     }
 
     private mutating func pick(_ range: Int) -> Int { Int(random.next() % UInt64(max(1, range))) }
@@ -45,6 +52,7 @@ public struct RandomHistory: Sendable {
     /// The events of the next append.
     public mutating func next() -> [NewEvent] {
         clock += Int64(pick(3))
+        if let maxInFlight, deliveries.count >= maxInFlight { return advanceDelivery(0) }
         let roll = pick(100)
         switch roll {
         case 0..<30 where !outbound.isEmpty:
@@ -64,7 +72,10 @@ public struct RandomHistory: Sendable {
             // A tap: sometimes Meta's redelivery of an earlier one.
             let repeated = !clicks.isEmpty && pick(10) == 0
             let click: (wamid: String, contact: String) =
-                repeated ? clicks[pick(clicks.count)] : (newID("wamid.CLK"), contact().contactKey)
+                !repeated
+                ? (newID("wamid.CLK"), contact().contactKey)
+                : maxInFlight == nil
+                    ? clicks[pick(clicks.count)] : clicks[clicks.count - 1 - pick(min(clicks.count, 50))]
             if !repeated { clicks.append(click) }
             let sender = Sender(waId: click.contact, profileName: "Advisor", phoneNumberId: "106540352242922")
             let payload = "unlock:2026-11-\(20 + pick(5))"
@@ -82,6 +93,7 @@ public struct RandomHistory: Sendable {
                 ).newEvent(),
             ]
             if !repeated {
+                started += 1
                 let delivery = (id: "d-\(click.wamid)", contact: click.contact, steps: 6, next: 0, attempts: 0)
                 deliveries.append(delivery)
                 events.append(
