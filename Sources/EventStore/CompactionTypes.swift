@@ -9,6 +9,7 @@ public struct CompactionOptions: Sendable, Equatable {
     /// A segment is rewritten only when the result is at least this fraction smaller.
     public var minimumSaving = 1.0 / 16
 
+    /// The defaults: LZ4 HC 12, 1 MiB batches, at least 1/16 saved.
     public init() {}
 
     /// Options changed by `body`.
@@ -29,10 +30,15 @@ public struct CompactionReport: Sendable, Equatable {
     public struct Segment: Sendable, Equatable {
         /// File name, e.g. `00000000000000000001.seg`.
         public var name: String
+        /// Size of the segment file before, in bytes.
         public var bytesBefore: Int64
+        /// Size of the segment file after, in bytes.
         public var bytesAfter: Int64
+        /// Batches in the segment before.
         public var batchesBefore: UInt64
+        /// Batches in the segment after.
         public var batchesAfter: UInt64
+        /// Events in the segment (the same before and after).
         public var events: UInt64
         /// Uncompressed bytes of the records (the same before and after).
         public var recordBytes: UInt64
@@ -43,15 +49,21 @@ public struct CompactionReport: Sendable, Equatable {
         /// The reason given for a segment already in large batches (others may change with time).
         public static let alreadyCompacted = "already in large batches"
 
+        /// File name of the segment left as it was.
         public var name: String
+        /// Why it was left as it was.
         public var reason: String
     }
 
+    /// The segments rewritten, in position order.
     public var compacted: [Segment] = []
+    /// The sealed segments left as they were, and why.
     public var skipped: [Skip] = []
     /// Whether the pacer stopped it before it was done.
     public var stopped = false
 
+    /// Bytes of the rewritten segments before, in all.
     public var bytesBefore: Int64 { compacted.reduce(0) { $0 + $1.bytesBefore } }
+    /// Bytes of the rewritten segments after, in all.
     public var bytesAfter: Int64 { compacted.reduce(0) { $0 + $1.bytesAfter } }
 }

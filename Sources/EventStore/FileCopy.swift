@@ -8,9 +8,12 @@ import Darwin
 public enum FileCopy {
     /// What was read (and written): its length and CRC-32C.
     public struct Summary: Sendable, Equatable {
+        /// Bytes copied or read.
         public var bytes: Int64
+        /// CRC-32C of those bytes.
         public var checksum: UInt32
 
+        /// A summary of `bytes` bytes whose CRC-32C is `checksum`.
         public init(bytes: Int64, checksum: UInt32) {
             self.bytes = bytes
             self.checksum = checksum

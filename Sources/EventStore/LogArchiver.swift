@@ -9,23 +9,28 @@ import Darwin
 /// copy verified are the originals removed, oldest first, so the live log stays a gapless suffix.
 /// Runs only while no writer holds the log (`MaintenanceLock`).
 public enum LogArchiver {
+    /// Which sealed segments may be archived: those wholly before both limits.
     public struct Limits: Sendable {
         /// Only segments whose every event is older than this (ms) move.
         public var before: Int64
         /// Only segments whose every position is at or below this move (what snapshots cover).
         public var throughPosition: UInt64
 
+        /// Segments whose events are all older than `before` (milliseconds since 1970) and that end at
+        /// or before `throughPosition`.
         public init(before: Int64, throughPosition: UInt64) {
             self.before = before
             self.throughPosition = throughPosition
         }
     }
 
+    /// What an archive run moved.
     public struct Report: Sendable {
         /// Segment names moved, oldest first.
         public var moved: [String] = []
         /// Positions moved (nil when nothing moved).
         public var positions: ClosedRange<UInt64>?
+        /// Bytes moved.
         public var bytes: Int64 = 0
         /// Why the next segment stayed (the first limit it failed), when one did.
         public var stoppedAt: String?

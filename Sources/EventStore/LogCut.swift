@@ -7,7 +7,9 @@ public struct LogCut: Sendable, Equatable {
         public var name: String
         /// The index file name beside it.
         public var indexName: String
+        /// Position of the segment's first event.
         public var firstPosition: UInt64
+        /// Position of the last event within the cut.
         public var lastPosition: UInt64
         /// Sealed segments are copied whole (they may be compacted, new bytes under the same name,
         /// between the cut and the copy); the active one only up to ``length``.
@@ -16,6 +18,7 @@ public struct LogCut: Sendable, Equatable {
         public var length: Int64
     }
 
+    /// The segments up to the cut, in position order (the last one cut at `length`).
     public var segments: [Segment]
 
     /// The last position in the cut (0 for an empty log).

@@ -5,7 +5,7 @@
 ///
 /// Thread safety: `Sendable`; reads and ``refresh()`` may run from any thread at the same time.
 public final class LogReader: Sendable {
-    /// The log's directory, as given to ``open(directory:)``.
+    /// The log's directory, as given to ``open(directory:archive:)``.
     public let directory: String
     /// What opening found (nothing is ever changed on disk by a reader).
     public let recovery: RecoveryReport

@@ -3,8 +3,11 @@
 public enum SegmentIndexer {
     /// What a verified segment file holds.
     public struct Summary: Sendable, Equatable {
+        /// Position of the segment's first event.
         public var firstPosition: UInt64
+        /// Position of the segment's last event.
         public var lastPosition: UInt64
+        /// Bytes of the segment file indexed.
         public var bytes: Int64
     }
 

@@ -13,14 +13,17 @@ import Darwin
 /// little-endian. A file that fails any check is reported and skipped; the reader falls back to an
 /// older one (or none: the fold starts at the log's first position).
 public struct SnapshotStore: Sendable {
+    /// Version of the file format (header and checksum); a file of another is ignored.
     public static let formatVersion: UInt16 = 1
     static let magic = Array("CUSNAP".utf8)
     static let headerSize = 6 + 2 + 4 + 8 + 8 + 8
 
+    /// The directory holding the snapshot files (`DATA/snapshots`).
     public let directory: String
     /// Snapshots kept per kind (the newest); older ones are removed after each write.
     public let keep: Int
 
+    /// Snapshots in `directory`, keeping the newest `keep` of each kind.
     public init(directory: String, keep: Int = 3) {
         self.directory = directory
         self.keep = max(1, keep)
@@ -28,11 +31,17 @@ public struct SnapshotStore: Sendable {
 
     /// One snapshot read back: what it covers and its payload.
     public struct Snapshot: Sendable {
+        /// What was snapshotted, e.g. `saga` or `dedupe`.
         public let kind: String
+        /// The last log position the snapshot covers.
         public let position: UInt64
+        /// When it was taken, in milliseconds since 1970.
         public let takenAt: Int64
+        /// Version of the payload's own encoding, set by its kind.
         public let payloadVersion: UInt32
+        /// The kind's encoded state.
         public let payload: [UInt8]
+        /// The file it was read from.
         public let path: String
     }
 
@@ -159,6 +168,8 @@ public struct SnapshotStore: Sendable {
 
 /// Why a snapshot cannot be used (it is then ignored, and the fold starts earlier).
 public struct SnapshotProblem: Error, Sendable {
+    /// Why the snapshot cannot be used, for the service's log.
     public let reason: String
+    /// A problem described by `reason`.
     public init(reason: String) { self.reason = reason }
 }
