@@ -16,17 +16,21 @@ final class ZstdCompressor {
     init(level: Int) {
         self.level = min(max(level, Self.levels.lowerBound), Self.levels.upperBound)
         context = ZSTD_createCCtx()
+        _ = ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(self.level))
+        // A content checksum (4 bytes a frame): a crafted frame that still decodes is refused too.
+        _ = ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
     }
 
     deinit { ZSTD_freeCCtx(context) }
 
     static func bound(_ count: Int) -> Int { ZSTD_compressBound(count) }
 
-    /// Compresses `source` into one Zstandard frame (its content size written in the frame header)
-    /// in `destination` (capacity at least `bound(source.count)`); `nil` when zstd could not.
+    /// Compresses `source` into one Zstandard frame (its content size written in the frame header,
+    /// a checksum of the content at its end) in `destination` (capacity at least
+    /// `bound(source.count)`); `nil` when zstd could not.
     func compress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) -> Int? {
         guard let src = source.baseAddress, let dst = destination.baseAddress else { return nil }
-        let written = ZSTD_compressCCtx(context, dst, destination.count, src, source.count, Int32(level))
+        let written = ZSTD_compress2(context, dst, destination.count, src, source.count)
         return ZSTD_isError(written) != 0 ? nil : written
     }
 
