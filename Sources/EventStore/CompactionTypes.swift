@@ -97,3 +97,22 @@ public struct CompactionReport: Sendable, Equatable {
     /// Bytes of the rewritten segments after, in all.
     public var bytesAfter: Int64 { compacted.reduce(0) { $0 + $1.bytesAfter } }
 }
+
+/// What the compactions of an open log rewrote, in all (``EventLog/compactionTotals``).
+public struct CompactionTotals: Sendable, Equatable {
+    /// Segments rewritten.
+    public var segments = 0
+    /// Bytes of those segments before they were rewritten.
+    public var bytesBefore: Int64 = 0
+    /// Bytes of those segments after.
+    public var bytesAfter: Int64 = 0
+
+    /// Nothing rewritten yet.
+    public init() {}
+
+    mutating func add(_ segment: CompactionReport.Segment) {
+        segments += 1
+        bytesBefore += segment.bytesBefore
+        bytesAfter += segment.bytesAfter
+    }
+}
