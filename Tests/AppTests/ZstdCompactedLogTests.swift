@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A log compacted into Zstandard batches (`log compact`'s default) is read by every command as
-/// before: `log verify`, `replay`, `rebuild`, `backup` and `restore`, `serve`'s start-up folds;
+/// before: `log verify`, `replay`, `rebuild`, `doctor`, `backup` and `restore`, `serve`'s start-up folds;
 /// `--codec` and `--level` are checked.
 @Suite struct ZstdCompactedLogTests {
     @Test func everyCommandReadsALogCompactedWithZstd() async throws {
@@ -25,6 +25,8 @@ import Testing
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         let check = try CLI.run(["rebuild", "--check", "--data-dir", data.path])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let doctor = try CLI.run(["doctor", "--data-dir", data.path], environment: DoctorCommandTests.environment())
+        #expect(doctor.stdout.contains("✓ Event log opens and verifies [log]"), "\(doctor.stdout)")
 
         let backups = TempDataDirectory()
         let backup = try CLI.run(["backup", "--data-dir", data.path, "--to", backups.path])
