@@ -95,6 +95,31 @@ import Testing
         await log.close()
     }
 
+    /// Segments an earlier compaction left in large LZ4 HC batches move to zstd once; never back.
+    @Test func lz4HCCompactedSegmentsAreRewrittenAsZstdOnceAndNeverBack() async throws {
+        let (directory, before, first) = try await makeCompactedLog(.lz4hc)
+        let sealed = Array(directory.segmentFiles.dropLast())
+        #expect(first.compacted.map(\.name) == sealed)
+        let options = CompactionOptions { $0.batchBytes = 16 << 10 }
+        let zstd = try LogCompaction.compact(directory: directory.path, options: options)
+        #expect(zstd.compacted.map(\.name) == sealed, "\(zstd.skipped)")
+        #expect(zstd.bytesAfter < first.bytesAfter)
+        for name in sealed { #expect(Set(try codecs(directory, name)) == [3]) }
+        #expect(try readAll(directory.path) == before)
+        #expect(try LogReader.open(directory: directory.path).verify().isSound)
+
+        for codec in [CompactionCodec.zstd, .lz4hc] {
+            let again = try LogCompaction.compact(
+                directory: directory.path,
+                options: CompactionOptions {
+                    $0.codec = codec
+                    $0.batchBytes = 16 << 10
+                })
+            #expect(again.compacted.isEmpty)
+            #expect(again.skipped.map(\.reason) == sealed.map { _ in CompactionReport.Skip.alreadyCompacted })
+        }
+    }
+
     @Test func aFlippedBitInAZstdBatchIsCorruption() async throws {
         let (directory, before, _) = try await makeCompactedLog()
         let frame = try #require(try zstdFrames(directory).dropFirst().first)
