@@ -47,9 +47,16 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
         ),
-        // The append-only log: segments, batches, LZ4, checksums, group commit, recovery, readers.
-        // Knows nothing about WhatsApp or HTTP.
-        .target(name: "EventStore", dependencies: ["CLZ4"], swiftSettings: strict),
+        // libzstd from the system (Debian: libzstd-dev): compaction's batches at rest.
+        .systemLibrary(
+            name: "CZstd",
+            path: "Sources/CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
+        // The append-only log: segments, batches, LZ4 (zstd at rest), checksums, group commit, recovery,
+        // readers. Knows nothing about WhatsApp or HTTP.
+        .target(name: "EventStore", dependencies: ["CLZ4", "CZstd"], swiftSettings: strict),
         // Test support shared by the test targets, the benchmarks and the demo: a manual clock, generators.
         .target(
             name: "ClickUnlockTesting",

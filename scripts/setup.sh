@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs (liblz4-dev, libsqlite3-dev, pkg-config), the API
-# suite's Python (python3, python3-venv, python3-pip), the browser suite's headless browser and its
+# Installs the system packages the build needs (liblz4-dev, libzstd-dev, libsqlite3-dev, pkg-config), the
+# API suite's Python (python3, python3-venv, python3-pip), the browser suite's headless browser and its
 # driver (chromium, chromium-driver), and the tools the deployment checks run (prometheus for promtool,
 # caddy, nginx, openssl) when missing. Their daemons are not started by the install (a policy-rc.d that
 # says no, for the install only, where the machine has none): the checks run the tools, never the servers.
@@ -8,6 +8,7 @@ set -euo pipefail
 
 missing=()
 pkg-config --exists liblz4 2>/dev/null || missing+=(liblz4-dev)
+pkg-config --exists libzstd 2>/dev/null || missing+=(libzstd-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if command -v python3 >/dev/null 2>&1; then

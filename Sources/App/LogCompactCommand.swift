@@ -6,15 +6,16 @@ import Foundation
 import Glibc
 #endif
 
-/// `clickunlock log compact`: rewrites the sealed segments into large LZ4 HC batches by hand,
+/// `clickunlock log compact`: rewrites the sealed segments into large Zstandard (or LZ4 HC) batches by hand,
 /// while the service is stopped (the service does it in the background itself).
 struct LogCompactCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compact",
-        abstract: "Rewrite sealed segments into large LZ4 HC batches: same events, same positions (service stopped).",
+        abstract: "Rewrite sealed segments into large zstd batches: same events, same positions (service stopped).",
         discussion: """
             Each sealed segment (not the last one) still in small batches is rewritten beside itself into batches of \
-            about --batch-bytes uncompressed bytes, read back (every record's CRC-32C must equal the old one's), \
+            about --batch-bytes uncompressed bytes (--codec zstd, the default, or lz4hc), read back (every \
+            record's CRC-32C must equal the old one's), \
             then renamed over the old segment. A crash or kill at any point leaves the old segment or the new one, \
             never a mix. A running service compacts its own log in the background (setting log_compaction), so \
             this refuses while the log is open for writing.
@@ -23,7 +24,14 @@ struct LogCompactCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var data: DataDirectoryOptions
-    @Option(help: "LZ4 HC level of the rewritten batches (3 to 12).") var level = CompactionOptions().level
+    @Option(help: "Compression of the rewritten batches: zstd (smaller) or lz4hc (faster).")
+    var codec = CompactionOptions().codec.rawValue
+    @Option(
+        help: ArgumentHelp(
+            "Level of --codec: zstd 1 to 22, lz4hc 3 to 12 (default: zstd \(CompactionCodec.zstd.defaultLevel), "
+                + "lz4hc \(CompactionCodec.lz4hc.defaultLevel)).",
+            valueName: "level"))
+    var level: Int?
     @Option(help: "Uncompressed bytes per rewritten batch (65536 to 16777216).")
     var batchBytes = CompactionOptions().batchBytes
     @Flag(help: "Compact the last segment too (the next writer appends after its large batches).")
@@ -31,8 +39,14 @@ struct LogCompactCommand: AsyncParsableCommand {
     @Option(help: .hidden) var pauseMilliseconds = 0
 
     func validate() throws {
-        guard (3...12).contains(level) else {
-            throw ValidationError("--level must be 3 to 12 (LZ4 HC levels), not \(level)")
+        let names = CompactionCodec.allCases.map(\.rawValue).joined(separator: " or ")
+        guard let codec = CompactionCodec(rawValue: codec) else {
+            throw ValidationError("--codec must be \(names), not \(codec)")
+        }
+        if let level, !codec.levels.contains(level) {
+            throw ValidationError(
+                "--level must be \(codec.levels.lowerBound) to \(codec.levels.upperBound) for --codec "
+                    + "\(codec.rawValue), not \(level)")
         }
         guard (65536...(16 << 20)).contains(batchBytes) else {
             throw ValidationError("--batch-bytes must be 65536 to 16777216, not \(batchBytes)")
@@ -41,7 +55,8 @@ struct LogCompactCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = CompactionOptions {
-            $0.level = level
+            $0.codec = CompactionCodec(rawValue: codec) ?? .zstd
+            $0.level = level ?? 0
             $0.batchBytes = batchBytes
         }
         let pause = pauseMilliseconds
@@ -62,6 +77,7 @@ struct LogCompactCommand: AsyncParsableCommand {
         }
         let output = Output()
         output.write("log: \(data.logDirectory)\n")
+        output.write("codec: \(options.codec.rawValue) level \(options.effectiveLevel)\n")
         for segment in report.compacted {
             output.write(
                 "compacted \(segment.name): \(segment.bytesBefore) → \(segment.bytesAfter) bytes, "

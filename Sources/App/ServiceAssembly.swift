@@ -202,7 +202,7 @@ struct ServiceAssembly {
             services.append(
                 .init(
                     service: LogCompactionService(
-                        log: log, configuration: configuration.compaction.service, logger: logger)))
+                        log: log, configuration: configuration.compaction.effectiveService, logger: logger)))
         }
         if let saga {
             services.append(

@@ -5,7 +5,7 @@
 ///      0    4 magic "CUB1"
 ///      4    4 CRC-32C of bytes 8..<48 and of the stored bytes that follow
 ///      8    2 format version (1)
-///     10    1 codec (0 raw, 1 LZ4, 2 LZ4 with the segment's dictionary)
+///     10    1 codec (0 raw, 1 LZ4, 2 LZ4 with the segment's dictionary, 3 Zstandard frame: compaction only)
 ///     11    1 flags (0)
 ///     12    4 record count
 ///     16    8 base position (position of the first record)
@@ -23,6 +23,8 @@ struct BatchHeader: Equatable {
         case raw = 0
         case lz4 = 1
         case lz4Dictionary = 2
+        /// One Zstandard frame (its header declares the uncompressed length); written by compaction.
+        case zstd = 3
     }
 
     var checksum: UInt32
@@ -97,8 +99,9 @@ struct BatchHeader: Equatable {
     /// allocated or added from them; `nil` when they can.
     ///
     /// Every record takes at least `RecordCodec.fixedBytes` uncompressed; an LZ4 block expands at
-    /// most 255 times; positions must stay below `Int64.max` (`lastPosition + 1` stays valid, and
-    /// the projections, SQLite and JSON readers hold positions as signed 64-bit numbers).
+    /// most 255 times, a Zstandard frame 32768 times; positions must stay below `Int64.max`
+    /// (`lastPosition + 1` stays valid, and the projections, SQLite and JSON readers hold positions
+    /// as signed 64-bit numbers).
     var impossibleLengths: String? {
         if basePosition >= UInt64(Int64.max) - UInt64(recordCount) {
             return "base position \(basePosition) + \(recordCount) records runs past the largest position"
@@ -112,6 +115,10 @@ struct BatchHeader: Equatable {
         case .lz4, .lz4Dictionary:
             if UInt64(uncompressedLength) > UInt64(storedLength) * LZ4Compressor.maxExpansion {
                 return "\(storedLength) LZ4 bytes cannot expand to \(uncompressedLength)"
+            }
+        case .zstd:
+            if UInt64(uncompressedLength) > UInt64(storedLength) * ZstdCompressor.maxExpansion {
+                return "\(storedLength) Zstandard bytes cannot expand to \(uncompressedLength)"
             }
         default:
             break

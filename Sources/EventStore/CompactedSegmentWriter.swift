@@ -18,7 +18,10 @@ final class CompactedSegmentWriter {
         try file.truncate(to: 0)
         try file.write(headerBytes, at: 0)
         end = Int64(headerBytes.count)
-        encoder = BatchEncoder(dictionary: header.dictionary, level: max(3, options.level))
+        switch options.codec {
+        case .zstd: encoder = BatchEncoder(zstdLevel: options.effectiveLevel)
+        case .lz4hc: encoder = BatchEncoder(dictionary: header.dictionary, level: options.effectiveLevel)
+        }
         batchBytes = options.batchBytes
     }
 

@@ -33,6 +33,8 @@ public final class EventLog: Sendable {
     private let writer: LogWriter
     /// The descriptor holding the directory's `LOCK`; released by `close()`.
     private let lock: Mutex<Int32?>
+    /// What compaction rewrote since the log was opened.
+    let compactions = Mutex(CompactionTotals())
 
     private init(
         directory: String, configuration: EventLogConfiguration, recovery: RecoveryReport, catalog: LogCatalog,

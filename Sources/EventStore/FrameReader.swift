@@ -183,6 +183,10 @@ struct FrameReader: ~Copyable {
             return stored.withUnsafeBytes {
                 LZ4Compressor.decompress($0, originalLength: Int(header.uncompressedLength), dictionary: dictionary)
             }
+        case .zstd:
+            return stored.withUnsafeBytes {
+                ZstdCompressor.decompress($0, originalLength: Int(header.uncompressedLength))
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ public enum LogCompaction {
     ///
     /// - Parameters:
     ///   - directory: The log's directory.
-    ///   - options: Batch size and LZ4 HC level.
+    ///   - options: Codec, level and batch size.
     ///   - includingLast: Compact the last segment too (safe here: no writer has it open; the
     ///     next writer appends after its large batches). Left alone when it has a torn tail.
     ///   - pacer: Called after every batch written; may sleep, returns `false` to stop.
@@ -59,13 +59,14 @@ public enum LogCompaction {
             let size = try LogFile(path: last.path, create: false, readOnly: true).size()
             if size == last.committedLength { chosen.append(last) }
         }
-        return try compact(chosen, directory: directory, options: options, pacer: pacer) { _ in }
+        return try compact(chosen, directory: directory, options: options, pacer: pacer) { _, _ in }
     }
 
-    /// Compacts `segments` (sealed ones) one after the other; `replaced` is told each new state.
+    /// Compacts `segments` (sealed ones) one after the other; `replaced` is told each new state and
+    /// what its rewrite did.
     static func compact(
         _ segments: [SegmentState], directory: String, options: CompactionOptions, pacer: CompactionPacer,
-        replaced: (SegmentState) -> Void
+        replaced: (SegmentState, CompactionReport.Segment) -> Void
     ) throws(EventLogError) -> CompactionReport {
         var report = CompactionReport()
         for segment in segments {
@@ -75,7 +76,7 @@ public enum LogCompaction {
             }
             switch try SegmentCompactor.compact(segment, directory: directory, options: options, pacer: pacer) {
             case .compacted(let state, let done):
-                replaced(state)
+                replaced(state, done)
                 report.compacted.append(done)
             case .skipped(let reason):
                 report.skipped.append(.init(name: segment.name, reason: reason))
@@ -93,7 +94,7 @@ extension EventLog {
     /// appends and readers go on. Run it on a thread of its own (it blocks), at most one at a time.
     ///
     /// - Parameters:
-    ///   - options: Batch size and LZ4 HC level.
+    ///   - options: Codec, level and batch size.
     ///   - skipping: Names of segments not to try (e.g. those a rewrite would not shrink).
     ///   - pacer: Called after every batch written; may sleep, returns `false` to stop.
     /// - Returns: What was rewritten and what was left, and why.
@@ -106,6 +107,13 @@ extension EventLog {
         let sealed = catalog.snapshot().dropLast().filter { !skipping.contains($0.name) }
         return try LogCompaction.compact(
             Array(sealed), directory: directory, options: options, pacer: pacer
-        ) { state in catalog.replace(state) }
+        ) { state, done in
+            catalog.replace(state)
+            compactions.withLock { $0.add(done) }
+        }
     }
+
+    /// What this log's compactions (``compactSealedSegments(options:skipping:pacer:)``) rewrote
+    /// since it was opened, in all.
+    public var compactionTotals: CompactionTotals { compactions.withLock { $0 } }
 }

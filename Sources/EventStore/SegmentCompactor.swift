@@ -17,13 +17,29 @@ enum SegmentCompactor {
     }
 
     /// Why `segment` need not be rewritten, or `nil` when it should be.
+    ///
+    /// A segment already in large batches is rewritten once more only to move it from LZ4 (an
+    /// earlier compaction, or `lz4hc`) to Zstandard when that is the codec asked for; never back.
     static func skipReason(_ segment: SegmentState, options: CompactionOptions) -> String? {
         let index = segment.index
         guard index.batchCount > 1 else { return "holds at most one batch" }
         guard index.uncompressedBytes / index.batchCount < UInt64(max(1, options.batchBytes / 2)) else {
-            return CompactionReport.Skip.alreadyCompacted
+            guard options.codec == .zstd, let codec = firstCodec(segment), codec != .zstd else {
+                return CompactionReport.Skip.alreadyCompacted
+            }
+            return nil
         }
         return nil
+    }
+
+    /// The codec of the segment's first batch; `nil` when it cannot be read (left to the rewrite,
+    /// which reads and checks everything, or to `log verify`).
+    private static func firstCodec(_ segment: SegmentState) -> BatchHeader.Codec? {
+        guard let file = try? LogFile(path: segment.path, create: false, readOnly: true),
+            let bytes = try? file.read(count: BatchHeader.size, at: segment.dataStart), bytes.count == BatchHeader.size,
+            case .success(let header) = bytes.withUnsafeBytes({ BatchHeader.parse($0) })
+        else { return nil }
+        return header.codec
     }
 
     static func compact(

@@ -36,6 +36,9 @@ import Testing
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let service = LogCompactionService(log: log, configuration: configuration, logger: logger)
+        let telemetry = ServiceTelemetry(dataDirectory: directory)
+        telemetry.watch(log: log)
+        #expect(Self.compactionSamples(telemetry) == [0, 0])
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
         let running = Task { try await group.run() }
         var tag = 1000
@@ -48,11 +51,26 @@ import Testing
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(size(first) * 2 < sizeBefore, "compaction did not rewrite the first segment")
+        // The metrics count what it rewrote, and a second scrape adds nothing.
+        let totals = log.compactionTotals
+        #expect(totals.segments >= 1 && totals.bytesBefore > totals.bytesAfter)
+        let expected = [Double(totals.segments), Double(totals.bytesBefore - totals.bytesAfter)]
+        #expect(Self.compactionSamples(telemetry) == expected)
+        #expect(Self.compactionSamples(telemetry) == expected)
         let after = try await readAll(log)
         #expect(after.count == tag && Array(after.prefix(1000)) == before)
         await log.close()
         let reader = try LogReader.open(directory: directory)
         #expect(try reader.verify().isSound)
+    }
+
+    /// `clickunlock_log_compacted_segments_total` and `clickunlock_log_compaction_bytes_saved_total`.
+    private static func compactionSamples(_ telemetry: ServiceTelemetry) -> [Double?] {
+        let samples = TelemetryTests.samples(telemetry.prometheusText())
+        return [
+            samples["clickunlock_log_compacted_segments_total"],
+            samples["clickunlock_log_compaction_bytes_saved_total"],
+        ]
     }
 
     private func readAll(_ log: EventLog) async throws -> [RecordedEvent] {

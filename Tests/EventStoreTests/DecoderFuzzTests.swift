@@ -4,10 +4,11 @@ import Synchronization
 import Testing
 
 /// Seeded random damage to a real small log (three segments, raw and LZ4 batches with and without
-/// the segment's dictionary): whatever the bytes, opening, reading (with and without
-/// `skipCorrupt`), verifying, opening for writing and repairing never trap, and never return fewer
-/// events while calling the log sound — except a torn tail: losing only batches that the damage
-/// touched, at the end of the last segment, with nothing intact after them.
+/// the segment's dictionary, the first segment compacted into Zstandard batches): whatever the
+/// bytes, opening, reading (with and without `skipCorrupt`), verifying, opening for writing and
+/// repairing never trap, and never return fewer events while calling the log sound — except a torn
+/// tail: losing only batches that the damage touched, at the end of the last segment, with nothing
+/// intact after them.
 @Suite struct DecoderFuzzTests {
     static let seed: UInt64 = 0x0013_C0DE_F00D
     static let inputs = 2400
@@ -76,7 +77,8 @@ import Testing
     }
 
     /// Three or four segments of 4 KiB of batches of 1 to 4 events of 10 to 250 bytes, with a
-    /// dictionary; the last (active) one holds at least 12 batches.
+    /// dictionary; the last (active) one holds at least 12 batches. The first is then compacted
+    /// into Zstandard batches (codec 3) of about 1 KiB; the others keep their LZ4 batches.
     static func makeLog() async throws -> FuzzLog {
         let dir = TempDirectory()
         let configuration = EventLogConfiguration {
@@ -96,6 +98,14 @@ import Testing
             batchesInLast = dir.segmentFiles.count == segments ? batchesInLast + 1 : 1
             segments = dir.segmentFiles.count
         }
+        let compacted = try log.compactSealedSegments(
+            options: CompactionOptions {
+                $0.codec = .zstd
+                $0.batchBytes = 1024
+                $0.minimumSaving = 0
+            },
+            skipping: Set(dir.segmentFiles.dropFirst()))
+        precondition(compacted.compacted.count == 1, "the fuzz log's first segment was not compacted: \(compacted)")
         await log.close()
         var files: [String: [UInt8]] = [:]
         for name in dir.segmentFiles + dir.indexFiles { files[name] = try fileBytes(dir.file(name)) }

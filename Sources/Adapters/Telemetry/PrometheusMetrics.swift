@@ -38,6 +38,8 @@ struct PrometheusMetrics: Sendable {
     let logHead: Meter
     let logBytes: Meter
     let logSegments: Meter
+    let compactedSegments: CoreMetrics.Counter
+    let compactionBytesSaved: CoreMetrics.Counter
     // The projector.
     let projectorPosition: Meter
     let projectorLagEvents: Meter
@@ -103,6 +105,11 @@ struct PrometheusMetrics: Sendable {
         logBytes = make.meter(
             "clickunlock_log_size_bytes", "Bytes of the log's segments holding events (headers and batches)")
         logSegments = make.meter("clickunlock_log_segments", "Segment files of the log")
+        compactedSegments = make.counter(
+            "clickunlock_log_compacted_segments_total", "Sealed log segments rewritten by compaction since the start")
+        compactionBytesSaved = make.counter(
+            "clickunlock_log_compaction_bytes_saved_total",
+            "Bytes compaction took off the log's segments since the start (before minus after)")
 
         projectorPosition = make.meter(
             "clickunlock_projector_position", "Last log position applied to the projections")

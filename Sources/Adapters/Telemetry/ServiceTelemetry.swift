@@ -139,10 +139,15 @@ public final class ServiceTelemetry: Sendable {
         let sources = sources.withLock { $0 }
         let ingress = sources.ingress?.statistics
         let appended = sources.log.map { Int($0.statistics.events) }
+        let compacted = sources.log?.compactionTotals
         let deliveries = sources.deliveries?()
         mirror.withLock { mirror in
             if let ingress { raise(&mirror, ingress) }
             if let appended { mirror.raise(metrics.eventsAppended, to: appended) }
+            if let compacted {
+                mirror.raise(metrics.compactedSegments, to: compacted.segments)
+                mirror.raise(metrics.compactionBytesSaved, to: Int(compacted.bytesBefore - compacted.bytesAfter))
+            }
             if let deliveries {
                 mirror.raise(metrics.deliveriesStarted, to: deliveries.started)
                 mirror.raise(metrics.deliveriesCompleted, to: deliveries.completed)

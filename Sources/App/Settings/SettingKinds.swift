@@ -92,6 +92,17 @@ extension Setting {
             check: { value, _ in check(value) }, show: { $0.isEmpty ? unset : $0.joined(separator: ",") })
     }
 
+    /// One of the cases of `Value`, written as its name.
+    static func choice<Value: RawRepresentable & CaseIterable>(
+        _ key: String, _ title: String, _ meaning: String, example: String, _ path: Path<Value>
+    ) -> Setting where Value.RawValue == String {
+        let names = Value.allCases.map(\.rawValue).joined(separator: ", ")
+        return make(
+            key, title: title, meaning: meaning, type: .string, example: example, path, parse: \.text,
+            check: { text, _ in Value(rawValue: text) == nil ? "it must be one of \(names)" : nil },
+            store: { Value(rawValue: $0)! }, showRaw: { $0 }, show: { $0.rawValue })
+    }
+
     static func logLevel(_ path: Path<Logger.Level>) -> Setting {
         let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
         return make(

@@ -231,12 +231,20 @@ enum Settings {
         [
             .boolean(
                 "log_compaction", flag: nil, "log compaction",
-                "Rewrite sealed log segments in the background into large LZ4 HC batches (same events, smaller)",
+                "Rewrite sealed log segments in the background into large compressed batches (same events, smaller)",
                 example: true, \.compaction.service.enabled),
             .integer(
                 "log_compaction_cpu_percent", flag: nil, "log compaction's CPU share",
                 "Percent of one core the background compaction may use (it sleeps the rest)",
                 range: 1...100, example: 25, \.compaction.service.cpuPercent),
+            .choice(
+                "log_compaction_codec", "log compaction's codec",
+                "Compression of the rewritten batches: `zstd` (smaller) or `lz4hc` (faster to write and read)",
+                example: "lz4hc", \.compaction.service.options.codec),
+            .integer(
+                "log_compaction_zstd_level", flag: nil, "log compaction's zstd level",
+                "Zstandard level of the rewritten batches (higher: smaller, more CPU; lz4hc always uses 12)",
+                range: CompactionCodec.zstd.levels, example: 15, \.compaction.zstdLevel),
         ]
     }
 

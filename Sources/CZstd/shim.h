@@ -1,0 +1,4 @@
+#ifndef CLICKUNLOCK_CZSTD_SHIM_H
+#define CLICKUNLOCK_CZSTD_SHIM_H
+#include <zstd.h>
+#endif
