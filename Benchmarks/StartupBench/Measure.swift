@@ -43,7 +43,8 @@ enum Measure {
                 let finished = seen.withLock { seen in
                     if isOut, seen.webhook == nil, text.contains("ready webhook-port=") { seen.webhook = now }
                     if !isOut {
-                        seen.stderr += text
+                        // Only the tail is kept and searched: a full fold may log a line per skipped event.
+                        seen.stderr = String((seen.stderr.suffix(200) + text).suffix(4000))
                         if seen.saga == nil, seen.stderr.contains("recovered from the log up to position") {
                             seen.saga = now
                         }

@@ -1,13 +1,14 @@
 // StartupBench: `clickunlock serve` start-up time against log size, with and without snapshots,
 // in the same run. Run in release mode (see BENCHMARKS.md):
 //   StartupBench generate DIR EVENTS           a data directory with EVENTS events and snapshots
-//   StartupBench measure BINARY DIR [REPEATS]  start-up times, snapshots off then on (medians)
+//   StartupBench measure BINARY DIR [REPEATS [on]]  start-up times, snapshots off then on (medians)
+//   StartupBench decode DIR [REPEATS]          the newest snapshots' read and decode times (medians)
 import BenchSupport
 import Foundation
 
 let arguments = CommandLine.arguments
 func usage() -> Never {
-    print("usage: StartupBench generate DIR EVENTS | measure BINARY DIR [REPEATS]")
+    print("usage: StartupBench generate DIR EVENTS | measure BINARY DIR [REPEATS] | decode DIR [REPEATS]")
     exit(64)
 }
 guard arguments.count >= 3 else { usage() }
@@ -35,11 +36,15 @@ do {
         print("# StartupBench — \(Date.now.formatted(.iso8601)) — \(directory), repeats \(repeats) (medians, s)")
         print("| snapshots | webhook port ready | saga fold done | ready | runs |")
         print("|---|---:|---:|---:|---|")
-        try FileManager.default.moveItem(atPath: snapshots, toPath: hidden)
-        defer { try? FileManager.default.moveItem(atPath: hidden, toPath: snapshots) }
-        _ = try times("off (full fold)")
-        try FileManager.default.moveItem(atPath: hidden, toPath: snapshots)
+        // A fifth argument `on` measures with snapshots only (a full fold of 10M events is minutes).
+        if arguments.count <= 5 || arguments[5] != "on" {
+            try FileManager.default.moveItem(atPath: snapshots, toPath: hidden)
+            defer { try? FileManager.default.moveItem(atPath: hidden, toPath: snapshots) }
+            _ = try times("off (full fold)")
+        }
         _ = try times("on")
+    case "decode":
+        Decode.run(directory: arguments[2], repeats: arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3)
     default:
         usage()
     }

@@ -28,6 +28,7 @@ public actor DeliverySaga: Service {
     private var restore: (@Sendable () -> SagaState?)?
     /// Skipped events already reported in the service's log (the rest are counted).
     private var reportedSkips = 0
+    private var lastSkipCountReport: Int64?
     private var planner: DeliveryPlanner
     /// Deliveries with a worker (started or about to start).
     private var workers: Set<String> = []
@@ -104,6 +105,7 @@ public actor DeliverySaga: Service {
         var iterator = log.subscribe(from: state.position + 1).makeAsyncIterator()
         while let batch = try iterator.availableBatch() { fold(batch) }
         caughtUp = true
+        reportSkips()
         logger.info(
             """
             delivery saga: \(state.active.count) unfinished deliveries and \(state.undecidedCount) undecided clicks \
@@ -162,7 +164,9 @@ public actor DeliverySaga: Service {
         if state.undecidedCount > 0 { decideClicks() }
     }
 
-    /// Says which events the fold skipped and why: the first ten one by one, then a count.
+    /// Says which events the fold skipped and why: the first ten one by one, then a count — once
+    /// when the fold has caught up with the log (not per batch of a catch-up: a long history could
+    /// hold thousands), then at most once a minute.
     private func reportSkips() {
         guard state.skipCount > reportedSkips else { return }
         for (position, reason) in state.skips.suffix(min(state.skipCount - reportedSkips, state.skips.count))
@@ -170,10 +174,13 @@ public actor DeliverySaga: Service {
             logger.warning("delivery saga: skipped the event at position \(position): \(reason)")
             reportedSkips += 1
         }
-        if state.skipCount > reportedSkips {
-            logger.warning("delivery saga: \(state.skipCount) events skipped so far (`clickunlock replay` shows why)")
-            reportedSkips = state.skipCount
+        let now = wall.now()
+        guard caughtUp, state.skipCount > reportedSkips, lastSkipCountReport.map({ now - $0 >= 60_000 }) ?? true else {
+            return
         }
+        logger.warning("delivery saga: \(state.skipCount) events skipped so far (`clickunlock replay` shows why)")
+        reportedSkips = state.skipCount
+        lastSkipCountReport = now
     }
 
     /// A snapshot for status lines and tests.
