@@ -27,15 +27,18 @@ do {
             let runs = try (0..<repeats).map { _ in try Measure.run(binary: arguments[2], directory: directory) }
             let webhook = median(runs.map(\.webhook))
             let saga = median(runs.map(\.saga))
+            let readyz = median(runs.map(\.readyz))
             let ready = median(runs.map(\.ready))
             print(
-                "| \(label) | \(webhook, digits: 3) | \(saga, digits: 3) | \(ready, digits: 3) | "
+                "| \(label) | \(webhook, digits: 3) | \(saga, digits: 3) | \(readyz, digits: 3) | "
+                    + "\(ready, digits: 3) | "
                     + runs.map { "\($0.ready, digits: 2)" }.joined(separator: ", ") + " |")
             return runs
         }
         print("# StartupBench — \(Date.now.formatted(.iso8601)) — \(directory), repeats \(repeats) (medians, s)")
-        print("| snapshots | webhook port ready | saga fold done | ready | runs |")
-        print("|---|---:|---:|---:|---|")
+        print("| snapshots | webhook port ready | saga fold done | /readyz 200 | ready | runs |")
+        print("|---|---:|---:|---:|---:|---|")
+        try Measure.prepare(binary: arguments[2], directory: directory)
         // A fifth argument `on` measures with snapshots only (a full fold of 10M events is minutes).
         if arguments.count <= 5 || arguments[5] != "on" {
             try FileManager.default.moveItem(atPath: snapshots, toPath: hidden)

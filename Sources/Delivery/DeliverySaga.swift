@@ -25,7 +25,7 @@ public actor DeliverySaga: Service {
     let wall: WallClock
     private var state: SagaState
     /// Loads the state of a snapshot (or `nil`), once, as the fold starts.
-    private var restore: (@Sendable () -> SagaState?)?
+    private var restore: (@Sendable () async -> SagaState?)?
     /// Skipped events already reported in the service's log (the rest are counted).
     private var reportedSkips = 0
     private var lastSkipCountReport: Int64?
@@ -56,7 +56,7 @@ public actor DeliverySaga: Service {
     public init(
         log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger,
         clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system,
-        restore: (@Sendable () -> SagaState?)? = nil
+        restore: (@Sendable () async -> SagaState?)? = nil
     ) {
         self.log = log
         self.sender = sender
@@ -100,7 +100,7 @@ public actor DeliverySaga: Service {
     private func follow() async throws {
         // From a snapshot's state and position when one loads (in `run()`, so that decoding it
         // never holds up the ports), else from the log's start.
-        if let restore, let restored = restore() { state = restored }
+        if let restore, let restored = await restore() { state = restored }
         restore = nil
         var iterator = log.subscribe(from: state.position + 1).makeAsyncIterator()
         while let batch = try iterator.availableBatch() { fold(batch) }

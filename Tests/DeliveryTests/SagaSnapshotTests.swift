@@ -137,11 +137,11 @@ import Testing
         }
         #expect(decodes(payload))
         #expect(state.rememberedCount > 0, "the history remembers clicks, so the binary part is exercised")
-        for length in stride(from: 0, to: payload.count, by: max(1, payload.count / 300)) {
+        for length in stride(from: 0, to: payload.count, by: max(1, payload.count / 120)) {
             #expect(!decodes(Array(payload.prefix(length))), "truncated to \(length) bytes")
         }
         var random = SplitMix64(seed: 7)
-        for _ in 0..<300 {
+        for _ in 0..<150 {
             var bytes = payload
             bytes[Int(random.next() % UInt64(bytes.count))] ^= UInt8(1 + random.next() % 255)
             _ = decodes(bytes)

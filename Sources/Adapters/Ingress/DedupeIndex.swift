@@ -143,9 +143,10 @@ public final class DedupeIndex: Sendable {
         }
     }
 
-    func shard(_ key: Key) -> Shard {
-        shards[Int(truncatingIfNeeded: key.low) & (Self.shardCount - 1)]
-    }
+    func shard(_ key: Key) -> Shard { shards[Self.shardIndex(of: key)] }
+
+    /// Which of the shards holds `key`.
+    static func shardIndex(of key: Key) -> Int { Int(truncatingIfNeeded: key.low) & (shardCount - 1) }
 
     final class Shard: Sendable {
         let state = Mutex(State())
