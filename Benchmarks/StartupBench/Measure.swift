@@ -15,9 +15,11 @@ enum Measure {
         var ready: Double { max(webhook, saga, readyz) }
     }
 
-    /// Brings the projections up to the log's end (`clickunlock rebuild`), so that no run spends
-    /// its start rebuilding them.
+    /// Brings the projections up to the log's end (`clickunlock rebuild`) when there are none, so
+    /// that no run spends its start rebuilding them (what runs add, a few delivery attempts, the
+    /// next start catches up).
     static func prepare(binary: String, directory: String) throws {
+        guard !FileManager.default.fileExists(atPath: directory + "/projections.sqlite") else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["rebuild", "--data-dir", directory]

@@ -100,7 +100,11 @@ public actor DeliverySaga: Service {
     private func follow() async throws {
         // From a snapshot's state and position when one loads (in `run()`, so that decoding it
         // never holds up the ports), else from the log's start.
-        if let restore, let restored = await restore() { state = restored }
+        if let restore, let restored = await restore() {
+            state = restored
+            // The skips it holds were reported by the run that folded them.
+            reportedSkips = restored.skipCount
+        }
         restore = nil
         var iterator = log.subscribe(from: state.position + 1).makeAsyncIterator()
         while let batch = try iterator.availableBatch() { fold(batch) }

@@ -5,7 +5,8 @@ public import EventStore
 /// the log only from the snapshot on, not the whole window.
 ///
 /// Payload (little-endian): window (ms, 8), hash key (4 × 8), count (8), then per key its two
-/// fingerprint halves and the time it was last seen (3 × 8).
+/// fingerprint halves and the time it was last seen (3 × 8); shard by shard, oldest first within
+/// each (so a load need not sort them; any order still loads).
 extension DedupeIndex {
     public static let snapshotVersion: UInt32 = 1
     public static let snapshotKind = "dedupe"
@@ -16,7 +17,10 @@ extension DedupeIndex {
     /// Every remembered key with its time, in this index's hash key.
     public func snapshotPayload() -> [UInt8] {
         var entries: [(Key, Int64)] = []
-        for shard in shards { shard.state.withLock { entries += $0.seen.map { ($0.key, $0.value) } } }
+        for shard in shards {
+            let held = shard.state.withLock { $0.seen.map { ($0.key, $0.value) } }
+            entries += held.sorted { $0.1 < $1.1 }
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(48 + entries.count * 24)
         func put(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
@@ -72,7 +76,9 @@ extension DedupeIndex {
             }
             let filled = byShard
             DispatchQueue.concurrentPerform(iterations: shardCount) { shard in
-                let entries = filled[shard].sorted { $0.1 < $1.1 }
+                let held = filled[shard]
+                let inOrder = held.indices.dropFirst().allSatisfy { held[$0 - 1].1 <= held[$0].1 }
+                let entries = inOrder ? held : held.sorted { $0.1 < $1.1 }
                 index.shards[shard].state.withLock { state in
                     state.seen.reserveCapacity(entries.count)
                     for (key, time) in entries { state.remember(key, at: time) }
