@@ -80,7 +80,7 @@ enum Measure {
         try process.run()
         // `/readyz`, polled every 5 ms once the dashboard port is known.
         var readyz: Double?
-        let deadline = ContinuousClock.now + .seconds(300)
+        let deadline = ContinuousClock.now + .seconds(900)
         while readyz == nil, ContinuousClock.now < deadline, process.isRunning {
             if let port = seen.withLock({ $0.apiPort }), Readiness.isReady(port: port) {
                 readyz = seconds(ContinuousClock.now - start)
@@ -88,7 +88,7 @@ enum Measure {
                 usleep(5000)
             }
         }
-        let result = done.wait(timeout: .now() + 300)
+        let result = done.wait(timeout: .now() + 900)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         out.fileHandleForReading.readabilityHandler = nil

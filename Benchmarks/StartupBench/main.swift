@@ -3,7 +3,10 @@
 //   StartupBench generate DIR EVENTS           a data directory with EVENTS events and snapshots
 //   StartupBench measure BINARY DIR [REPEATS [on]]  start-up times, snapshots off then on (medians)
 //   StartupBench decode DIR [REPEATS]          the newest snapshots' read and decode times (medians)
+//   StartupBench snapshot DIR BEHIND           snapshots BEHIND events before the end, as serve writes them
+//   StartupBench rewrite-dedupe DIR            the newest dedupe snapshot written again by this build
 import BenchSupport
+import EventStore
 import Foundation
 
 let arguments = CommandLine.arguments
@@ -46,6 +49,14 @@ do {
             _ = try times("off (full fold)")
         }
         _ = try times("on")
+    case "snapshot":
+        // Snapshots again, BEHIND events before the log's end (newer than generate's: start-up uses them).
+        guard arguments.count == 4, let behind = UInt64(arguments[3]) else { usage() }
+        let last = try LogReader.open(directory: arguments[2] + "/log").lastPosition
+        try Generate.writeSnapshots(
+            directory: arguments[2], at: last - min(behind, last), now: Int64(Date().timeIntervalSince1970 * 1000))
+    case "rewrite-dedupe":
+        try Decode.rewriteDedupe(directory: arguments[2])
     case "decode":
         Decode.run(directory: arguments[2], repeats: arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3)
     default:
