@@ -35,6 +35,27 @@ enum Decode {
             }
         }
         print("saga read + CRC + decode \(saga, digits: 3) s; dedupe read + CRC + decode \(dedupe, digits: 3) s")
+        // What writing them costs `serve` (encode + write + fsync, in its snapshot task), into a scratch store.
+        let scratch = SnapshotStore(directory: directory + "/snapshots.encode-bench", keep: 1)
+        defer { try? FileManager.default.removeItem(atPath: scratch.directory) }
+        if let state = SagaState.newestSnapshot(
+            in: store, lastPosition: .max, memoryWindowMilliseconds: Generate.window, rejected: { print($0) }),
+            let (index, _) = store.newest(
+                kind: DedupeIndex.snapshotKind, rejected: { print($0) },
+                accept: { DedupeIndex.fromSnapshot($0.payload, windowMilliseconds: Generate.window, now: $0.takenAt) })
+        {
+            let sagaWrite = time {
+                _ = try? scratch.write(
+                    kind: SagaState.snapshotKind, position: state.position, takenAt: 0,
+                    payloadVersion: SagaState.snapshotVersion, payload: state.snapshotPayload())
+            }
+            let dedupeWrite = time {
+                _ = try? scratch.write(
+                    kind: DedupeIndex.snapshotKind, position: state.position, takenAt: 0,
+                    payloadVersion: DedupeIndex.snapshotVersion, payload: index.snapshotPayload())
+            }
+            print("saga encode + write \(sagaWrite, digits: 3) s; dedupe encode + write \(dedupeWrite, digits: 3) s")
+        }
     }
 
     /// Writes the newest dedupe snapshot again, as this build writes it (same position and time),
