@@ -23,7 +23,8 @@ import Testing
             _ = try await log.append(
                 (start..<(start + 50)).map {
                     NewEvent(
-                        type: "test.filler", stream: "s", data: Array("\($0)".utf8) + Array(repeating: 120, count: 100))
+                        type: "test.filler", stream: "s",
+                        data: Array("\($0)".utf8) + (0..<100).map { _ in UInt8.random(in: 0...255) })
                 })
         }
         await log.close()
@@ -41,14 +42,19 @@ import Testing
         #expect(refused.stderr.contains("no projections at \(data.path)/projections.sqlite"), "\(refused.stderr)")
         #expect(try Self.segments(archive.path) == 0)
 
-        #expect(try CLI.run(["rebuild", "--data-dir", data.path, "--until-position", "1000"]).status == 0)
+        // Projections as far as position 1000 (a past state, then put where serve keeps them).
+        let rebuilt = try CLI.run([
+            "rebuild", "--data-dir", data.path, "--until-position", "1000", "--output", archive.path + "/p.sqlite",
+        ])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        try FileManager.default.moveItem(atPath: archive.path + "/p.sqlite", toPath: data.path + "/projections.sqlite")
         let moved = try CLI.run(arguments)
         #expect(moved.status == 0, "\(moved.stderr)")
         #expect(moved.stdout.contains("kept: positions after 1000, which the projections have not all applied yet"))
         let live = try #require(
             moved.stdout.components(separatedBy: "the live log starts at position ").last.flatMap {
                 UInt64($0.prefix { $0.isNumber })
-            })
+            }, "\(moved.stdout)")
         #expect(live > 1 && live <= 1001, "\(moved.stdout)")
         #expect(try Self.segments(archive.path) > 0)
     }
