@@ -60,7 +60,10 @@ let package = Package(
         // Test support shared by the test targets, the benchmarks and the demo: a manual clock, generators.
         .target(
             name: "ClickUnlockTesting",
-            dependencies: ["Domain", "EventStore", .product(name: "Clocks", package: "swift-clocks")],
+            dependencies: [
+                "Domain", "EventStore", .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The domain event catalogue (type names, versions, payloads) on top of the log.

@@ -90,28 +90,10 @@ fi
 echo "deploy-tests: configuration checks: $checks_passed passed, $checks_failed failed, $checks_skipped skipped"
 
 # docs/deploy.md run (Tests/deploy), in the API suite's venv (.build/venv, the same requirements).
-binary="${CLICKUNLOCK_BINARY:-.build/debug/clickunlock}"
-if [ ! -x "$binary" ]; then
-  echo "deploy-tests: $binary does not exist; build it first (swift build)" >&2
-  exit 1
-fi
-export CLICKUNLOCK_BINARY="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
-venv="$PWD/.build/venv"
-stamp="$venv/.requirements.sha256"
-want="$(sha256sum Tests/api/requirements.txt | cut -d' ' -f1)"
-if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
-  rm -rf "$venv"
-  python3 -m venv "$venv" || {
-    echo "deploy-tests: python3 -m venv failed; install python3-venv (scripts/setup.sh does on Debian)" >&2
-    exit 1
-  }
-fi
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "deploy-tests: installing Tests/api/requirements.txt into $venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r Tests/api/requirements.txt
-  echo "$want" >"$stamp"
-fi
-export PYTHONDONTWRITEBYTECODE=1
+SUITE=deploy-tests
+source scripts/python-suite.sh
+suite_binary
+suite_venv Tests/api/requirements.txt
 # A network namespace of its own (loopback only), so that the page's ports 3000-3002 are free whatever else
 # runs on this machine; where unshare is not allowed, the test maps them to free ports instead.
 netns=()
@@ -122,10 +104,6 @@ else
   echo "deploy-tests: no network namespace (unshare -n or ip is not available): the page's ports are mapped to free ones"
 fi
 status=0
-(cd Tests/deploy && "${netns[@]}" "$venv/bin/python" -m pytest "$@") || status=$?
-if [ "$status" -eq 5 ]; then
-  echo "deploy-tests: pytest collected no test (a filter that matches nothing?)" >&2
-  exit 1
-fi
+(cd Tests/deploy && suite_pytest "${netns[@]}" "$venv/bin/python" -m pytest "$@") || status=$?
 [ "$checks_failed" -eq 0 ] || exit 1
 exit "$status"

@@ -2,20 +2,25 @@ import Adapters
 import ArgumentParser
 import Delivery
 import EventStore
+import Foundation
+import Projections
 
 /// `clickunlock log archive --before TIME --to DIR`: moves the oldest sealed segments out of the
 /// live log, never one that a start still needs: each moved segment is wholly older than TIME,
-/// covered by the newest saga and dedupe snapshots, and older than the dedupe window.
+/// covered by the newest saga and dedupe snapshots, applied by every projection, and older than the
+/// dedupe window.
 struct LogArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive",
         abstract: "Move sealed segments older than a time out of the live log, into an archive directory.",
         discussion: """
             A segment moves only when all its events are older than --before, than the dedupe window \
-            (--dedupe-window-days, as serve's) and than the newest snapshots (DATA/snapshots/). Each is copied with \
+            (--dedupe-window-days, as serve's) and than the newest snapshots (DATA/snapshots/), and every \
+            projection (DATA/projections.sqlite) has applied them. Each is copied with \
             its index, synced and verified (CRC32C) before the originals are removed. serve must be stopped. \
             `replay --archive DIR` and `rebuild --archive DIR` read archived segments again.
-            Exit codes: 0 done (or nothing to move); 66 no log or no snapshots; 75 serve holds the log; \
+            Exit codes: 0 done (or nothing to move); 66 no log, no snapshots or no projections; 75 serve holds \
+            the log; \
             74 a copy failed (nothing removed).
             """)
 
@@ -40,7 +45,7 @@ struct LogArchiveCommand: AsyncParsableCommand {
         let store = SnapshotStore(
             directory: data.dataDirectory + "/" + SnapshotConfiguration.directoryName)
         // Positions a start folds from: what the newest valid snapshots cover (none: nothing moves).
-        let covered = min(
+        var covered = min(
             store.newestPosition(kind: SagaState.snapshotKind), store.newestPosition(kind: DedupeIndex.snapshotKind))
         guard covered > 0 else {
             printError(
@@ -48,6 +53,12 @@ struct LogArchiveCommand: AsyncParsableCommand {
                     + "nothing can be archived yet; run serve until it has written them (snapshot_every_events)")
             throw ExitCodes.noInput
         }
+        // And what every projection has applied: a projection behind would have to read them again.
+        let applied = try projectionsPosition()
+        if applied < covered {
+            print("kept: positions after \(applied), which the projections have not all applied yet")
+        }
+        covered = min(covered, applied)
         let window = Int64(dedupeWindowDays) * 86_400_000
         let limit = min(TimeFormat.parse(before) ?? 0, WallClock.system.now() - window)
         do {
@@ -66,6 +77,26 @@ struct LogArchiveCommand: AsyncParsableCommand {
             if let stopped = report.stoppedAt { print("kept: \(stopped)") }
         } catch {
             throw reportFailure(error)
+        }
+    }
+
+    /// The position every projection has applied (the lowest checkpoint in the projections file).
+    private func projectionsPosition() throws -> UInt64 {
+        let path = data.dataDirectory + "/projections.sqlite"
+        let fix = "run serve (it creates and fills them) or `clickunlock rebuild` first"
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError(
+                "no projections at \(path): a start would rebuild them from the whole log, so nothing can be "
+                    + "archived yet; " + fix)
+            throw ExitCodes.noInput
+        }
+        do {
+            return try ProjectionDatabase.openReadOnly(path: path).read { db in
+                try Dashboard.projectionsHealth(db, now: 0, sagaEnabled: false).projector.position
+            }
+        } catch {
+            printError("cannot read \(path) as the projections' database; " + fix)
+            throw ExitCodes.noInput
         }
     }
 }

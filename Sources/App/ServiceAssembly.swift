@@ -84,6 +84,16 @@ struct ServiceAssembly {
         let snapshots = SnapshotStore(
             directory: configuration.dataDirectory + "/" + SnapshotConfiguration.directoryName,
             keep: configuration.snapshots.keep)
+        // The saga's snapshot decodes on the other core while the dedupe index loads (the saga
+        // waits for it when it starts; the ports never do).
+        let sagaRestore: Task<SagaState?, Never>? =
+            (delivery.accessToken == nil ? nil : sagaSettings).map { settings in
+                Task.detached {
+                    StartupSnapshots.sagaState(
+                        store: snapshots, log: log, memoryWindowMilliseconds: settings.memoryWindow.inMilliseconds,
+                        logger: logger)
+                }
+            }
         let dedupe: DedupeIndex
         let dedupeSnapshot: UInt64?
         do {
@@ -147,14 +157,9 @@ struct ServiceAssembly {
             let client = GraphAPIClient.makeHTTPClient(configuration: graph)
             http = client
             let sender = telemetry.measuring(GraphAPIClient(configuration: graph, http: client))
-            let window = sagaSettings.memoryWindow.inMilliseconds
             let delivering = DeliverySaga(
                 log: log, sender: sender, manifest: manifest, settings: sagaSettings, logger: logger,
-                clock: clock, wall: wall,
-                restore: {
-                    StartupSnapshots.sagaState(
-                        store: snapshots, log: log, memoryWindowMilliseconds: window, logger: logger)
-                })
+                clock: clock, wall: wall, restore: { await sagaRestore?.value })
             telemetry.watch(deliveries: delivering)
             saga = delivering
             templates = TemplateSender(

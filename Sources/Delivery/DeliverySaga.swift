@@ -25,9 +25,10 @@ public actor DeliverySaga: Service {
     let wall: WallClock
     private var state: SagaState
     /// Loads the state of a snapshot (or `nil`), once, as the fold starts.
-    private var restore: (@Sendable () -> SagaState?)?
+    private var restore: (@Sendable () async -> SagaState?)?
     /// Skipped events already reported in the service's log (the rest are counted).
     private var reportedSkips = 0
+    private var lastSkipCountReport: Int64?
     private var planner: DeliveryPlanner
     /// Deliveries with a worker (started or about to start).
     private var workers: Set<String> = []
@@ -55,7 +56,7 @@ public actor DeliverySaga: Service {
     public init(
         log: EventLog, sender: any MessageSender, manifest: ContentManifest, settings: SagaSettings, logger: Logger,
         clock: some Clock<Duration> = ContinuousClock(), wall: WallClock = .system,
-        restore: (@Sendable () -> SagaState?)? = nil
+        restore: (@Sendable () async -> SagaState?)? = nil
     ) {
         self.log = log
         self.sender = sender
@@ -99,11 +100,16 @@ public actor DeliverySaga: Service {
     private func follow() async throws {
         // From a snapshot's state and position when one loads (in `run()`, so that decoding it
         // never holds up the ports), else from the log's start.
-        if let restore, let restored = restore() { state = restored }
+        if let restore, let restored = await restore() {
+            state = restored
+            // The skips it holds were reported by the run that folded them.
+            reportedSkips = restored.skipCount
+        }
         restore = nil
         var iterator = log.subscribe(from: state.position + 1).makeAsyncIterator()
         while let batch = try iterator.availableBatch() { fold(batch) }
         caughtUp = true
+        reportSkips()
         logger.info(
             """
             delivery saga: \(state.active.count) unfinished deliveries and \(state.undecidedCount) undecided clicks \
@@ -162,7 +168,9 @@ public actor DeliverySaga: Service {
         if state.undecidedCount > 0 { decideClicks() }
     }
 
-    /// Says which events the fold skipped and why: the first ten one by one, then a count.
+    /// Says which events the fold skipped and why: the first ten one by one, then a count — once
+    /// when the fold has caught up with the log (not per batch of a catch-up: a long history could
+    /// hold thousands), then at most once a minute.
     private func reportSkips() {
         guard state.skipCount > reportedSkips else { return }
         for (position, reason) in state.skips.suffix(min(state.skipCount - reportedSkips, state.skips.count))
@@ -170,10 +178,13 @@ public actor DeliverySaga: Service {
             logger.warning("delivery saga: skipped the event at position \(position): \(reason)")
             reportedSkips += 1
         }
-        if state.skipCount > reportedSkips {
-            logger.warning("delivery saga: \(state.skipCount) events skipped so far (`clickunlock replay` shows why)")
-            reportedSkips = state.skipCount
+        let now = wall.now()
+        guard caughtUp, state.skipCount > reportedSkips, lastSkipCountReport.map({ now - $0 >= 60_000 }) ?? true else {
+            return
         }
+        logger.warning("delivery saga: \(state.skipCount) events skipped so far (`clickunlock replay` shows why)")
+        reportedSkips = state.skipCount
+        lastSkipCountReport = now
     }
 
     /// A snapshot for status lines and tests.

@@ -39,26 +39,30 @@ struct ExpiringSet: Sendable {
         }
     }
 
-    /// Snapshot form: the members, and the insertion order still to expire (the expired prefix is
-    /// dropped; it no longer matters).
-    struct Stored: Codable {
-        var windowMilliseconds: Int64
-        var members: [String: Int64]
-        var orderKeys: [String]
-        var orderTimes: [Int64]
+    /// The live members in the order they expire: each once, at the time of its latest insertion.
+    /// (An older entry of `order` no longer matches `members`, so it never expires anything: dropping
+    /// it changes nothing, since insertion times follow the log and never go back.)
+    var liveEntries: [(key: String, time: Int64)] {
+        var remaining = members
+        var entries: [(key: String, time: Int64)] = []
+        entries.reserveCapacity(members.count)
+        for (key, time) in order[head...] where remaining[key] == time {
+            entries.append((key, time))
+            remaining[key] = nil
+        }
+        return entries
     }
 
-    var stored: Stored {
-        let live = order[head...]
-        return Stored(
-            windowMilliseconds: windowMilliseconds, members: members, orderKeys: live.map(\.key),
-            orderTimes: live.map(\.time))
-    }
-
-    init?(_ stored: Stored) {
-        guard stored.orderKeys.count == stored.orderTimes.count else { return nil }
-        windowMilliseconds = stored.windowMilliseconds
-        members = stored.members
-        order = zip(stored.orderKeys, stored.orderTimes).map { ($0, $1) }
+    /// A set holding `entries` (in the order `liveEntries` gives them); `nil` when a key is there
+    /// twice or the times go back, which no set of this window can hold.
+    init?(windowMilliseconds: Int64, entries: [(key: String, time: Int64)]) {
+        self.windowMilliseconds = windowMilliseconds
+        members.reserveCapacity(entries.count)
+        var previous = Int64.min
+        for (key, time) in entries {
+            guard time >= previous, members.updateValue(time, forKey: key) == nil else { return nil }
+            previous = time
+        }
+        order = entries
     }
 }

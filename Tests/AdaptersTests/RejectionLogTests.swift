@@ -1,4 +1,5 @@
 import Adapters
+import ClickUnlockTesting
 import Foundation
 import Testing
 

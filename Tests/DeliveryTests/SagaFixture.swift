@@ -36,7 +36,9 @@ struct SagaFixture {
     let sender: ScriptedSender
     let saga: DeliverySaga
 
-    init(answers: [SendOutcome] = [], tune: (inout SagaSettings) -> Void = { _ in }) throws {
+    init(
+        answers: [SendOutcome] = [], logger: Logger? = nil, tune: (inout SagaSettings) -> Void = { _ in }
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("saga-\(UUID().uuidString)")
         log = try EventLog.open(directory: directory.path)
         wall = clock.wall(startingAt: WallClock.system.now())
@@ -46,10 +48,11 @@ struct SagaFixture {
         let manifest = ContentManifest(packs: [
             ContentPack(name: "daily-{date}", payload: "unlock:{date}", items: [.text("one")])
         ])
-        var logger = Logger(label: "saga-test")
-        logger.logLevel = .critical
+        var quiet = Logger(label: "saga-test")
+        quiet.logLevel = .critical
         saga = DeliverySaga(
-            log: log, sender: sender, manifest: manifest, settings: settings, logger: logger, clock: clock, wall: wall)
+            log: log, sender: sender, manifest: manifest, settings: settings, logger: logger ?? quiet, clock: clock,
+            wall: wall)
     }
 
     /// Runs the saga while `body` runs, then cancels it and closes the log.

@@ -121,6 +121,51 @@ import Testing
         await log.close()
     }
 
+    /// A payload's bytes are trusted only as far as they hold together: truncated, bit-flipped or
+    /// claiming more entries than there are bytes, it is refused (or, when a flip lands in a key or
+    /// a time, decodes to another state), never a crash nor an allocation of the claimed size.
+    @Test func aDamagedPayloadIsRefusedNotTrusted() async throws {
+        let (log, directory) = try await Self.log(seed: 7, appends: 400)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var state = SagaState(memoryWindowMilliseconds: Self.window)
+        try Self.fold(&state, log)
+        await log.close()
+        let payload = try state.snapshotPayload()
+        func decodes(_ bytes: [UInt8]) -> Bool {
+            if case .success = SagaState.fromSnapshot(bytes, memoryWindowMilliseconds: Self.window) { return true }
+            return false
+        }
+        #expect(decodes(payload))
+        #expect(state.rememberedCount > 0, "the history remembers clicks, so the binary part is exercised")
+        for length in stride(from: 0, to: payload.count, by: max(1, payload.count / 120)) {
+            #expect(!decodes(Array(payload.prefix(length))), "truncated to \(length) bytes")
+        }
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<150 {
+            var bytes = payload
+            bytes[Int(random.next() % UInt64(bytes.count))] ^= UInt8(1 + random.next() % 255)
+            _ = decodes(bytes)
+        }
+        // The JSON part intact, then a count of 2^62 entries for the first set.
+        let huge =
+            Array(payload.prefix(Self.jsonEnd(payload))) + [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]
+        #expect(!decodes(huge))
+    }
+
+    /// Where the JSON block of a payload ends (its length is the leading varint).
+    static func jsonEnd(_ payload: [UInt8]) -> Int {
+        var length = 0
+        var shift = 0
+        var index = 0
+        while payload[index] & 0x80 != 0 {
+            length |= Int(payload[index] & 0x7f) << shift
+            shift += 7
+            index += 1
+        }
+        length |= Int(payload[index]) << shift
+        return index + 1 + length
+    }
+
     private func flip(_ path: String, at offset: Int) throws {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[offset] ^= 0x5a

@@ -19,6 +19,8 @@ import Testing
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".json") {
             for item in WebhookParser.parse(try fixture(name)).items {
                 #expect(item.key == DedupeKey.of(DomainFact(Self.recorded(item.event))), "\(name): \(item.event.type)")
+                // The reload's shortcut (only keyed types decoded) gives the same key.
+                #expect(item.key == DedupeKey.of(Self.recorded(item.event)), "\(name): \(item.event.type)")
                 if item.key != nil { keyed += 1 }
             }
         }

@@ -70,7 +70,7 @@ public final class DedupeIndex: Sendable {
     public func key(_ name: String) -> Key { Key(name, hashKey: hashKey) }
 
     /// The dedupe key of a recorded fact, if it has one (`DedupeKey`, as the parser keys it).
-    public static func key(of event: RecordedEvent) -> String? { DedupeKey.of(DomainFact(event)) }
+    public static func key(of event: RecordedEvent) -> String? { DedupeKey.of(event) }
 
     /// For each key: `true` when it is new (and now reserved), `false` when seen, reserved by a
     /// concurrent request, or repeated earlier in `keys`. `nil` keys are always new.
@@ -143,9 +143,10 @@ public final class DedupeIndex: Sendable {
         }
     }
 
-    func shard(_ key: Key) -> Shard {
-        shards[Int(truncatingIfNeeded: key.low) & (Self.shardCount - 1)]
-    }
+    func shard(_ key: Key) -> Shard { shards[Self.shardIndex(of: key)] }
+
+    /// Which of the shards holds `key`.
+    static func shardIndex(of key: Key) -> Int { Int(truncatingIfNeeded: key.low) & (shardCount - 1) }
 
     final class Shard: Sendable {
         let state = Mutex(State())

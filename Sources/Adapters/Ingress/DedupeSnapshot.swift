@@ -1,10 +1,12 @@
+import Dispatch
 public import EventStore
 
 /// The dedupe index as a snapshot (`SnapshotStore` kind `dedupe`) and back, so that a start reads
 /// the log only from the snapshot on, not the whole window.
 ///
 /// Payload (little-endian): window (ms, 8), hash key (4 × 8), count (8), then per key its two
-/// fingerprint halves and the time it was last seen (3 × 8).
+/// fingerprint halves and the time it was last seen (3 × 8); shard by shard, oldest first within
+/// each (so a load need not sort them; any order still loads).
 extension DedupeIndex {
     public static let snapshotVersion: UInt32 = 1
     public static let snapshotKind = "dedupe"
@@ -15,7 +17,10 @@ extension DedupeIndex {
     /// Every remembered key with its time, in this index's hash key.
     public func snapshotPayload() -> [UInt8] {
         var entries: [(Key, Int64)] = []
-        for shard in shards { shard.state.withLock { entries += $0.seen.map { ($0.key, $0.value) } } }
+        for shard in shards {
+            let held = shard.state.withLock { $0.seen.map { ($0.key, $0.value) } }
+            entries += held.sorted { $0.1 < $1.1 }
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(48 + entries.count * 24)
         func put(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
@@ -34,40 +39,53 @@ extension DedupeIndex {
     }
 
     /// The index a snapshot payload holds, keeping the keys still within the window at `now`.
+    ///
+    /// Each shard is filled on its own (on every core), from its keys oldest first, into a table
+    /// sized for them once: as if the keys had arrived again, without growing and rehashing.
     public static func fromSnapshot(
         _ payload: [UInt8], windowMilliseconds: Int64, now: Int64
     ) -> Result<DedupeIndex, SnapshotProblem> {
-        func word(_ index: Int) -> UInt64 {
-            payload.withUnsafeBytes {
-                UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
-            }
-        }
         guard payload.count >= 48, payload.count % 8 == 0 else {
             return .failure(SnapshotProblem(reason: "its dedupe index is truncated"))
         }
-        let count = Int(clamping: word(5))
-        guard (payload.count - 48) / 24 == count, (payload.count - 48) % 24 == 0 else {
-            return .failure(SnapshotProblem(reason: "its dedupe index is truncated"))
+        return payload.withUnsafeBytes { raw -> Result<DedupeIndex, SnapshotProblem> in
+            func word(_ index: Int) -> UInt64 {
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+            }
+            let count = Int(clamping: word(5))
+            guard (payload.count - 48) / 24 == count, (payload.count - 48) % 24 == 0 else {
+                return .failure(SnapshotProblem(reason: "its dedupe index is truncated"))
+            }
+            let window = Int64(bitPattern: word(0))
+            guard window == windowMilliseconds else {
+                return .failure(
+                    SnapshotProblem(
+                        reason: "made with a dedupe window of \(window) ms, this service uses \(windowMilliseconds) ms")
+                )
+            }
+            let index = DedupeIndex(
+                windowMilliseconds: windowMilliseconds, hashKey: HashKey(word(1), word(2), word(3), word(4)))
+            var byShard = [[(Key, Int64)]](repeating: [], count: shardCount)
+            for shard in byShard.indices { byShard[shard].reserveCapacity(count / shardCount + count / 256 + 16) }
+            let cutoff = now - windowMilliseconds
+            for entry in 0..<count {
+                let time = Int64(bitPattern: word(6 + entry * 3 + 2))
+                guard time >= cutoff else { continue }
+                let key = Key(high: word(6 + entry * 3), low: word(6 + entry * 3 + 1))
+                byShard[shardIndex(of: key)].append((key, time))
+            }
+            let filled = byShard
+            DispatchQueue.concurrentPerform(iterations: shardCount) { shard in
+                let held = filled[shard]
+                let inOrder = held.indices.dropFirst().allSatisfy { held[$0 - 1].1 <= held[$0].1 }
+                let entries = inOrder ? held : held.sorted { $0.1 < $1.1 }
+                index.shards[shard].state.withLock { state in
+                    state.seen.reserveCapacity(entries.count)
+                    for (key, time) in entries { state.remember(key, at: time) }
+                }
+            }
+            return .success(index)
         }
-        let window = Int64(bitPattern: word(0))
-        guard window == windowMilliseconds else {
-            return .failure(
-                SnapshotProblem(
-                    reason: "made with a dedupe window of \(window) ms, this service uses \(windowMilliseconds) ms"))
-        }
-        let index = DedupeIndex(
-            windowMilliseconds: windowMilliseconds, hashKey: HashKey(word(1), word(2), word(3), word(4)))
-        var entries: [(Key, Int64)] = []
-        entries.reserveCapacity(count)
-        let cutoff = now - windowMilliseconds
-        for entry in 0..<count {
-            let time = Int64(bitPattern: word(6 + entry * 3 + 2))
-            if time >= cutoff { entries.append((Key(high: word(6 + entry * 3), low: word(6 + entry * 3 + 1)), time)) }
-        }
-        // Oldest first: each shard's hours stay in order, as if the keys had arrived again.
-        entries.sort { $0.1 < $1.1 }
-        for (key, time) in entries { index.remember(key, at: time) }
-        return .success(index)
     }
 
     /// The index at start: the newest usable snapshot and the log after it, or (none usable) the

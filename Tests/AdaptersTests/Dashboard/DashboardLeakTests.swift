@@ -1,3 +1,4 @@
+import ClickUnlockTesting
 import Foundation
 import GRDB
 import HTTPTypes

@@ -1,14 +1,16 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// A swift-log handler that keeps every line (level, message and metadata, rendered as the
 /// service's stderr would show them) for a test to read.
-final class LogCapture: Sendable {
+public final class LogCapture: Sendable {
+    public init() {}
+
     private let storage = Mutex<[String]>([])
 
-    var lines: [String] { storage.withLock { $0 } }
+    public var lines: [String] { storage.withLock { $0 } }
 
-    func logger(label: String = "capture") -> Logger {
+    public func logger(label: String = "capture") -> Logger {
         Logger(label: label) { _ in Handler(capture: self) }
     }
 
