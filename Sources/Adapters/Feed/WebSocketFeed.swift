@@ -15,6 +15,9 @@ struct WebSocketFeed: Sendable {
     static let slowConsumerCode = WebSocketErrorCode.unknown(4008)
     /// How long a close frame waits for a client that reads nothing.
     static let closeGrace: Duration = .seconds(10)
+    /// The same at shutdown, shorter: a stopping service (systemd, a deploy) should not wait 10 s
+    /// on a client that does not answer.
+    static let shutdownCloseGrace: Duration = .seconds(3)
     /// Close code when the feed was full after all (a race with other clients).
     static let tryAgainLaterCode = WebSocketErrorCode.unknown(1013)
 
@@ -95,7 +98,7 @@ struct WebSocketFeed: Sendable {
                 return .closeSent
             }
             group.addTask {
-                try? await Task.sleep(for: closeGrace)
+                try? await Task.sleep(for: end == .slowConsumer ? closeGrace : shutdownCloseGrace)
                 return .graceOver
             }
             while let step = await group.next(), step == .closeSent {}
