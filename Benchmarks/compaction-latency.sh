@@ -3,39 +3,25 @@
 # segment (compaction off), then is restarted on it twice, alternating: with the background
 # compaction on (it starts on the sealed segment at once, at log_compaction_cpu_percent) and off,
 # each time under wrk -c64 on /webhook. Needs wrk. Usage: Benchmarks/compaction-latency.sh [fill s] [s per run] [rounds]
+# (SKIP_BUILD=1 when .build/release is already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Benchmarks/wrk-cells.sh
 FILL=${1:-45}
 RUN_FOR=${2:-15}
 ROUNDS=${3:-2}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
-swift build -c release --product clickunlock >/dev/null 2>&1
-swift build -c release --product IngressCorpus >/dev/null 2>&1
-BIN=.build/release/clickunlock
-WORK=$(mktemp -d)
-SERVER=
-trap 'if [ -n "$SERVER" ]; then kill $SERVER 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
-SECRET=compaction-secret
-.build/release/IngressCorpus "$SECRET" 300000 > "$WORK/corpus.tsv"
+CORPUS_SIZE=300000
+source Benchmarks/compaction-common.sh
 echo '{"log_compaction": false}' > "$WORK/off.json"
 echo '{"log_compaction": true}' > "$WORK/on.json"
 DATA=$WORK/data
 SLICE=0
-start() { # config file
-  WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=info $BIN serve --config "$1" --data-dir "$DATA" \
-    --host 127.0.0.1 --webhook-port 0 > "$WORK/serve.out" 2>> "$WORK/serve.err" &
-  SERVER=$!
-  for _ in $(seq 300); do grep -q "ready webhook-port=" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
-  PORT=$(grep -o "webhook-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)
-}
-stop() { kill -TERM $SERVER; wait $SERVER || true; SERVER=; }
 load() { # seconds; each run sends webhooks of its own (a slice of the corpus), not duplicates
   SLICE=$((SLICE + 1))
   CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook SLICES=12 SLICE=$SLICE \
     wrk -t2 -c64 -d"${1}s" --latency -s Benchmarks/ingest.lua "http://127.0.0.1:$PORT"
 }
-start "$WORK/off.json"; load "$FILL" > /dev/null; stop
+start_serve "$WORK/off.json" "$DATA" info; load "$FILL" > /dev/null; stop_serve
 echo "# compaction-latency — $(date -u +%Y-%m-%dT%H:%M:%SZ) — $(nproc) cores, ${RUN_FOR}s per run, wrk -t2 -c64 on /webhook"
 echo "log before: $(find "$DATA/log" -name '*.seg' | wc -l) segments, $(du -sm "$DATA/log" | cut -f1) MB"
 echo
@@ -47,11 +33,11 @@ compaction_ticks() { for task in /proc/$SERVER/task/*; do
 for ROUND in $(seq "$ROUNDS"); do
   for MODE in on off; do
     : > "$WORK/serve.err"
-    start "$WORK/$MODE.json"
+    start_serve "$WORK/$MODE.json" "$DATA" info
     TICKS0=$(cpu_ticks)
     CELLS=$(wrk_cells "$(load "$RUN_FOR")")
     TICKS1=$(cpu_ticks); COMPACTING=$(compaction_ticks)
-    stop
+    stop_serve
     HZ=$(getconf CLK_TCK)
     echo "| $ROUND | $MODE | $CELLS | $(( (TICKS1 - TICKS0) / HZ )) | $(awk -v t="$COMPACTING" -v hz="$HZ" 'BEGIN {printf "%.1f", t / hz}') |"
   done

@@ -16,17 +16,8 @@ RUN_FOR=${1:-10}
 ZSTD_LEVELS=${2:-9}
 BATCH=${3:-1048576}
 ROUNDS=${ROUNDS:-3}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  swift build -c release --product clickunlock >/dev/null 2>&1
-  swift build -c release --product IngressCorpus >/dev/null 2>&1
-fi
-BIN=.build/release/clickunlock
-WORK=$(mktemp -d)
-SERVER=
-trap 'if [ -n "$SERVER" ]; then kill $SERVER 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
-SECRET=compaction-secret
-.build/release/IngressCorpus "$SECRET" 200000 > "$WORK/corpus.tsv"
+CORPUS_SIZE=200000
+source Benchmarks/compaction-common.sh
 echo '{"log_compaction": false}' > "$WORK/config.json"
 segment_bytes() { find "$1/log" -name '*.seg' -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -50,15 +41,11 @@ echo "| clients | webhooks | raw bodies MB | codec | on disk MB | ratio to raw b
 echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"
 for CLIENTS in 64 1; do
   DATA=$WORK/data-$CLIENTS
-  WHATSAPP_APP_SECRET=$SECRET LOG_LEVEL=error $BIN serve --config "$WORK/config.json" --data-dir "$DATA" \
-    --host 127.0.0.1 --webhook-port 0 > "$WORK/serve.out" 2> "$WORK/serve.err" &
-  SERVER=$!
-  for _ in $(seq 200); do grep -q "ready webhook-port=" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
-  PORT=$(grep -o "webhook-port=[0-9]*" "$WORK/serve.out" | cut -d= -f2)
+  start_serve "$WORK/config.json" "$DATA"
   THREADS=$(( CLIENTS < 2 ? 1 : 2 ))
   CORPUS=$WORK/corpus.tsv TARGET_PATH=/webhook WRK_THREADS=$THREADS \
     wrk -t$THREADS -c$CLIENTS -d"${RUN_FOR}s" -s Benchmarks/ingest.lua "http://127.0.0.1:$PORT" > "$WORK/wrk.out"
-  kill -TERM $SERVER; wait $SERVER || true; SERVER=
+  stop_serve
   WEBHOOKS=$($BIN replay --data-dir "$DATA" --type webhook.received --format text | wc -l)
   RAW=$($BIN replay --data-dir "$DATA" --format text | grep -o '(+[0-9]* raw bytes)' | tr -dc '0-9\n' \
     | awk '{s += $1} END {print s + 0}')

@@ -29,7 +29,22 @@ import Testing
                 await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body)) == 200)
         }
         _ = try await waitForLog(data.logPath, seconds: 60) { count($0, .deliveryStarted) >= 1 }
+        // More taps keep arriving while the backup runs, so that some delivery is in flight at its cut
+        // however long the backup takes to start (a loaded CI machine once let all eight finish first).
+        let taps = Task {
+            var index = 0
+            while !Task.isCancelled {
+                let body = clickBody(
+                    wamid: "wamid.RB\(index)", from: "1555500\(1000 + index % 9000)", context: "wamid.RBT\(index)")
+                _ = await server.post(body, signature: WebhookSignature(appSecret: Self.secret).header(for: body))
+                index += 1
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        defer { taps.cancel() }
         let backup = try CLI.run(["backup", "--data-dir", data.path, "--to", backups.path])
+        taps.cancel()
+        _ = await taps.value
         server.kill()
         #expect(backup.status == 0, "\(backup.stderr)")
 
