@@ -4,14 +4,15 @@
 //   StartupBench measure BINARY DIR [REPEATS [on]]  start-up times, snapshots off then on (medians)
 //   StartupBench decode DIR [REPEATS]          the newest snapshots' read and decode times (medians)
 //   StartupBench snapshot DIR BEHIND           snapshots BEHIND events before the end, as serve writes them
-//   StartupBench rewrite-dedupe DIR            the newest dedupe snapshot written again by this build
 import BenchSupport
 import EventStore
 import Foundation
 
 let arguments = CommandLine.arguments
 func usage() -> Never {
-    print("usage: StartupBench generate DIR EVENTS | measure BINARY DIR [REPEATS] | decode DIR [REPEATS]")
+    print(
+        "usage: StartupBench generate DIR EVENTS | snapshot DIR BEHIND | measure BINARY DIR [REPEATS [on]] "
+            + "| decode DIR [REPEATS]")
     exit(64)
 }
 guard arguments.count >= 3 else { usage() }
@@ -55,8 +56,6 @@ do {
         let last = try LogReader.open(directory: arguments[2] + "/log").lastPosition
         try Generate.writeSnapshots(
             directory: arguments[2], at: last - min(behind, last), now: Int64(Date().timeIntervalSince1970 * 1000))
-    case "rewrite-dedupe":
-        try Decode.rewriteDedupe(directory: arguments[2])
     case "decode":
         Decode.run(directory: arguments[2], repeats: arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3)
     default:

@@ -2,22 +2,24 @@
 ///
 /// Owned by the writer thread; reuses its scratch buffers between batches.
 final class BatchEncoder {
-    private let compressor: LZ4Compressor
-    /// Set for compaction's Zstandard batches (codec 3); `nil` writes LZ4.
-    private let zstd: ZstdCompressor?
+    /// LZ4 (the writer's batches, and LZ4 HC compaction) or Zstandard (compaction's codec 3).
+    private enum Compressor {
+        case lz4(LZ4Compressor)
+        case zstd(ZstdCompressor)
+    }
+
+    private let compressor: Compressor
     private var records: [UInt8] = []
     private var compressed: [UInt8] = []
 
     /// LZ4 batches (fast mode at `level` 0, LZ4 HC otherwise), with `dictionary` when not empty.
     init(dictionary: [UInt8], level: Int) {
-        compressor = LZ4Compressor(dictionary: dictionary, level: level)
-        zstd = nil
+        compressor = .lz4(LZ4Compressor(dictionary: dictionary, level: level))
     }
 
     /// Zstandard batches at `zstdLevel` (the segment's dictionary is not used: they are large).
     init(zstdLevel: Int) {
-        compressor = LZ4Compressor(dictionary: [], level: 0)
-        zstd = ZstdCompressor(level: zstdLevel)
+        compressor = .zstd(ZstdCompressor(level: zstdLevel))
     }
 
     /// Appends one frame holding `events` (positions `basePosition...`, all recorded at
@@ -40,18 +42,27 @@ final class BatchEncoder {
         records: [UInt8], count: Int, basePosition: UInt64, firstTimestamp: Int64, lastTimestamp: Int64,
         to out: inout [UInt8]
     ) -> BatchHeader {
-        let bound = zstd.map { _ in ZstdCompressor.bound(records.count) } ?? LZ4Compressor.bound(records.count)
+        let bound: Int
+        let compressedCodec: BatchHeader.Codec
+        switch compressor {
+        case .lz4(let lz4):
+            bound = LZ4Compressor.bound(records.count)
+            compressedCodec = lz4.hasDictionary ? .lz4Dictionary : .lz4
+        case .zstd:
+            bound = ZstdCompressor.bound(records.count)
+            compressedCodec = .zstd
+        }
         if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-        let useDictionary = compressor.hasDictionary
         let compressedLength = records.withUnsafeBytes { source in
             compressed.withUnsafeMutableBytes { destination in
-                if let zstd { return zstd.compress(source, into: destination) }
-                return compressor.compress(source, into: destination, useDictionary: useDictionary)
+                switch compressor {
+                case .lz4(let lz4): lz4.compress(source, into: destination, useDictionary: lz4.hasDictionary)
+                case .zstd(let zstd): zstd.compress(source, into: destination)
+                }
             }
         }
         // Store raw when compression does not pay (saves the reader a decompression, too).
         let pays = compressedLength.map { $0 < records.count - records.count / 16 } ?? false
-        let compressedCodec: BatchHeader.Codec = zstd != nil ? .zstd : (useDictionary ? .lz4Dictionary : .lz4)
         let codec: BatchHeader.Codec = pays ? compressedCodec : .raw
         let storedLength = pays ? compressedLength! : records.count
         let frameStart = out.count

@@ -6,7 +6,7 @@ public import EventStore
 ///
 /// Payload (little-endian): window (ms, 8), hash key (4 × 8), count (8), then per key its two
 /// fingerprint halves and the time it was last seen (3 × 8); shard by shard, oldest first within
-/// each (so a load need not sort them; any order still loads).
+/// each (so sorting them at load is one pass; any order still loads).
 extension DedupeIndex {
     public static let snapshotVersion: UInt32 = 1
     public static let snapshotKind = "dedupe"
@@ -76,9 +76,8 @@ extension DedupeIndex {
             }
             let filled = byShard
             DispatchQueue.concurrentPerform(iterations: shardCount) { shard in
-                let held = filled[shard]
-                let inOrder = held.indices.dropFirst().allSatisfy { held[$0 - 1].1 <= held[$0].1 }
-                let entries = inOrder ? held : held.sorted { $0.1 < $1.1 }
+                // Written oldest first, so the sort finds one run and costs a pass (older files sort).
+                let entries = filled[shard].sorted { $0.1 < $1.1 }
                 index.shards[shard].state.withLock { state in
                     state.seen.reserveCapacity(entries.count)
                     for (key, time) in entries { state.remember(key, at: time) }
