@@ -14,7 +14,7 @@ import Testing
         let data = TempDataDirectory()
         writeDefaultManifest(data.path)
         let port = try #require(freeLocalPort())
-        // Slow enough answers that kills land mid-call.
+        // Slow enough answers that kills at random moments land mid-call too.
         let sim = try await LocalSimulator(
             webhookPort: port, secret: Self.secret, arguments: ["--latency-ms", "20", "--latency-jitter-ms", "80"])
         var random = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
@@ -32,15 +32,20 @@ import Testing
             let logPath = data.logPath
             let batch = Array(pending.prefix(34))
             let patience: TimeInterval = batch.isEmpty ? 3 : 20
+            // Every other round kills while a Graph API call is in flight (an attempt with no outcome
+            // yet), so that every run has ambiguous attempts to reconcile: the simulator is frozen
+            // (SIGSTOP), so an attempt once started stays open until the kill, however slowly a loaded
+            // machine runs this test (a CI run once saw every call finish before its kill landed).
+            let midCall = !round.isMultiple(of: 2)
+            if midCall { try #require(kill(sim.process.processIdentifier, SIGSTOP) == 0) }
+            defer { kill(sim.process.processIdentifier, SIGCONT) }
             let killer = Task {
-                if round.isMultiple(of: 2) {
+                if !midCall {
                     // At a random moment.
                     try await Task.sleep(for: .milliseconds(killAfter))
                 } else {
-                    // While a Graph API call is in flight (an attempt with no outcome yet), so that
-                    // every run has ambiguous attempts to reconcile. A loaded machine (the whole suite in
-                    // parallel on 2 cores) may take seconds to start `serve` and its first delivery,
-                    // so wait up to 20 s for one while clicks arrive.
+                    // A loaded machine (the whole suite in parallel on 2 cores) may take seconds to start
+                    // `serve` and its first delivery, so wait up to 20 s for one while clicks arrive.
                     let deadline = Date().addingTimeInterval(patience)
                     while Date() < deadline, DeliveryAudit.openAttempts(try logEvents(logPath)) == 0 {
                         try await Task.sleep(for: .milliseconds(10))
@@ -60,6 +65,7 @@ import Testing
             }
             pending.removeAll { acknowledged.contains($0) }
             _ = try await killer.value
+            kill(sim.process.processIdentifier, SIGCONT)
             kills += 1
         }
         // The last start: everything left must finish.
