@@ -105,6 +105,7 @@ struct ServiceAssembly {
             await log.close()
             throw reportFailure(error)
         }
+        if let dedupeSnapshot { logger.info("dedupe index: starting from the snapshot at position \(dedupeSnapshot)") }
         let ingestor = WebhookIngestor(
             log: log, signature: ingress.appSecret.map(WebhookSignature.init(appSecret:)), dedupe: dedupe,
             authorizedContacts: ingress.authorizedContacts, logger: logger,
