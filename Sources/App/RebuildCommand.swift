@@ -74,6 +74,8 @@ struct RebuildCommand: AsyncParsableCommand {
                     + "by moving that file away")
             throw ExitCodes.ioError
         }
+        let removed = ScratchDatabase.removeLeftovers(in: data.dataDirectory)
+        if !removed.isEmpty { printError(ScratchDatabase.describe(removed)) }
         let engine = ProjectionEngine(projections: settings.projections())
         var rebuilder = Rebuilder(logDirectory: data.logDirectory, engine: engine)
         rebuilder.archiveDirectory = archive
@@ -114,8 +116,8 @@ struct RebuildCommand: AsyncParsableCommand {
                     + "or use --output FILE or --check, which leave the live database alone")
             throw ExitCodes.busy
         }
-        let scratch = data.dataDirectory + "/projections.rebuild-\(getpid()).sqlite"
-        defer { removeDatabaseFiles(scratch) }
+        let scratch = ScratchDatabase.path(.rebuild, in: data.dataDirectory)
+        defer { ScratchDatabase.remove(scratch) }
         let queue = try ProjectionDatabase.openScratch(path: scratch)
         if let projection, FileManager.default.fileExists(atPath: livePath) {
             // Keep the other projections as they are; rebuild this one from position 1.
@@ -143,8 +145,8 @@ struct RebuildCommand: AsyncParsableCommand {
             throw ExitCodes.noInput
         }
         let live = try ProjectionDatabase.openReadOnly(path: livePath)
-        let scratch = data.dataDirectory + "/projections.check-\(getpid()).sqlite"
-        defer { removeDatabaseFiles(scratch) }
+        let scratch = ScratchDatabase.path(.check, in: data.dataDirectory)
+        defer { ScratchDatabase.remove(scratch) }
         // One read transaction: the live rows and checkpoints compared are one snapshot.
         let differences = try live.read { liveDB in
             let states = try ProjectionState.all(liveDB)
@@ -179,9 +181,6 @@ struct RebuildCommand: AsyncParsableCommand {
         throw ExitCode(1)
     }
 
-    private func removeDatabaseFiles(_ path: String) {
-        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    }
 }
 
 /// A progress line on a terminal (stderr), rewritten in place; silent when stderr is not a terminal.

@@ -116,6 +116,8 @@ struct ServiceAssembly {
         // The live feed reads after each commit; it is made once the projections are ready.
         let feedLink = FeedLink()
         let projectionsPath = configuration.dataDirectory + "/projections.sqlite"
+        let removed = ScratchDatabase.removeLeftovers(in: configuration.dataDirectory)
+        if !removed.isEmpty { logger.notice("\(ScratchDatabase.describe(removed))") }
         do {
             let database = try ProjectionDatabase.openPool(path: projectionsPath)
             // Projections yield the CPU to webhook acknowledgements under load, and catch up after.

@@ -6,8 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// `data_directory` (it exists and this user may write in it) and `disk_space` (free space on its
-/// file system). Nothing is written: write access is asked of the system (`access(2)`).
+/// `data_directory` (it exists, this user may write in it, no killed rebuild left a scratch database
+/// in it) and `disk_space` (free space on its file system). Nothing is written: write access is asked
+/// of the system (`access(2)`).
 enum DoctorStorageChecks {
     static let directoryTitle = "Data directory exists and is writable"
     static let diskTitle = "Free disk space"
@@ -38,6 +39,18 @@ enum DoctorStorageChecks {
                 [
                     "give the service's user the data directory: `sudo chown -R \(userName) \(path)`",
                     "or run doctor as the user the service runs as (`sudo -u clickunlock clickunlock doctor ...`)",
+                ])
+        }
+        let leftovers = ScratchDatabase.leftovers(in: path)
+        guard leftovers.isEmpty else {
+            let mebibytes = leftovers.reduce(Int64(0)) { $0 + $1.bytes } >> 20
+            return .warning(
+                name, directoryTitle,
+                "\(path) holds \(leftovers.count) scratch database(s) left by a killed rebuild (\(mebibytes) MiB): "
+                    + leftovers.map(\.path).joined(separator: ", "),
+                [
+                    "the next `clickunlock rebuild` or `serve` start removes them; or remove them by hand "
+                        + "(with their -wal and -shm files): no running process uses them"
                 ])
         }
         return .ok(name, directoryTitle, "\(path) (writable by \(userName))")
