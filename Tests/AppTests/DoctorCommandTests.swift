@@ -215,9 +215,9 @@ import Testing
     @Test func deliveriesInFlightAreCountedFromTheProjectionsAndTheirAgeShown() async throws {
         let data = TempDataDirectory()
         writeDefaultManifest(data.path)
-        // Every send hangs, then fails (131000): the delivery stays in flight, retrying.
+        // Every send hangs past the service's 15 s timeout: the delivery stays in flight for minutes.
         let simulator = try await LocalSimulator(
-            webhookPort: 9, secret: Self.secret, arguments: ["--timeout-rate", "1", "--hang-ms", "1000"])
+            webhookPort: 9, secret: Self.secret, arguments: ["--timeout-rate", "1", "--hang-ms", "600000"])
         let environment = Self.environment(simulator)
         let api = ["--api-port", String(try #require(freeLocalPort()))]
         let server = try ServeProcess(

@@ -5,6 +5,7 @@ import HTTPTypes
 public import Hummingbird
 public import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A stand-in for the WhatsApp Cloud API send endpoint, with Meta's answers, signed status
 /// webhooks, fault injection and virtual contacts who tap the template's button.
@@ -84,7 +85,9 @@ public struct GraphSimulator: Sendable {
             return Response(status: .internalServerError)
         case .hang(let accepted):
             if let accepted { await afterAccept(accepted, identity: identity) }
-            try? await clock.sleep(for: .milliseconds(configuration.faults.hangMs))
+            // A stopping simulator does not wait out its hangs (a Ctrl-C, a test's SIGTERM).
+            let (clock, hangMs) = (clock, configuration.faults.hangMs)
+            try? await cancelWhenGracefulShutdown { try await clock.sleep(for: .milliseconds(hangMs)) }
             return Self.error(131000, status: .internalServerError, details: "Simulated slow answer")
         case .reset(let accepted):
             if let accepted { await afterAccept(accepted, identity: identity) }
