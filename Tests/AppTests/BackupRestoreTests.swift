@@ -4,17 +4,6 @@ import Foundation
 import Testing
 
 /// Webhooks acknowledged so far, shared by the posting lanes.
-private final class Acknowledged: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bodies: [[UInt8]] = []
-    private var stopped = false
-
-    func add(_ body: [UInt8]) { lock.withLock { bodies.append(body) } }
-    func snapshot() -> [[UInt8]] { lock.withLock { bodies } }
-    func stop() { lock.withLock { stopped = true } }
-    var isStopped: Bool { lock.withLock { stopped } }
-}
-
 @Suite struct BackupRestoreTests {
     static let secret = ServeCrashTests.secret
 

@@ -42,21 +42,52 @@ enum CLI {
             stderr: String(decoding: errors, as: UTF8.self))
     }
 
-    /// Reads a pipe to its end on a background thread.
+    /// Reads a pipe to its end on a background thread; what arrived so far can be read meanwhile.
     final class Collector: @unchecked Sendable {
         private let done = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
         private var data = Data()
 
         init(_ handle: FileHandle) {
             DispatchQueue.global().async {
-                self.data = handle.readDataToEndOfFile()
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    self.lock.withLock { self.data.append(chunk) }
+                }
                 self.done.signal()
             }
         }
 
+        /// Everything, once the pipe is closed.
         func wait() -> Data {
             done.wait()
-            return data
+            done.signal()
+            return lock.withLock { data }
+        }
+
+        /// What arrived so far.
+        var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+
+        /// Waits (blocking this thread) until what arrived so far satisfies `condition`, or `seconds`
+        /// pass; whether it did.
+        func waitUntil(seconds: Double, _ condition: (String) -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !condition(text) {
+                if Date() > deadline { return false }
+                usleep(5_000)
+            }
+            return true
+        }
+
+        /// `waitUntil` without holding a thread.
+        func wait(seconds: Double, until condition: (String) -> Bool) async throws -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !condition(text) {
+                if Date() > deadline { return false }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return true
         }
     }
 }

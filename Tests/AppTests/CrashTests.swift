@@ -25,7 +25,10 @@ import Testing
         var kills = 0
         for round in 0..<16 {
             let delay = 20 + Int(random.next() % 250)
-            let acks = try runAndKill(dataDirectory: data.path, afterMilliseconds: delay)
+            // Odd rounds time the kill from the first acknowledgement (so a slow start on a loaded machine
+            // does not eat every round's window), even ones from the launch (kills during start-up too).
+            let acks = try runAndKill(
+                dataDirectory: data.path, afterMilliseconds: delay, fromFirstAck: !round.isMultiple(of: 2))
             kills += 1
             acknowledged.formUnion(acks)
             try checkLog(
@@ -36,8 +39,9 @@ import Testing
         #expect(acknowledged.count > 50, "the child acknowledged too little to prove anything")
     }
 
-    /// Starts the crash writer, kills it `afterMilliseconds` after it is ready, returns its acks.
-    private func runAndKill(dataDirectory: String, afterMilliseconds delay: Int) throws -> [Ack] {
+    /// Starts the crash writer, kills it `afterMilliseconds` after its launch (or its first
+    /// acknowledgement), returns its acks.
+    private func runAndKill(dataDirectory: String, afterMilliseconds delay: Int, fromFirstAck: Bool) throws -> [Ack] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = [
@@ -49,7 +53,8 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         let collector = CLI.Collector(out.fileHandleForReading)
-        usleep(useconds_t(delay * 1000 + 30_000))
+        if fromFirstAck { _ = collector.waitUntil(seconds: 30) { $0.contains("ack ") || $0.contains("error") } }
+        usleep(useconds_t(delay * 1000 + (fromFirstAck ? 0 : 30_000)))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)

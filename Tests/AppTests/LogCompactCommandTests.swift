@@ -57,7 +57,7 @@ import Glibc
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = [
-            "log", "compact", "--data-dir", data.path, "--batch-bytes", "65536", "--pause-milliseconds", "200",
+            "log", "compact", "--data-dir", data.path, "--batch-bytes", "65536", "--pause-milliseconds", "5000",
         ]
         let out = Pipe()
         process.standardOutput = out

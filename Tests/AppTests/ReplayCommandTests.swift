@@ -198,11 +198,13 @@ import Testing
         process.standardOutput = out
         try process.run()
         let collector = CLI.Collector(out.fileHandleForReading)
-        try await Task.sleep(for: .milliseconds(300))
+        // Appended once the follower has printed what was there (it follows from then on).
+        #expect(try await collector.wait(seconds: 60) { $0.contains("test.first") })
         for index in 0..<5 {
             try await log.append(NewEvent(type: "test.later", stream: "s", data: Array("{\"i\":\(index)}".utf8)))
         }
-        try await Task.sleep(for: .milliseconds(800))
+        let printed = try await collector.wait(seconds: 60) { $0.split(separator: "\n").count >= 6 }
+        #expect(printed, "the follower printed: \(collector.text)")
         process.terminate()
         process.waitUntilExit()
         await log.close()

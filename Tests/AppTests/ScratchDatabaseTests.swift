@@ -43,13 +43,14 @@ import Testing
         let healthy = try DoctorCommandTests.doctor(data, DoctorCommandTests.environment())
         #expect(healthy.status("data_directory") == "ok", "\(healthy.result.stdout)")
 
-        // `serve` removes one at start too (the killed rebuild's process id is free again).
-        #expect(FileManager.default.createFile(atPath: scratch, contents: Data(count: 4096)))
-        #expect(FileManager.default.createFile(atPath: scratch + "-wal", contents: Data(count: 4096)))
+        // `serve` removes one at start too (a process id above any pid_max: no process has it).
+        let planted = data.path + "/projections.rebuild-\(Int32.max).sqlite"
+        #expect(FileManager.default.createFile(atPath: planted, contents: Data(count: 4096)))
+        #expect(FileManager.default.createFile(atPath: planted + "-wal", contents: Data(count: 4096)))
         let server = try ServeProcess(dataDirectory: data.path, secret: "scratch-test-secret")
         server.kill(SIGTERM)
-        #expect(!FileManager.default.fileExists(atPath: scratch))
-        #expect(!FileManager.default.fileExists(atPath: scratch + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: planted))
+        #expect(!FileManager.default.fileExists(atPath: planted + "-wal"))
         #expect(FileManager.default.fileExists(atPath: running))
     }
 }
