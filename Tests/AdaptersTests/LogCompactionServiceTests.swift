@@ -1,4 +1,5 @@
 import Adapters
+import ClickUnlockTesting
 import EventStore
 import Foundation
 import Logging
@@ -33,8 +34,8 @@ import Testing
         var configuration = LogCompactionService.Configuration()
         configuration.interval = .milliseconds(20)
         configuration.cpuPercent = 100
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let capture = LogCapture()
+        let logger = capture.logger()
         let service = LogCompactionService(log: log, configuration: configuration, logger: logger)
         let telemetry = ServiceTelemetry(dataDirectory: directory)
         telemetry.watch(log: log)
@@ -57,6 +58,13 @@ import Testing
         let expected = [Double(totals.segments), Double(totals.bytesBefore - totals.bytesAfter)]
         #expect(Self.compactionSamples(telemetry) == expected)
         #expect(Self.compactionSamples(telemetry) == expected)
+        // Each pass that rewrote something says so once, with what it saved and the CPU it took.
+        let passes = capture.lines.filter { $0.hasPrefix("info log compaction pass: ") }
+        #expect(!passes.isEmpty, "\(capture.lines)")
+        let saved = passes.compactMap { Self.metadata($0, "bytes_saved").flatMap(Int64.init) }.reduce(0, +)
+        #expect(saved == totals.bytesBefore - totals.bytesAfter, "\(passes)")
+        let cpu = passes.compactMap { Self.metadata($0, "cpu_seconds").flatMap(Double.init) }
+        #expect(cpu.count == passes.count && cpu.allSatisfy { $0 > 0 } && cpu.reduce(0, +) < 60, "\(passes)")
         let after = try await readAll(log)
         #expect(after.count == tag && Array(after.prefix(1000)) == before)
         await log.close()
@@ -71,6 +79,11 @@ import Testing
             samples["clickunlock_log_compacted_segments_total"],
             samples["clickunlock_log_compaction_bytes_saved_total"],
         ]
+    }
+
+    /// The value of `key=value` in a captured line.
+    private static func metadata(_ line: String, _ key: String) -> String? {
+        line.split(separator: " ").first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
     }
 
     private func readAll(_ log: EventLog) async throws -> [RecordedEvent] {

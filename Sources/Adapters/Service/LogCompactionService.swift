@@ -36,7 +36,7 @@ public struct LogCompactionService: Service {
         var leave: Set<String> = []
         await withGracefulShutdownHandler {
             while !throttle.isStopped, !Task.isCancelled {
-                guard let report = await compactOnce(throttle: throttle, skipping: leave) else {
+                guard let (report, cpuSeconds) = await compactOnce(throttle: throttle, skipping: leave) else {
                     // Failed (logged): the log goes on as it is; try again at the next start.
                     try? await gracefulShutdown()
                     return
@@ -52,6 +52,12 @@ public struct LogCompactionService: Service {
                             "batches_before": "\(segment.batchesBefore)", "batches_after": "\(segment.batchesAfter)",
                         ])
                 }
+                if !report.compacted.isEmpty {
+                    let saved = report.bytesBefore - report.bytesAfter
+                    logger.info(
+                        "log compaction pass: \(report.compacted.count) segment(s) rewritten",
+                        metadata: ["bytes_saved": "\(saved)", "cpu_seconds": "\(String(format: "%.3f", cpuSeconds))"])
+                }
                 let interval = configuration.interval
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             }
@@ -60,19 +66,23 @@ public struct LogCompactionService: Service {
         }
     }
 
-    /// One pass over the sealed segments, on a thread of its own; `nil` when it failed (logged:
-    /// compaction only saves space, the log goes on as it is).
-    private func compactOnce(throttle: CompactionThrottle, skipping: Set<String>) async -> CompactionReport? {
+    /// One pass over the sealed segments, on a thread of its own, with the CPU time it took; `nil`
+    /// when it failed (logged: compaction only saves space, the log goes on as it is).
+    private func compactOnce(
+        throttle: CompactionThrottle, skipping: Set<String>
+    ) async -> (CompactionReport, cpuSeconds: Double)? {
         let log = self.log
         let options = configuration.options
-        let result: Result<CompactionReport, EventLogError> = await withCheckedContinuation { continuation in
+        let result: Result<(CompactionReport, Double), EventLogError> = await withCheckedContinuation {
+            continuation in
             let thread = Thread {
                 throttle.restart()
+                let cpuBefore = Self.threadCPUSeconds()
                 do throws(EventLogError) {
                     let report = try log.compactSealedSegments(options: options, skipping: skipping) {
                         throttle.pace(bytesRead: $0)
                     }
-                    continuation.resume(returning: .success(report))
+                    continuation.resume(returning: .success((report, Self.threadCPUSeconds() - cpuBefore)))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
@@ -81,13 +91,22 @@ public struct LogCompactionService: Service {
             thread.start()
         }
         switch result {
-        case .success(let report):
-            return report
+        case .success(let outcome):
+            return outcome
         case .failure(let error):
             logger.error(
                 "log compaction stopped: \(error.message); the log is unchanged where it stopped and is read as before")
             return nil
         }
+    }
+}
+
+extension LogCompactionService {
+    /// CPU time the calling thread has used, in seconds (its sleeps not counted).
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
 
