@@ -3,7 +3,8 @@ import Testing
 
 /// A `rebuild` killed with SIGKILL leaves its scratch database (as large as the projections):
 /// `doctor` reports it, and the next `rebuild` or `serve` start removes it, leaving a running
-/// process's scratch database alone.
+/// process's scratch database alone (unless written before the machine booted) and anything that
+/// is not a regular file.
 @Suite struct ScratchDatabaseTests {
     @Test func aKilledRebuildsScratchDatabaseIsReportedThenRemoved() async throws {
         let data = TempDataDirectory()
@@ -24,22 +25,33 @@ import Testing
         rebuild.waitUntilExit()
         try #require(rebuild.terminationReason == .uncaughtSignal, "the rebuild finished before it could be killed")
         try #require(FileManager.default.fileExists(atPath: scratch))
-        // A scratch database of a process that still runs (this one) is never touched.
+        // A scratch database of a process that still runs (this one) is never touched...
         let running = data.path + "/projections.check-\(getpid()).sqlite"
         #expect(FileManager.default.createFile(atPath: running, contents: Data("in use".utf8)))
+        // ...unless it was last written before the machine booted: that PID is another process's now.
+        let beforeBoot = data.path + "/projections.rebuild-\(getpid()).sqlite"
+        #expect(FileManager.default.createFile(atPath: beforeBoot, contents: Data("old".utf8)))
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 946_684_800)], ofItemAtPath: beforeBoot)
+        // A directory is never one, whatever its name.
+        let directory = data.path + "/projections.rebuild-\(Int32.max - 1).sqlite"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
 
         let doctor = try DoctorCommandTests.doctor(data, DoctorCommandTests.environment())
         #expect(doctor.status("data_directory") == "warning", "\(doctor.result.stdout)")
-        #expect(doctor.detail("data_directory").contains("1 scratch database(s) left by a killed rebuild"))
+        #expect(doctor.detail("data_directory").contains("2 scratch database(s) left by a killed rebuild"))
         #expect(doctor.detail("data_directory").contains(scratch))
+        #expect(doctor.detail("data_directory").contains(beforeBoot))
         #expect(doctor.remedies("data_directory").contains("the next `clickunlock rebuild` or `serve` start"))
 
         let again = try CLI.run(["rebuild", "--data-dir", data.path])
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("removed 1 scratch database(s) left by a killed rebuild"), "\(again.stderr)")
+        #expect(again.stderr.contains("removed 2 scratch database(s) left by a killed rebuild"), "\(again.stderr)")
         #expect(again.stderr.contains("process \(rebuild.processIdentifier)"))
         #expect(!FileManager.default.fileExists(atPath: scratch))
+        #expect(!FileManager.default.fileExists(atPath: beforeBoot))
         #expect(FileManager.default.fileExists(atPath: running))
+        #expect(FileManager.default.fileExists(atPath: directory))
         let healthy = try DoctorCommandTests.doctor(data, DoctorCommandTests.environment())
         #expect(healthy.status("data_directory") == "ok", "\(healthy.result.stdout)")
 

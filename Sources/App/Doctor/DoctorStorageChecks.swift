@@ -43,14 +43,14 @@ enum DoctorStorageChecks {
         }
         let leftovers = ScratchDatabase.leftovers(in: path)
         guard leftovers.isEmpty else {
-            let mebibytes = leftovers.reduce(Int64(0)) { $0 + $1.bytes } >> 20
             return .warning(
                 name, directoryTitle,
-                "\(path) holds \(leftovers.count) scratch database(s) left by a killed rebuild (\(mebibytes) MiB): "
+                "\(path) holds \(leftovers.count) scratch database(s) left by a killed rebuild "
+                    + "(\(ScratchDatabase.mebibytes(leftovers)) MiB): "
                     + leftovers.map(\.path).joined(separator: ", "),
                 [
                     "the next `clickunlock rebuild` or `serve` start removes them; or remove them by hand "
-                        + "(with their -wal and -shm files): no running process uses them"
+                        + "(with their -wal, -shm and -journal files): no running process uses them"
                 ])
         }
         return .ok(name, directoryTitle, "\(path) (writable by \(userName))")
