@@ -3,7 +3,6 @@ import EventStore
 import Foundation
 import Testing
 
-/// Webhooks acknowledged so far, shared by the posting lanes.
 @Suite struct BackupRestoreTests {
     static let secret = ServeCrashTests.secret
 
